@@ -1,0 +1,146 @@
+# guestimg — reproducible confidential-VM guest images.
+#
+#   make            build build/guestimg (and the component libraries)
+#   make deps       install every Debian package the build, demo and tests need
+#   make check      fast test tier: C unit tests + bats CLI tests
+#   make check-slow slow tier (kernel reproducibility, …)
+#   make demo       build and boot the demo guest
+#   make bench      benchmarks, printed as ratios against named baselines
+#   make fuzz       run every libFuzzer target for FUZZ_SECONDS each
+#
+# SANITIZE=1 builds everything with ASan+UBSan into build/san/ and runs the
+# same tests against that binary.
+
+.SUFFIXES:
+.DELETE_ON_ERROR:
+.DEFAULT_GOAL := all
+SHELL := /bin/bash
+
+PKGS := libcrypto jansson libarchive libzstd libcryptsetup ext2fs com_err \
+        libfyaml libcurl libsolvext libsolv
+
+ifeq ($(SANITIZE),1)
+BUILD     ?= build/san
+SANFLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+             -fno-omit-frame-pointer
+else
+BUILD     ?= build
+SANFLAGS  :=
+endif
+
+CC        ?= cc
+OPT       ?= -O2
+CPPFLAGS  += -I. -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 \
+             -DGUESTIMG_VERSION='"$(VERSION)"'
+CFLAGS    += -std=c11 $(OPT) -g -Wall -Wextra -Wshadow -Wstrict-prototypes \
+             -Wmissing-prototypes -Wno-unused-parameter -fno-common \
+             -ffile-prefix-map=$(CURDIR)/= $(SANFLAGS)
+LDFLAGS   += $(SANFLAGS)
+# Resolved lazily: the package list may not be installed yet when `make deps`
+# runs, and pkg-config would complain.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+VERSION   := $(shell cat VERSION)
+
+# Components: each directory is a static library; the CLI is a thin client.
+# Link order: users before what they use.
+COMPONENTS := release sbom builder measure common
+LIBS       := $(foreach c,$(COMPONENTS),$(BUILD)/lib$(c).a)
+
+define component_rules
+$(1)_SRCS := $$(wildcard $(1)/*.c)
+$(1)_OBJS := $$(patsubst %.c,$(BUILD)/%.o,$$($(1)_SRCS))
+$(BUILD)/lib$(1).a: $$($(1)_OBJS)
+	@mkdir -p $$(@D)
+	@rm -f $$@
+	$$(AR) rcs $$@ $$^
+endef
+$(foreach c,$(COMPONENTS),$(eval $(call component_rules,$(c))))
+
+CLI_SRCS  := $(wildcard cli/*.c)
+CLI_OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRCS))
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
+
+ALL_OBJS  := $(foreach c,$(COMPONENTS),$($(c)_OBJS)) $(CLI_OBJS)
+
+.PHONY: all deps check check-slow check-all demo bench fuzz clean install units
+all: $(BUILD)/guestimg
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/guestimg: $(CLI_OBJS) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LIBS) $(PKG_LIBS) -lm
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/harness.h $(LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -Itests/unit -o $@ $< $(LIBS) $(PKG_LIBS) -lm
+
+units: $(UNIT_BINS)
+
+-include $(ALL_OBJS:.o=.d)
+
+# ---------------------------------------------------------------- set-up ---
+# Every Debian package the build, the demo and the tests need is listed in
+# deps.txt. Nothing is installed when all are present.
+deps:
+	@tools/deps.sh deps.txt
+
+# ----------------------------------------------------------------- tests ---
+# tests/run prints TAP per test and ends with "N passed, N failed".
+check: deps
+	@$(MAKE) --no-print-directory all units
+	@GUESTIMG=$(CURDIR)/$(BUILD)/guestimg UNIT_DIR=$(CURDIR)/$(BUILD)/tests \
+	  tests/run fast
+
+check-slow: deps
+	@$(MAKE) --no-print-directory all units
+	@GUESTIMG=$(CURDIR)/$(BUILD)/guestimg UNIT_DIR=$(CURDIR)/$(BUILD)/tests \
+	  tests/run slow
+
+check-all: deps
+	@$(MAKE) --no-print-directory all units
+	@GUESTIMG=$(CURDIR)/$(BUILD)/guestimg UNIT_DIR=$(CURDIR)/$(BUILD)/tests \
+	  tests/run fast slow
+
+# ------------------------------------------------------------------ demo ---
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@GUESTIMG=$(CURDIR)/$(BUILD)/guestimg tools/demo.sh
+
+# ----------------------------------------------------------------- bench ---
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@GUESTIMG=$(CURDIR)/$(BUILD)/guestimg tests/bench/run
+
+# ------------------------------------------------------------------ fuzz ---
+# libFuzzer targets, built with clang under ASan+UBSan, against the library
+# sources compiled afresh with coverage instrumentation.
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_FLAGS   := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
+                -fno-sanitize-recover=undefined -I. -D_GNU_SOURCE \
+                -D_FILE_OFFSET_BITS=64 -DGUESTIMG_VERSION='"$(VERSION)"'
+FUZZ_LIBSRC  := $(foreach c,$(COMPONENTS),$($(c)_SRCS))
+
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIBSRC)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(PKG_CFLAGS) -o $@ $< $(FUZZ_LIBSRC) $(PKG_LIBS) -lm
+
+fuzz: deps
+	@$(MAKE) --no-print-directory $(FUZZ_BINS)
+	@tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+clean:
+	rm -rf build
+
+PREFIX ?= /usr/local
+install: all
+	install -D -m 0755 $(BUILD)/guestimg $(DESTDIR)$(PREFIX)/bin/guestimg

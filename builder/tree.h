@@ -1,0 +1,152 @@
+/* The root filesystem tree, in memory: what goes into the image, before it
+ * is written. Inputs (directories, archives, package payloads, manifest
+ * files) are merged into one tree; the ext4 writer walks it in sorted
+ * order. File content is never held in memory: a node refers to a host
+ * file, or to a region of the tree's spool file (content streamed out of
+ * archives and packages), or to a small inline buffer.
+ *
+ * Paths are absolute within the image ("/usr/bin/sh"), normalised: no "."
+ * or ".." components, no empty components, no trailing slash. Every
+ * function that takes a path from untrusted input validates it and reports
+ * the input and entry on error. */
+#ifndef GUESTIMG_TREE_H
+#define GUESTIMG_TREE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct archive;
+
+enum tree_type {
+    TREE_REG = 1,
+    TREE_DIR,
+    TREE_SYMLINK,
+    TREE_CHR,
+    TREE_BLK,
+    TREE_FIFO,
+    TREE_SOCK,
+};
+
+struct tree_xattr {
+    char *name;          /* full name: "security.capability", "user.x" */
+    uint8_t *value;
+    size_t len;
+};
+
+/* Where a regular file's bytes come from. */
+enum tree_content_kind {
+    TREE_CONTENT_NONE,   /* empty file */
+    TREE_CONTENT_HOST,   /* a host file, read when the image is written */
+    TREE_CONTENT_SPOOL,  /* [offset, offset+size) of the tree's spool file */
+    TREE_CONTENT_INLINE, /* small buffer owned by the node */
+};
+
+struct tree_node {
+    char *name;                  /* last component ("" for the root) */
+    struct tree_node *parent;
+    enum tree_type type;
+    uint32_t mode;               /* permission bits incl. setuid/setgid/sticky (07777) */
+    uint32_t uid, gid;
+    int64_t mtime;               /* as given by the input; the writer uses the epoch */
+    uint64_t size;               /* regular files: content length */
+    uint32_t rdev_major, rdev_minor;
+    char *link_target;           /* symlinks */
+    struct tree_node *hardlink;  /* non-NULL: this entry is another name for that node */
+    struct tree_xattr *xattrs;   /* sorted by name */
+    size_t nxattrs;
+    struct tree_node **children; /* directories; sorted by name after tree_sort() */
+    size_t nchildren, cap_children;
+    const char *origin;          /* input or package that placed it (interned) */
+
+    enum tree_content_kind content;
+    char *host_path;             /* TREE_CONTENT_HOST */
+    uint64_t spool_offset;       /* TREE_CONTENT_SPOOL */
+    uint8_t *inline_data;        /* TREE_CONTENT_INLINE */
+    bool have_sha256;            /* content digest known (computed while spooling) */
+    uint8_t sha256[32];
+
+    uint32_t ino;                /* assigned by the image writer */
+};
+
+/* Attributes of a new entry. */
+struct tree_attr {
+    uint32_t mode;               /* permission bits */
+    uint32_t uid, gid;
+    int64_t mtime;
+    const char *origin;          /* names the input/package in errors and conflicts */
+};
+
+/* What happens when an entry already exists at a path. */
+enum tree_policy {
+    TREE_REPLACE,                /* later input wins (rootfs INPUT order) */
+    TREE_RPM_CONFLICT,           /* identical content / same-kind directories are
+                                    fine; anything else is an error naming both
+                                    origins (RPM's file conflict rules) */
+};
+
+struct tree;
+
+/* spool_dir: where the (unlinked) spool file lives; NULL = $TMPDIR or /tmp. */
+struct tree *tree_new(const char *spool_dir);
+void tree_free(struct tree *t);
+struct tree_node *tree_root(struct tree *t);
+void tree_set_policy(struct tree *t, enum tree_policy p);
+
+/* Look up an entry (no symlink following). NULL when absent. */
+struct tree_node *tree_lookup(struct tree *t, const char *path);
+
+/* Adding entries. Missing parent directories are created 0755 root:root.
+ * A path that passes through a symlink already in the tree is an error
+ * (nothing is ever written through a link). */
+int tree_add_dir(struct tree *t, const char *path, const struct tree_attr *a);
+int tree_add_symlink(struct tree *t, const char *path, const char *target, const struct tree_attr *a);
+int tree_add_special(struct tree *t, const char *path, enum tree_type type, uint32_t major,
+                     uint32_t minor, const struct tree_attr *a);
+int tree_add_hardlink(struct tree *t, const char *path, const char *target_path, const struct tree_attr *a);
+/* Regular files: from a host file (read later), from a buffer (copied), or
+ * from the current entry of an open libarchive reader (streamed into the
+ * spool now; sha256 computed on the way). */
+int tree_add_file_host(struct tree *t, const char *path, const char *host_path, uint64_t size,
+                       const struct tree_attr *a);
+int tree_add_file_buffer(struct tree *t, const char *path, const void *data, size_t len,
+                         const struct tree_attr *a);
+int tree_add_file_archive(struct tree *t, const char *path, struct archive *ar, uint64_t size,
+                          const struct tree_attr *a);
+int tree_set_xattr(struct tree *t, const char *path, const char *name, const void *value, size_t len);
+
+/* Remove an entry and everything below it (manifest "remove:"). Absent is fine. */
+int tree_remove(struct tree *t, const char *path);
+
+/* Inputs for `guestimg rootfs`: a host directory, or an archive libarchive
+ * reads (tar, tar.gz/xz/zst, cpio). Directory files become 0:0 unless
+ * keep_owner. */
+struct tree_input_opts {
+    bool keep_owner;
+};
+int tree_add_input(struct tree *t, const char *input, const struct tree_input_opts *o);
+
+/* Sort every directory's children by name (bytewise). Idempotent. */
+void tree_sort(struct tree *t);
+/* Pre-order walk in sorted order (tree_sort first); fn returning non-zero stops. */
+int tree_walk(struct tree *t, int (*fn)(struct tree_node *n, const char *path, void *ctx), void *ctx);
+
+/* Reading a regular file's content, streamed. */
+struct tree_reader;
+int tree_reader_open(struct tree *t, const struct tree_node *n, struct tree_reader **r);
+/* Returns bytes read (0 at end) or a negative error. */
+ssize_t tree_reader_read(struct tree_reader *r, void *buf, size_t len);
+void tree_reader_close(struct tree_reader *r);
+/* sha256 of a regular file's content (computed and cached if needed). */
+int tree_file_sha256(struct tree *t, struct tree_node *n, uint8_t out[32]);
+
+/* Totals for sizing the image. */
+struct tree_stats {
+    uint64_t files, dirs, symlinks, specials, hardlinks;
+    uint64_t content_bytes;
+    uint64_t xattr_bytes;
+};
+void tree_get_stats(struct tree *t, struct tree_stats *s);
+
+#endif

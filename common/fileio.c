@@ -1,0 +1,318 @@
+#include "common/fileio.h"
+#include "common/err.h"
+#include "common/util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+int write_all(int fd, const void *buf, size_t len, const char *what)
+{
+    const uint8_t *p = buf;
+    while (len) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return err_sys(-errno, "%s: write failed", what);
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+int file_read_all(const char *path, uint8_t **buf, size_t *len, size_t max)
+{
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return err_sys(-errno, "%s: cannot open", path);
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return err_sys(-errno, "%s: cannot stat", path);
+    if (S_ISDIR(st.st_mode))
+        return err_set(-EISDIR, "%s: is a directory", path);
+    size_t cap = S_ISREG(st.st_mode) ? (size_t)st.st_size : 65536;
+    if (max && cap > max)
+        return err_set(-EFBIG, "%s: larger than %zu bytes", path, max);
+    uint8_t *b = xmalloc(cap + 1);
+    size_t n = 0;
+    for (;;) {
+        if (n == cap) {
+            if (max && cap >= max) {
+                /* a non-regular file that keeps going */
+                char c;
+                ssize_t r = read(fd, &c, 1);
+                if (r > 0) {
+                    free(b);
+                    return err_set(-EFBIG, "%s: larger than %zu bytes", path, max);
+                }
+                break;
+            }
+            cap = cap ? cap * 2 : 65536;
+            if (max && cap > max)
+                cap = max;
+            b = xrealloc(b, cap + 1);
+        }
+        ssize_t r = read(fd, b + n, cap - n);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            int e = errno;
+            free(b);
+            return err_sys(-e, "%s: read failed", path);
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    b[n] = 0;
+    *buf = b;
+    *len = n;
+    return 0;
+}
+
+int file_read_text(const char *path, char **text, size_t max)
+{
+    uint8_t *b;
+    size_t n;
+    int r = file_read_all(path, &b, &n, max);
+    if (r < 0)
+        return r;
+    if (memchr(b, 0, n)) {
+        free(b);
+        return err_set(-EINVAL, "%s: not a text file (contains NUL bytes)", path);
+    }
+    *text = (char *)b;
+    return 0;
+}
+
+/* ------------------------------------------------------ signal cleanup --- */
+
+#define MAX_CLEANUP 64
+static char *cleanup_paths[MAX_CLEANUP];
+static volatile sig_atomic_t cleanup_running;
+
+void cleanup_register(const char *path)
+{
+    for (int i = 0; i < MAX_CLEANUP; i++)
+        if (!cleanup_paths[i]) {
+            cleanup_paths[i] = xstrdup(path);
+            return;
+        }
+}
+
+void cleanup_unregister(const char *path)
+{
+    for (int i = 0; i < MAX_CLEANUP; i++)
+        if (cleanup_paths[i] && !strcmp(cleanup_paths[i], path)) {
+            char *p = cleanup_paths[i];
+            cleanup_paths[i] = NULL;
+            free(p);
+            return;
+        }
+}
+
+struct linux_dirent64 {
+    uint64_t d_ino;
+    int64_t d_off;
+    unsigned short d_reclen;
+    unsigned char d_type;
+    char d_name[];
+};
+
+/* Remove everything under dirfd using only system calls, so that it is
+ * async-signal-safe (the signal handler calls it). */
+static int rm_rf_at(int dirfd, int depth)
+{
+    char buf[4096];
+    int rc = 0;
+    if (depth > 256)
+        return -ELOOP;
+    for (;;) {
+        long n = syscall(SYS_getdents64, dirfd, buf, sizeof(buf));
+        if (n < 0)
+            return -errno;
+        if (n == 0)
+            break;
+        int removed = 0;
+        for (long off = 0; off < n;) {
+            struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
+            off += d->d_reclen;
+            const char *name = d->d_name;
+            if (name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2])))
+                continue;
+            if (d->d_type == DT_DIR) {
+                int sub = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (sub >= 0) {
+                    int r = rm_rf_at(sub, depth + 1);
+                    close(sub);
+                    if (r < 0)
+                        rc = r;
+                }
+                if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0)
+                    rc = -errno;
+            } else if (unlinkat(dirfd, name, 0) < 0) {
+                rc = -errno;
+            }
+            removed++;
+        }
+        if (removed)
+            lseek(dirfd, 0, SEEK_SET);
+        if (rc < 0)
+            return rc;
+    }
+    return rc;
+}
+
+int rm_rf(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) < 0)
+        return errno == ENOENT ? 0 : -errno;
+    if (!S_ISDIR(st.st_mode))
+        return unlink(path) < 0 ? -errno : 0;
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    int r = rm_rf_at(fd, 0);
+    close(fd);
+    if (rmdir(path) < 0 && r == 0)
+        r = -errno;
+    return r;
+}
+
+static void on_fatal_signal(int sig)
+{
+    if (!cleanup_running) {
+        cleanup_running = 1;
+        for (int i = 0; i < MAX_CLEANUP; i++)
+            if (cleanup_paths[i])
+                rm_rf(cleanup_paths[i]);
+    }
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void fileio_install_signal_cleanup(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_fatal_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
+/* ---------------------------------------------------------- atomic files --- */
+
+int atomic_open(struct atomic_file *af, const char *path, mode_t mode)
+{
+    memset(af, 0, sizeof(*af));
+    af->fd = -1;
+    _cleanup_free_ char *d = xstrdup(path), *b = xstrdup(path);
+    const char *dir = dirname(d), *base = basename(b);
+    af->path = xstrdup(path);
+    af->tmp = xasprintf("%s/.%s.tmp-XXXXXX", dir, base);
+    af->fd = mkostemp(af->tmp, O_CLOEXEC);
+    if (af->fd < 0) {
+        int e = errno;
+        free(af->path);
+        free(af->tmp);
+        af->path = af->tmp = NULL;
+        return err_sys(-e, "%s: cannot create", path);
+    }
+    cleanup_register(af->tmp);
+    mode_t um = umask(0);
+    umask(um);
+    fchmod(af->fd, mode & ~um);
+    return 0;
+}
+
+FILE *atomic_stream(struct atomic_file *af)
+{
+    if (!af->fp)
+        af->fp = fdopen(af->fd, "w");
+    return af->fp;
+}
+
+int atomic_commit(struct atomic_file *af)
+{
+    int rc = 0;
+    if (af->fp) {
+        if (fflush(af->fp) != 0 || ferror(af->fp))
+            rc = err_sys(-errno ? -errno : -EIO, "%s: write failed", af->path);
+    }
+    if (!rc && fsync(af->fd) < 0)
+        rc = err_sys(-errno, "%s: write failed", af->path);
+    if (af->fp) {
+        fclose(af->fp);
+        af->fp = NULL;
+    } else {
+        close(af->fd);
+    }
+    af->fd = -1;
+    if (!rc && rename(af->tmp, af->path) < 0)
+        rc = err_sys(-errno, "%s: cannot rename into place", af->path);
+    if (rc)
+        unlink(af->tmp);
+    cleanup_unregister(af->tmp);
+    free(af->tmp);
+    free(af->path);
+    af->tmp = af->path = NULL;
+    return rc;
+}
+
+void atomic_abort(struct atomic_file *af)
+{
+    if (!af->tmp)
+        return;
+    if (af->fp)
+        fclose(af->fp);
+    else if (af->fd >= 0)
+        close(af->fd);
+    unlink(af->tmp);
+    cleanup_unregister(af->tmp);
+    free(af->tmp);
+    free(af->path);
+    af->tmp = af->path = NULL;
+    af->fp = NULL;
+    af->fd = -1;
+}
+
+int file_write_atomic(const char *path, const void *buf, size_t len, mode_t mode)
+{
+    struct atomic_file af;
+    int r = atomic_open(&af, path, mode);
+    if (r < 0)
+        return r;
+    r = write_all(af.fd, buf, len, path);
+    if (r < 0) {
+        atomic_abort(&af);
+        return r;
+    }
+    return atomic_commit(&af);
+}
+
+int mkdir_p(const char *path, mode_t mode)
+{
+    _cleanup_free_ char *p = xstrdup(path);
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/')
+            continue;
+        *s = 0;
+        if (mkdir(p, mode) < 0 && errno != EEXIST)
+            return err_sys(-errno, "%s: cannot create directory", p);
+        *s = '/';
+    }
+    if (mkdir(p, mode) < 0 && errno != EEXIST)
+        return err_sys(-errno, "%s: cannot create directory", p);
+    return 0;
+}

@@ -1,0 +1,44 @@
+/* File I/O: whole-file reads, and atomic writes (temp file + rename) so a
+ * failed command never leaves partial output. Temporary paths are
+ * registered so that SIGINT/SIGTERM removes them (fileio_install_signal_cleanup). */
+#ifndef GUESTIMG_FILEIO_H
+#define GUESTIMG_FILEIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+/* Read a whole file (at most max bytes; 0 = no limit). Sets the error. */
+int file_read_all(const char *path, uint8_t **buf, size_t *len, size_t max);
+/* Read a whole file as a NUL-terminated string. */
+int file_read_text(const char *path, char **text, size_t max);
+
+/* Atomic output: open a temp file beside path, write, then commit (fsync +
+ * rename) or abort (unlink). */
+struct atomic_file {
+    char *path;  /* final name */
+    char *tmp;   /* temporary name, beside it */
+    int fd;
+    FILE *fp;    /* stdio stream on fd, opened on demand by atomic_stream() */
+};
+int atomic_open(struct atomic_file *af, const char *path, mode_t mode);
+FILE *atomic_stream(struct atomic_file *af);
+int atomic_commit(struct atomic_file *af);
+void atomic_abort(struct atomic_file *af);   /* safe to call after commit */
+int file_write_atomic(const char *path, const void *buf, size_t len, mode_t mode);
+
+/* Write all of buf to fd (retrying short writes); sets the error naming what. */
+int write_all(int fd, const void *buf, size_t len, const char *what);
+
+/* Temporary paths removed on SIGINT/SIGTERM (files or whole directories). */
+void cleanup_register(const char *path);
+void cleanup_unregister(const char *path);
+/* Install handlers that remove registered paths and re-raise the signal. */
+void fileio_install_signal_cleanup(void);
+/* Remove a directory tree (no symlink following). Returns 0 or -errno. */
+int rm_rf(const char *path);
+/* mkdir -p; returns 0 or sets the error. */
+int mkdir_p(const char *path, mode_t mode);
+
+#endif
