@@ -1,0 +1,26 @@
+# Helpers for benchmarks. Source from tests/bench/bench_*.sh.
+
+# median_seconds N CMD...: run CMD N times, print the median wall time.
+median_seconds() {
+    local n=$1; shift
+    local times=() i s e
+    for ((i = 0; i < n; i++)); do
+        s=$(date +%s.%N)
+        "$@" >/dev/null 2>&1 || { echo "benchmark command failed: $*" >&2; return 1; }
+        e=$(date +%s.%N)
+        times+=("$(echo "$e - $s" | bc -l)")
+    done
+    printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {printf "%.4f\n", a[int((NR+1)/2)]}'
+}
+
+# ratio A B: A / B with three decimals.
+ratio() {
+    echo "scale=3; $1 / $2" | bc -l | sed 's/^\./0./'
+}
+
+# peak_rss_mib CMD...: peak resident memory of CMD in MiB (GNU time).
+peak_rss_mib() {
+    local kb
+    kb=$( { /usr/bin/time -f '%M' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+    echo "scale=1; $kb / 1024" | bc -l
+}
