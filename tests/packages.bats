@@ -1,0 +1,260 @@
+#!/usr/bin/env bats
+# Manifests, rpm-md repositories, libsolv resolution, the lock file: real
+# RPMs (rpmbuild), a real repository (createrepo_c), a throwaway GnuPG key,
+# served over HTTP on 127.0.0.1. Each bad input gives one clear error and
+# leaves no lock behind.
+load lib/common
+load lib/rpmrepo
+
+setup_file() {
+    export FX=$BATS_FILE_TMPDIR/fx WWW=$BATS_FILE_TMPDIR/www
+    mkdir -p "$FX" "$WWW"
+    make_test_rpms "$FX"
+    make_test_debs "$FX/local"
+    make_gpg_key "$FX/gpg" testkey
+    make_gpg_key "$FX/gpg2" otherkey
+
+    # good: signed with testkey
+    cp -r "$FX/repo" "$WWW/good"
+    make_repo "$WWW/good"
+    sign_repo "$FX/gpg" "$WWW/good"
+    # unsigned: no repomd.xml.asc
+    cp -r "$WWW/good" "$WWW/unsigned"
+    rm "$WWW/unsigned/repodata/repomd.xml.asc"
+    # altered: repomd.xml changed after it was signed
+    cp -r "$WWW/good" "$WWW/altered"
+    echo '<!-- altered -->' >>"$WWW/altered/repodata/repomd.xml"
+    # otherkey: signed, but by a key the manifest does not trust
+    cp -r "$WWW/good" "$WWW/otherkey"
+    sign_repo "$FX/gpg2" "$WWW/otherkey"
+    # tampered: metadata intact, one package's bytes changed
+    cp -r "$WWW/good" "$WWW/tampered"
+    printf 'X' | dd of="$WWW/tampered/gi-tool-2.1-3.x86_64.rpm" bs=1 seek=2000 conv=notrunc 2>/dev/null
+    # corrupt: primary.xml that is not XML, with matching (signed) checksums
+    cp -r "$WWW/good" "$WWW/corrupt"
+    printf '<?xml version="1.0"?>\n<metadata packages="1"><package type="rpm"><name>x</na' >"$FX/bad-primary.xml"
+    replace_primary "$WWW/corrupt" "$FX/bad-primary.xml"
+    sign_repo "$FX/gpg" "$WWW/corrupt"
+    # swapped: primary.xml replaced without updating repomd.xml
+    cp -r "$WWW/good" "$WWW/swapped"
+    gzip -9n <"$FX/bad-primary.xml" >"$WWW/swapped/repodata/primary.xml.gz"
+
+    stop_gpg "$FX/gpg"
+    stop_gpg "$FX/gpg2"
+    serve_dir "$WWW" "$FX/http.log"
+    export SERVER_PID SERVER_URL
+}
+
+teardown_file() {
+    stop_server
+}
+
+setup() {
+    W=$BATS_TEST_TMPDIR/w
+    mkdir -p "$W"
+    cp "$FX/gpg/testkey.asc" "$W/key.asc"
+    CACHE=$BATS_TEST_TMPDIR/cache
+}
+
+# lock_of REPO EXTRA: write $W/m.yaml for repository REPO and lock it.
+lock_of() {
+    write_manifest "$W/m.yaml" "$SERVER_URL/$1" "$2"
+    run "$GUESTIMG" lock --cache "$CACHE" "$W/m.yaml"
+}
+
+# Field $2 of package $1 in $W/m.lock.json.
+locked() {
+    /usr/bin/python3 -c 'import json, sys
+for p in json.load(open(sys.argv[1]))["packages"]:
+    if p["name"] == sys.argv[2]:
+        v = p[sys.argv[3]]
+        print(" ".join(v) if isinstance(v, list) else v)' "$W/m.lock.json" "$1" "$2"
+}
+
+locked_names() {
+    /usr/bin/python3 -c 'import json, sys; print(" ".join(p["name"] for p in json.load(open(sys.argv[1]))["packages"]))' \
+        "$W/m.lock.json"
+}
+
+@test "lock resolves dependencies and a virtual provide, newest version, no weak deps" {
+    lock_of good 'packages: [gi-tool]'
+    [ "$status" -eq 0 ]
+    assert_equal "$(locked_names)" "gi-base gi-impl gi-tool"
+    assert_equal "$(locked gi-impl version)" "1.0"
+    assert_equal "$(locked gi-tool epoch)" "1"
+    assert_equal "$(locked gi-tool depends)" "gi-base gi-impl"
+    assert_equal "$(locked gi-tool url)" "$SERVER_URL/good/gi-tool-2.1-3.x86_64.rpm"
+    assert_equal "$(locked gi-tool repo)" "test"
+}
+
+@test "locked sha256, size and EVR agree with the package files (sha256sum, stat, rpm -qp)" {
+    lock_of good 'packages: [gi-tool]'
+    [ "$status" -eq 0 ]
+    for f in gi-base-1.0-1.noarch.rpm gi-impl-1.0-1.noarch.rpm gi-tool-2.1-3.x86_64.rpm; do
+        local file=$WWW/good/$f
+        local name; name=$(rpm -qp --qf '%{NAME}' "$file" 2>/dev/null)
+        assert_equal "$(locked "$name" sha256)" "$(sha256sum "$file" | cut -c1-64)"
+        assert_equal "$(locked "$name" size)" "$(stat -c %s "$file")"
+        assert_equal "$(locked "$name" version)-$(locked "$name" release).$(locked "$name" arch)" \
+            "$(rpm -qp --qf '%{VERSION}-%{RELEASE}.%{ARCH}' "$file" 2>/dev/null)"
+    done
+}
+
+@test "weak dependencies only with weak-deps: true" {
+    lock_of good $'packages: [gi-tool]\nweak-deps: true'
+    [ "$status" -eq 0 ]
+    assert_equal "$(locked_names)" "gi-base gi-extra gi-impl gi-tool"
+}
+
+@test "local packages: an rpm joins the resolution, debs keep their own metadata and depends" {
+    cp "$FX"/local/*.rpm "$FX"/local/*.deb "$W/"
+    lock_of good $'local-packages: [gi-local-1.0-1.noarch.rpm, gi-deb.deb, gi-deb-base.deb]'
+    [ "$status" -eq 0 ]
+    assert_equal "$(locked_names)" "gi-base gi-deb gi-deb-base gi-local"
+    assert_equal "$(locked gi-local path)" "gi-local-1.0-1.noarch.rpm"
+    assert_equal "$(locked gi-local sha256)" "$(sha256sum "$W/gi-local-1.0-1.noarch.rpm" | cut -c1-64)"
+    assert_equal "$(locked gi-local depends)" "gi-base"
+    assert_equal "$(locked gi-deb format)" "deb"
+    assert_equal "$(locked gi-deb epoch) $(locked gi-deb version) $(locked gi-deb arch)" "1 2.0-1 all"
+    assert_equal "$(locked gi-deb depends)" "gi-deb-base"
+    assert_equal "$(locked gi-deb size)" "$(stat -c %s "$W/gi-deb.deb")"
+}
+
+@test "the lock file is deterministic: same bytes whatever the directory, TZ, locale and umask" {
+    lock_of good 'packages: [gi-tool]'
+    [ "$status" -eq 0 ]
+    cp "$W/m.lock.json" "$BATS_TEST_TMPDIR/first.json"
+    rm -rf "$CACHE"
+    (cd / && umask 077 && TZ=Asia/Tokyo LC_ALL=C.UTF-8 "$GUESTIMG" lock -q --cache "$CACHE" "$W/m.yaml")
+    cmp "$BATS_TEST_TMPDIR/first.json" "$W/m.lock.json"
+    /usr/bin/python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+names = [p["name"] for p in d["packages"]]
+assert names == sorted(names), names
+assert d["lock-version"] == 1' "$W/m.lock.json"
+}
+
+@test "a file:// repository works like an HTTP one" {
+    write_manifest "$W/m.yaml" "file://$WWW/good" 'packages: [gi-tool]'
+    run "$GUESTIMG" lock --cache "$CACHE" "$W/m.yaml"
+    [ "$status" -eq 0 ]
+    assert_equal "$(locked gi-tool url)" "file://$WWW/good/gi-tool-2.1-3.x86_64.rpm"
+}
+
+@test "lock --fetch stores every package in the cache under its sha256" {
+    lock_of good 'packages: [gi-tool]'
+    [ "$status" -eq 0 ]
+    run "$GUESTIMG" lock --fetch --cache "$CACHE" "$W/m.yaml"
+    [ "$status" -eq 0 ]
+    for name in gi-base gi-impl gi-tool; do
+        local sha; sha=$(locked $name sha256)
+        local f=$CACHE/sha256/${sha:0:2}/$sha
+        [ -f "$f" ]
+        assert_equal "$(sha256sum "$f" | cut -c1-64)" "$sha"
+    done
+}
+
+@test "a transient HTTP 503 is retried" {
+    local log=$BATS_TEST_TMPDIR/flaky.log pid url
+    local SERVER_PID= SERVER_URL=
+    serve_dir "$WWW" "$log" flaky
+    write_manifest "$W/m.yaml" "$SERVER_URL/good" 'packages: [gi-tool]'
+    run "$GUESTIMG" lock --cache "$CACHE" "$W/m.yaml"
+    stop_server
+    [ "$status" -eq 0 ]
+    [[ $output == *"repomd.xml: server error; retrying"* ]]
+    [ -f "$W/m.lock.json" ]
+}
+
+# ------------------------------------------------------------ bad cases ---
+
+@test "missing signature: refused" {
+    lock_of unsigned 'packages: [gi-tool]'
+    assert_error 1 "^guestimg: repository test: repomd.xml is not signed, but gpgkey is set: .*/unsigned/repodata/repomd.xml.asc: HTTP 404$"
+    [ ! -e "$W/m.lock.json" ]
+}
+
+@test "repomd.xml altered after signing: BAD signature" {
+    lock_of altered 'packages: [gi-tool]'
+    assert_error 1 "^guestimg: repository test: .*/altered/repodata/repomd.xml: BAD signature \(key [0-9A-F]+\)"
+    [ ! -e "$W/m.lock.json" ]
+}
+
+@test "signed by a key the manifest does not name: refused" {
+    lock_of otherkey 'packages: [gi-tool]'
+    assert_error 1 "^guestimg: repository test: .*/otherkey/repodata/repomd.xml: signed by key [0-9A-F]+, which is not in .*/key.asc$"
+    [ ! -e "$W/m.lock.json" ]
+}
+
+@test "a key file that is no key: refused" {
+    echo 'not a key' >"$W/key.asc"
+    lock_of good 'packages: [gi-tool]'
+    assert_error 1 "^guestimg: .*/key.asc: no OpenPGP public key block in it$"
+}
+
+@test "unresolvable dependency: names what is missing and who needs it" {
+    lock_of good 'packages: [gi-broken]'
+    assert_error 1 "^guestimg: cannot resolve the packages: nothing provides gi-nonexistent needed by gi-broken-1.0-1.noarch$"
+    [ ! -e "$W/m.lock.json" ]
+}
+
+@test "a package no repository has" {
+    lock_of good 'packages: [gi-nope]'
+    assert_error 1 "^guestimg: package 'gi-nope' is in none of the repositories$"
+    [ ! -e "$W/m.lock.json" ]
+}
+
+@test "404 on the repository" {
+    lock_of nothing-here 'packages: [gi-tool]'
+    assert_error 1 "^guestimg: repository test: http://127.0.0.1:[0-9]+/nothing-here/repodata/repomd.xml: HTTP 404$"
+    [ ! -e "$W/m.lock.json" ]
+}
+
+@test "nothing listening: one error, no retries" {
+    write_manifest "$W/m.yaml" "http://127.0.0.1:$(free_port)" 'packages: [gi-tool]'
+    run "$GUESTIMG" lock --cache "$CACHE" "$W/m.yaml"
+    assert_error 1 "^guestimg: repository test: http://127.0.0.1:[0-9]+/repodata/repomd.xml: .*Couldn't connect to server$"
+}
+
+@test "corrupt primary.xml (with matching checksums): refused" {
+    lock_of corrupt 'packages: [gi-tool]'
+    assert_error 1 "^guestimg: repository test: .*/corrupt/repodata/primary.xml.gz: corrupt primary metadata: "
+    [ ! -e "$W/m.lock.json" ]
+}
+
+@test "primary.xml that does not match repomd.xml's checksum: refused" {
+    lock_of swapped 'packages: [gi-tool]'
+    assert_error 1 "^guestimg: repository test: .*/swapped/repodata/primary.xml.gz: sha256 mismatch: expected [0-9a-f]{64}, got [0-9a-f]{64}$"
+    [ ! -e "$W/m.lock.json" ]
+}
+
+@test "tampered package: lock --fetch refuses it and stores nothing" {
+    lock_of tampered 'packages: [gi-tool]'
+    [ "$status" -eq 0 ]
+    rm "$W/m.lock.json"
+    run "$GUESTIMG" lock --fetch --cache "$CACHE" "$W/m.yaml"
+    assert_error 1 "^guestimg: .*/tampered/gi-tool-2.1-3.x86_64.rpm: sha256 mismatch: expected [0-9a-f]{64}, got [0-9a-f]{64}$"
+    [ ! -e "$W/m.lock.json" ]
+    run find "$CACHE" -name '.download-*'
+    assert_equal "$output" ""
+}
+
+@test "malformed manifest: file, line and key" {
+    write_manifest "$W/m.yaml" "$SERVER_URL/good" 'packages: gi-tool'
+    run "$GUESTIMG" lock --cache "$CACHE" "$W/m.yaml"
+    assert_error 1 "^guestimg: .*/m.yaml:12: packages: expected a sequence, got a scalar$"
+    printf 'name: x\nversion: [\n' >"$W/m.yaml"
+    run "$GUESTIMG" lock --cache "$CACHE" "$W/m.yaml"
+    assert_error 1 "^guestimg: .*/m.yaml:3: invalid YAML: "
+    [ ! -e "$W/m.lock.json" ]
+}
+
+@test "lock usage errors" {
+    run "$GUESTIMG" lock
+    assert_error 2 "^guestimg lock: expected one MANIFEST"
+    run "$GUESTIMG" lock --frobnicate x.yaml
+    assert_error 2 "^guestimg lock: unknown option '--frobnicate'"
+    run "$GUESTIMG" lock --help
+    [ "$status" -eq 0 ]
+    [[ $output == *"usage: guestimg lock"* ]]
+}
