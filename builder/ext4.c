@@ -732,14 +732,14 @@ int ext4_write(struct tree *t, const char *path, const struct ext4_opts *o, uint
         return err_set(-ERANGE, "epoch %lld is outside 0..%lld", (long long)o->epoch, (long long)EXT4_EPOCH_MAX);
     if (o->size % BS)
         return err_set(-EINVAL, "--size %llu is not a multiple of %d", (unsigned long long)o->size, BS);
-    struct writer w = {.t = t, .o = o, .image = path};
+    struct writer w = {.t = t, .o = o, .image = o->name ? o->name : path};
     int r = plan(&w);
     if (r < 0)
         goto out;
     uint32_t inodes = w.next_ino - 1;
     /* Start from an empty file: every block not written reads as zero. */
     if (truncate(path, 0) < 0) {
-        r = err_sys(-errno, "%s: cannot truncate", path);
+        r = err_sys(-errno, "%s: cannot truncate", w.image);
         goto out;
     }
     r = o->size ? create_sized(&w, path, o->size, inodes) : create_auto(&w, path, inodes);
@@ -747,11 +747,11 @@ int ext4_write(struct tree *t, const char *path, const struct ext4_opts *o, uint
         goto out;
     uint64_t bytes = ext2fs_blocks_count(w.fs->super) * BS;
     if (truncate(path, (off_t)bytes) < 0) {
-        r = err_sys(-errno, "%s: cannot size the image", path);
+        r = err_sys(-errno, "%s: cannot size the image", w.image);
         goto out;
     }
     if (inodes > w.fs->super->s_inodes_count) {
-        r = err_set(-ENOSPC, "%s: the tree needs %u inodes, more than %llu bytes provide (--size)", path, inodes,
+        r = err_set(-ENOSPC, "%s: the tree needs %u inodes, more than %llu bytes provide (--size)", w.image, inodes,
                     (unsigned long long)bytes);
         goto out;
     }
@@ -771,7 +771,7 @@ int ext4_write(struct tree *t, const char *path, const struct ext4_opts *o, uint
             sb_offsets[nsb++] = g ? ext2fs_group_first_block2(w.fs, g) * BS : SUPERBLOCK_OFFSET;
     errcode_t e = ext2fs_close_free(&w.fs);
     if (e) {
-        r = fs_error(e, "%s: cannot write the filesystem metadata", path);
+        r = fs_error(e, "%s: cannot write the filesystem metadata", w.image);
         goto out;
     }
     if ((r = fix_write_time(&w, path, sb_offsets, nsb)) < 0)

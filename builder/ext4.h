@@ -22,6 +22,7 @@ struct ext4_opts {
     uint8_t uuid[16];       /* s_uuid */
     uint8_t hash_seed[16];  /* s_hash_seed (htree directory hashing) */
     bool journal;           /* add a journal (none by default: read-only root) */
+    const char *name;       /* the image as messages call it (NULL: the path written) */
 };
 
 /* Write the tree as an ext4 filesystem of o->size bytes into the file at

@@ -122,7 +122,7 @@ static int build(struct tree *t, const char *image, const struct rootfs_opts *o,
         return r;
     if (kata)
         fs_path = out->fs.path;
-    struct ext4_opts eo = {.size = o->size, .epoch = o->epoch, .journal = o->journal};
+    struct ext4_opts eo = {.size = o->size, .epoch = o->epoch, .journal = o->journal, .name = image};
     memcpy(eo.uuid, ids->fs_uuid, 16);
     memcpy(eo.hash_seed, ids->hash_seed, 16);
     log_progress("writing ext4", 0, 0);
