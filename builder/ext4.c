@@ -34,6 +34,7 @@
 #define LINK_MAX_FILE 65000
 #define LINK_MAX_DIR 65000                   /* past that, dir_nlink: the count reads 1 */
 #define INODE_SIZE 256
+#define WRITEBACK_STEP (64ull << 20)
 #define INODE_XATTR_SPACE (INODE_SIZE - EXT2_GOOD_OLD_INODE_SIZE - 32 - 4)
 
 struct writer {
@@ -50,6 +51,8 @@ struct writer {
     struct ext2fs_extent *ext; /* extents of the inode being written */
     size_t next, cap_ext;
     uint64_t done, total;      /* progress, bytes of content */
+    int writeback_fd;          /* the image, to start writeback early */
+    uint64_t writeback_from;   /* bytes below this were handed to writeback */
 };
 
 static int fs_error(errcode_t e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -429,6 +432,22 @@ static int alloc_run(struct writer *w, blk64_t lblk, blk64_t n, blk64_t *pblk, b
     return 0;
 }
 
+/* Start writing the image back to disk while it is still being built (the
+ * data goes out in cursor order), so that the caller's final fsync does
+ * not wait for all of it. Best effort: nothing depends on it but time. */
+static void start_writeback(struct writer *w, bool all)
+{
+    uint64_t upto = w->goal * BS;
+    if (w->writeback_fd < 0 || (!all && upto < w->writeback_from + WRITEBACK_STEP))
+        return;
+    if (all)
+        sync_file_range(w->writeback_fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+    else if (upto > w->writeback_from)
+        sync_file_range(w->writeback_fd, (off_t)w->writeback_from, (off_t)(upto - w->writeback_from),
+                        SYNC_FILE_RANGE_WRITE);
+    w->writeback_from = MAX(w->writeback_from, upto);
+}
+
 /* Allocate and write n blocks of data for logical blocks from lblk. */
 static int write_run(struct writer *w, blk64_t lblk, const uint8_t *data, blk64_t n)
 {
@@ -563,6 +582,7 @@ static int write_file(struct writer *w, struct tree_node *p, ext2_ino_t ino, con
                 i = j;
             }
             lblk += nb;
+            start_writeback(w, false);
             w->done += (uint64_t)len;
             log_progress("writing ext4", w->done, w->total);
             if (rc < 0)
@@ -732,7 +752,7 @@ int ext4_write(struct tree *t, const char *path, const struct ext4_opts *o, uint
         return err_set(-ERANGE, "epoch %lld is outside 0..%lld", (long long)o->epoch, (long long)EXT4_EPOCH_MAX);
     if (o->size % BS)
         return err_set(-EINVAL, "--size %llu is not a multiple of %d", (unsigned long long)o->size, BS);
-    struct writer w = {.t = t, .o = o, .image = o->name ? o->name : path};
+    struct writer w = {.t = t, .o = o, .image = o->name ? o->name : path, .writeback_fd = -1};
     int r = plan(&w);
     if (r < 0)
         goto out;
@@ -757,6 +777,7 @@ int ext4_write(struct tree *t, const char *path, const struct ext4_opts *o, uint
     }
     setup_super(&w);
     w.goal = first_data_block(w.fs);
+    w.writeback_fd = open(path, O_WRONLY | O_CLOEXEC);
     w.buf = xmalloc(CHUNK_BLOCKS * BS);
     w.written = xcalloc(inodes / 8 + 1, 1);
     tree_walk(t, sum_content, &w.total);
@@ -769,15 +790,22 @@ int ext4_write(struct tree *t, const char *path, const struct ext4_opts *o, uint
     for (dgrp_t g = 0; g < w.fs->group_desc_count && nsb < ARRAY_SIZE(sb_offsets); g++)
         if (ext2fs_bg_has_super(w.fs, g))
             sb_offsets[nsb++] = g ? ext2fs_group_first_block2(w.fs, g) * BS : SUPERBLOCK_OFFSET;
-    errcode_t e = ext2fs_close_free(&w.fs);
+    /* No fsync here: the caller commits the image (and syncs it) after
+     * hashing it, while the kernel writes it back. */
+    errcode_t e = ext2fs_close2(w.fs, EXT2_FLAG_FLUSH_NO_SYNC);
+    if (!e)
+        w.fs = NULL;
     if (e) {
         r = fs_error(e, "%s: cannot write the filesystem metadata", w.image);
         goto out;
     }
     if ((r = fix_write_time(&w, path, sb_offsets, nsb)) < 0)
         goto out;
+    start_writeback(&w, true);
     *size = bytes;
 out:
+    if (w.writeback_fd >= 0)
+        close(w.writeback_fd);
     if (w.fs)
         ext2fs_free(w.fs);
     free(w.nlink);

@@ -17,8 +17,12 @@
 #include <libgen.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <pthread.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#define IMAGE_HASH_CHUNK (1u << 20)
 
 static void hmac_label(const uint8_t seed[16], const char *label, uint8_t out[32])
 {
@@ -110,6 +114,101 @@ static int write_root_hash_txt(struct outputs *out, const char *image, struct ro
     return r;
 }
 
+/* The image's sha256 is taken from its parts, the filesystem read once in
+ * a thread while libcryptsetup reads it for the hash tree, rather than by
+ * reading the finished image again: raw = the filesystem; kata = MBR,
+ * zeros to p1, filesystem, zeros to p2, hash tree, zeros to the end. */
+struct image_hash {
+    EVP_MD_CTX *ctx;
+    const char *fs_path;
+    const struct disk_layout *disk;    /* NULL: raw layout */
+    uint8_t *buf;
+    int rc;
+    char err[1024];
+    pthread_t thread;
+    bool threaded;
+};
+
+static void hash_zeros(struct image_hash *h, uint64_t n)
+{
+    memset(h->buf, 0, IMAGE_HASH_CHUNK);
+    while (n) {
+        size_t k = (size_t)MIN(n, (uint64_t)IMAGE_HASH_CHUNK);
+        EVP_DigestUpdate(h->ctx, h->buf, k);
+        n -= k;
+    }
+}
+
+static int hash_file_part(struct image_hash *h, const char *path, uint64_t len)
+{
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return err_sys(-errno, "%s: cannot open", path);
+    while (len) {
+        ssize_t n = read(fd, h->buf, (size_t)MIN(len, (uint64_t)IMAGE_HASH_CHUNK));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return n < 0 ? err_sys(-errno, "%s: read failed", path) : err_set(-EIO, "%s: ended early", path);
+        EVP_DigestUpdate(h->ctx, h->buf, (size_t)n);
+        len -= (uint64_t)n;
+    }
+    return 0;
+}
+
+static void *hash_head(void *arg)
+{
+    struct image_hash *h = arg;
+    const struct disk_layout *l = h->disk;
+    if (l) {
+        uint8_t mbr[DISK_SECTOR];
+        disk_mbr(l, mbr);
+        EVP_DigestUpdate(h->ctx, mbr, sizeof(mbr));
+        hash_zeros(h, l->p1_offset - sizeof(mbr));
+    }
+    struct stat st;
+    h->rc = stat(h->fs_path, &st) < 0 ? err_sys(-errno, "%s: cannot stat", h->fs_path)
+                                      : hash_file_part(h, h->fs_path, (uint64_t)st.st_size);
+    if (h->rc < 0)
+        snprintf(h->err, sizeof(h->err), "%s", err_msg());   /* errors are per thread */
+    return NULL;
+}
+
+static void image_hash_start(struct image_hash *h, const char *fs_path, const struct disk_layout *disk)
+{
+    memset(h, 0, sizeof(*h));
+    h->ctx = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL);
+    h->fs_path = fs_path;
+    h->disk = disk;
+    h->buf = xmalloc(IMAGE_HASH_CHUNK);
+    h->threaded = pthread_create(&h->thread, NULL, hash_head, h) == 0;
+    if (!h->threaded)
+        hash_head(h);   /* no thread: do it now */
+}
+
+/* Wait for the thread, add the tail, write the hex digest. */
+static int image_hash_finish(struct image_hash *h, const char *tree_path, char out[65])
+{
+    if (h->threaded)
+        pthread_join(h->thread, NULL);
+    int r = h->rc < 0 ? err_set(h->rc, "%s", h->err) : 0;
+    const struct disk_layout *l = h->disk;
+    if (r == 0 && l) {
+        hash_zeros(h, l->p2_offset - l->p1_offset - l->p1_size);
+        if (l->p2_size)
+            r = hash_file_part(h, tree_path, l->p2_size);
+        if (r == 0)
+            hash_zeros(h, l->disk_size - l->p2_offset - l->p2_size);
+    }
+    uint8_t d[32];
+    EVP_DigestFinal_ex(h->ctx, d, NULL);
+    EVP_MD_CTX_free(h->ctx);
+    free(h->buf);
+    hex_encode(d, 32, out);
+    return r;
+}
+
 static int build(struct tree *t, const char *image, const struct rootfs_opts *o, const struct rootfs_ids *ids,
                  struct outputs *out, struct rootfs_result *res)
 {
@@ -128,15 +227,19 @@ static int build(struct tree *t, const char *image, const struct rootfs_opts *o,
     log_progress("writing ext4", 0, 0);
     if ((r = ext4_write(t, fs_path, &eo, &res->fs_size)) < 0)
         return r;
+    struct disk_layout l;
+    if (kata)
+        disk_kata_layout(res->fs_size, o->verity ? verity_tree_size(res->fs_size / VERITY_BLOCK_SIZE) : 0,
+                         ids->disk_id, &l);
+    struct image_hash h;
+    image_hash_start(&h, fs_path, kata ? &l : NULL);
     if (o->verity) {
         _cleanup_free_ char *hash_name = xasprintf("%s.verity", image);
         if (kata) {
-            if ((r = scratch_open(&out->tree, image, "verity")) < 0)
-                return r;
+            r = scratch_open(&out->tree, image, "verity");
             hash_path = out->tree.path;
         } else {
-            if ((r = atomic_open(&out->hash, hash_name, 0644)) < 0)
-                return r;
+            r = atomic_open(&out->hash, hash_name, 0644);
             hash_path = out->hash.tmp;
             res->hash_file = base_name(hash_name);
         }
@@ -144,19 +247,17 @@ static int build(struct tree *t, const char *image, const struct rootfs_opts *o,
         res->v.data_blocks = res->fs_size / VERITY_BLOCK_SIZE;
         memcpy(res->v.salt, ids->salt, VERITY_SALT_LEN);
         log_progress("computing dm-verity hash tree", 0, 0);
-        if ((r = verity_format(fs_path, hash_path, &res->v)) < 0)
-            return r;
-        if ((r = write_root_hash_txt(out, image, res)) < 0)
-            return r;
+        if (r == 0)
+            r = verity_format(fs_path, hash_path, &res->v);
+        if (r == 0)
+            r = write_root_hash_txt(out, image, res);
     }
-    if (kata) {
-        struct disk_layout l;
-        disk_kata_layout(res->fs_size, o->verity ? verity_tree_size(res->v.data_blocks) : 0, ids->disk_id, &l);
-        if ((r = disk_write(out->image.fd, image, &l, fs_path, hash_path)) < 0)
-            return r;
-    }
-    log_progress("hashing the image", 0, 0);
-    return sha256_file_hex(out->image.tmp, res->image_sha256, NULL);
+    int hr = image_hash_finish(&h, hash_path, res->image_sha256);
+    if (r < 0 || hr < 0)
+        return r < 0 ? r : hr;
+    if (kata)
+        r = disk_write(out->image.fd, image, &l, fs_path, hash_path);
+    return r;
 }
 
 int rootfs_build(struct tree *t, const char *image, const struct rootfs_opts *o, struct rootfs_result *res)
