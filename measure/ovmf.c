@@ -95,7 +95,7 @@ int ovmf_find_metadata(struct ovmf *o)
     int r = entry_u32(o, sev_metadata_guid, "SEV metadata", &from_end);
     if (r < 0)
         return r;
-    if (from_end > o->size || o->size - from_end < METADATA_HEADER_LEN)
+    if (from_end > o->size || from_end < METADATA_HEADER_LEN)
         return err_set(-EINVAL, "%s: SEV metadata at %u bytes from the end lies outside the file",
                        o->name, from_end);
     const uint8_t *hdr = o->data + o->size - from_end;
