@@ -1,7 +1,9 @@
 #include "measure/snp.h"
 #include "common/err.h"
+#include "common/util.h"
 
 #include <errno.h>
+#include <stdlib.h>
 
 #define PAGE_MASK 0xfffu
 
@@ -17,6 +19,44 @@ bool snp_has_kernel_hashes(const struct ovmf *o)
 {
     uint32_t gpa;
     return ovmf_has_section(o, OVMF_SECTION_SNP_KERNEL_HASHES) && ovmf_hashes_table(o, &gpa);
+}
+
+uint64_t snp_section_extent(const struct ovmf_section *s)
+{
+    return s->type == OVMF_SECTION_SNP_SECRETS || s->type == OVMF_SECTION_CPUID ? GCTX_PAGE_SIZE
+                                                                                 : s->size;
+}
+
+struct extent {
+    uint64_t start, end;
+    size_t index;
+};
+
+static int by_start(const void *a, const void *b)
+{
+    const struct extent *x = a, *y = b;
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* The firmware refuses to add a page twice, so sections lie apart, and
+ * below 4 GiB where OVMF runs; this also bounds the work to 4 GiB of pages. */
+static int check_layout(const struct ovmf *o)
+{
+    _cleanup_free_ struct extent *e = xcalloc(o->n_sections ? o->n_sections : 1, sizeof(*e));
+    size_t n = 0;
+    for (size_t i = 0; i < o->n_sections; i++) {
+        uint64_t start = o->sections[i].gpa, len = snp_section_extent(&o->sections[i]);
+        if (start + len > OVMF_FOUR_GIB)
+            return err_set(-EINVAL, "%s: SEV metadata section %zu runs past 4 GiB", o->name, i);
+        if (len)
+            e[n++] = (struct extent){start, start + len, i};
+    }
+    qsort(e, n, sizeof(*e), by_start);
+    for (size_t i = 1; i < n; i++)
+        if (e[i].start < e[i - 1].end)
+            return err_set(-EINVAL, "%s: SEV metadata sections %zu and %zu overlap", o->name,
+                           MIN(e[i - 1].index, e[i].index), MAX(e[i - 1].index, e[i].index));
+    return 0;
 }
 
 static int update_kernel_hashes(struct gctx *g, const struct ovmf *o, size_t i,
@@ -73,8 +113,11 @@ int snp_update_metadata(struct gctx *g, const struct ovmf *o, const struct sev_h
     if (hashes && !snp_has_kernel_hashes(o))
         return err_set(-EINVAL, "%s: kernel given, but the firmware has no SNP kernel-hashes section",
                        o->name);
+    int r = check_layout(o);
+    if (r < 0)
+        return r;
     for (size_t i = 0; i < o->n_sections; i++) {
-        int r = update_section(g, o, i, hashes, vmm);
+        r = update_section(g, o, i, hashes, vmm);
         if (r < 0)
             return r;
     }

@@ -10,7 +10,7 @@ setup_file() {
     export INPUTS=$BATS_FILE_TMPDIR/inputs
     "$ROOT/tests/fixtures/measure-inputs.sh" "$INPUTS"
     for v in no-footer truncated tiny bad-signature bad-version metadata-outside \
-        sections-outside table-outside entry-outside unknown-section odd-section \
+        sections-outside table-outside entry-outside unknown-section odd-section overlap past-4g \
         no-reset-block ap-zero odd-size hashes-misplaced; do
         /usr/bin/python3 "$ROOT/tests/fixtures/mkfirmware.py" "$v" "$INPUTS/$v.bin"
     done
@@ -256,6 +256,10 @@ snp() { "$GUESTIMG" measure --mode snp --vcpus 2 --vcpu-type EPYC-v4 "$@"; }
     assert_error 1 "unknown-section.bin: SEV metadata section 7 has unknown type 0x7"
     run snp --ovmf "$INPUTS/odd-section.bin"
     assert_error 1 "odd-section.bin: SEV metadata section 0 is 0x1800 bytes, not whole pages"
+    run snp --ovmf "$INPUTS/overlap.bin"
+    assert_error 1 "overlap.bin: SEV metadata sections 0 and 7 overlap"
+    run snp --ovmf "$INPUTS/past-4g.bin"
+    assert_error 1 "past-4g.bin: SEV metadata section 7 runs past 4 GiB"
     run snp --ovmf "$INPUTS/odd-size.bin"
     assert_error 1 "odd-size.bin: size 65436 is not a multiple of 4096 bytes"
     run snp --ovmf "$INPUTS/hashes-misplaced.bin" --kernel "$INPUTS/kernel-a.bin"
