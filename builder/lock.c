@@ -41,7 +41,8 @@ json_t *lock_inputs(const struct manifest *m)
                            strv_json(names, m->npackages), "local-packages", locals, "weak-deps", m->weak_deps);
     free(names);
     if (m->kernel.from == KERNEL_PACKAGE)
-        json_object_set_new(in, "kernel-package", json_string(m->kernel.package));
+        json_object_set_new(in, "kernel-package",
+                            json_string(m->kernel.package ? m->kernel.package : m->kernel.package_file_rel));
     return in;
 }
 

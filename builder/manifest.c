@@ -655,7 +655,8 @@ static int parse_layout(struct parser *p, struct fy_node *v, const char *key, in
     return 0;
 }
 
-/* "auto", or bytes with an optional binary suffix K, M, G (KiB, MiB, GiB). */
+/* "auto", or bytes with an optional binary suffix K, M, G (KiB, MiB, GiB);
+ * whole 4 KiB filesystem blocks. */
 static int parse_size(struct parser *p, struct fy_node *v, const char *key, int line, void *obj)
 {
     struct manifest_image *im = obj;
@@ -677,8 +678,8 @@ static int parse_size(struct parser *p, struct fy_node *v, const char *key, int 
     if (shift)
         s[n - 1] = 0;
     uint64_t u;
-    if (parse_u64(s, &u) < 0 || u == 0 || u > (UINT64_MAX >> 30))
-        return fail(p, line, key, "expected auto or a size such as 512M, got '%s%s'", s,
+    if (parse_u64(s, &u) < 0 || u == 0 || u > (UINT64_MAX >> 30) || (u << shift) % 4096)
+        return fail(p, line, key, "expected auto or a multiple of 4096 bytes such as 512M, got '%s%s'", s,
                     shift == 10 ? "K" : shift == 20 ? "M" : shift == 30 ? "G" : "");
     im->size = u << shift;
     return 0;
@@ -717,6 +718,7 @@ static const struct field kernel_fields[] = {
     CUSTOM("from", parse_kernel_from, true),
     FIELD("profile", F_IDENT, struct manifest_kernel, profile, false),
     FIELD("package", F_NAME, struct manifest_kernel, package, false),
+    FIELD("package-file", F_STR, struct manifest_kernel, package_file_rel, false),
     FIELD("path", F_STR, struct manifest_kernel, path, false),
 };
 
@@ -729,18 +731,24 @@ static int parse_kernel(struct parser *p, struct fy_node *v, const char *key, in
         return r;
     switch (k->from) {
     case KERNEL_PROFILE:
-        if (!k->profile || k->package || k->path)
+        if (!k->profile || k->package || k->package_file_rel || k->path)
             return fail(p, line, key, "from: profile takes 'profile' (and no package or path)");
         break;
     case KERNEL_PACKAGE:
-        if (!k->package || !k->path || k->profile)
-            return fail(p, line, key, "from: package takes 'package' and 'path' (the file inside it)");
+        if (!k->package == !k->package_file_rel || !k->path || k->profile)
+            return fail(p, line, key, "from: package takes 'package' (a repository package) or 'package-file' "
+                        "(a local .rpm or .deb), and 'path' (the file inside it)");
         if (!is_image_path(k->path))
             return fail(p, line, key, "path '%s' is not an absolute, normalised path inside the package",
                         k->path);
+        if (k->package_file_rel) {
+            if (format_of(k->package_file_rel) != PKG_RPM && format_of(k->package_file_rel) != PKG_DEB)
+                return fail(p, line, key, "package-file '%s' is not a .rpm or .deb", k->package_file_rel);
+            k->package_file = resolve_host_path(p, k->package_file_rel);
+        }
         break;
     case KERNEL_FILE: {
-        if (!k->path || k->profile || k->package)
+        if (!k->path || k->profile || k->package || k->package_file_rel)
             return fail(p, line, key, "from: file takes 'path' (a file beside the manifest)");
         char *resolved = resolve_host_path(p, k->path);
         free(k->path);
@@ -1049,8 +1057,8 @@ struct manifest *manifest_parse(const char *text, size_t len, const char *name, 
                  : fail(&p, 1, NULL, "empty manifest");
     if (r == 0 && m->npackages && !m->nrepos)
         r = fail(&p, 1, "packages", "packages are listed but no repositories are");
-    if (r == 0 && m->kernel.from == KERNEL_PACKAGE && !m->nrepos)
-        r = fail(&p, 1, "kernel", "the kernel comes from a package but no repositories are listed");
+    if (r == 0 && m->kernel.package && !m->nrepos)
+        r = fail(&p, 1, "kernel", "the kernel comes from a repository package but no repositories are listed");
     fy_parse_document_destroy(fyp, doc);
     fy_parser_destroy(fyp);
     if (r < 0) {
@@ -1141,6 +1149,8 @@ void manifest_free(struct manifest *m)
     free(m->users);
     free(m->kernel.profile);
     free(m->kernel.package);
+    free(m->kernel.package_file);
+    free(m->kernel.package_file_rel);
     free(m->kernel.path);
     free(m->measure.firmware);
     free_strv(m->measure.vmm_types, m->measure.nvmm_types);

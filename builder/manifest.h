@@ -73,7 +73,9 @@ enum kernel_source { KERNEL_NONE = 0, KERNEL_PROFILE, KERNEL_PACKAGE, KERNEL_FIL
 struct manifest_kernel {
     enum kernel_source from;
     char *profile;         /* KERNEL_PROFILE: kernel-configs/profiles/<profile>.list */
-    char *package;         /* KERNEL_PACKAGE: package name, resolved from the repositories */
+    char *package;         /* KERNEL_PACKAGE: package name, resolved from the repositories, or */
+    char *package_file;    /* KERNEL_PACKAGE: a local .rpm or .deb (resolved host path) */
+    char *package_file_rel;   /* … as written in the manifest (what the lock records) */
     char *path;            /* KERNEL_PACKAGE: file inside the package; KERNEL_FILE: resolved host path */
 };
 

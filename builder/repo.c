@@ -2,6 +2,7 @@
 #include "builder/repo.h"
 #include "builder/deb.h"
 #include "builder/gpg.h"
+#include "builder/rpm.h"
 #include "common/err.h"
 #include "common/hash.h"
 #include "common/hex.h"
@@ -331,30 +332,50 @@ static int solve(struct resolver *rs, struct package_set *out)
     return r;
 }
 
-/* The best version of the kernel package; not installed, so its
- * dependencies do not matter. */
-static int resolve_kernel(struct resolver *rs, struct package **out)
+/* Size, sha256, name and EVR of a local package file, read from the file
+ * (a tarball's from the manifest). d, when given, keeps a deb's control
+ * data. */
+static int local_identity(const struct manifest_local *l, enum package_format format, struct package *p,
+                          struct deb_info *d)
 {
-    const char *name = rs->m->kernel.package;
-    Queue sel, q;
-    queue_init(&sel);
-    queue_init(&q);
-    selection_make(rs->pool, &sel, name, SELECTION_NAME);
-    selection_solvables(rs->pool, &sel, &q);
-    pool_best_solvables(rs->pool, &q, 0);
-    int r = 0;
-    if (!q.count) {
-        r = err_set(-ENOENT, "kernel package '%s' is in none of the repositories", name);
-    } else {
-        Solvable *s = pool_id2solvable(rs->pool, q.elements[0]);
-        const struct manifest_repo *mr = s->repo->appdata;
-        *out = xcalloc(1, sizeof(struct package));
-        r = mr ? solvable_package(s, mr->baseurl, *out)
-               : err_set(-EINVAL, "kernel package '%s' must come from a repository", name);
+    memset(p, 0, sizeof(*p));
+    p->format = format;
+    int r = local_digest(l, p);
+    if (r == 0 && format == PKG_TAR) {
+        p->name = xstrdup(l->name);
+        p->version = xstrdup(l->version);
+        p->arch = xstrdup("noarch");
+        return 0;
     }
-    queue_free(&sel);
-    queue_free(&q);
-    return r;
+    _cleanup_close_ int fd = r < 0 ? -1 : open(l->path, O_RDONLY | O_CLOEXEC);
+    if (r == 0 && fd < 0)
+        r = err_sys(-errno, "%s: cannot open", l->path);
+    if (r < 0)
+        return r;
+    struct rpm_package rp;
+    struct deb_info own;
+    const struct package *meta;
+    if (format == PKG_RPM) {
+        if ((r = rpm_read(fd, l->path, &rp)) < 0)
+            return r;
+        meta = &rp.meta;
+    } else {
+        if (!d)
+            d = &own;
+        if ((r = deb_read_info(fd, l->path, d)) < 0)
+            return r;
+        meta = &d->meta;
+    }
+    p->name = xstrdup(meta->name);
+    p->epoch = meta->epoch;
+    p->version = xstrdup(meta->version);
+    p->release = meta->release ? xstrdup(meta->release) : NULL;
+    p->arch = xstrdup(meta->arch);
+    if (format == PKG_RPM)
+        rpm_package_free(&rp);
+    else if (d == &own)
+        deb_info_free(&own);
+    return 0;
 }
 
 /* .deb files and tarballs, as they are. info[k] receives the control
@@ -367,32 +388,46 @@ static int add_other_locals(const struct manifest *m, struct package_set *out, s
         if (l->format == PKG_RPM)
             continue;
         struct package *p = &out->v[out->n];
-        memset(p, 0, sizeof(*p));
-        int r = local_digest(l, p);
-        if (r == 0 && l->format == PKG_DEB) {
-            _cleanup_close_ int fd = open(l->path, O_RDONLY | O_CLOEXEC);
-            r = fd < 0 ? err_sys(-errno, "%s: cannot open", l->path) : deb_read_info(fd, l->path, &debs[i]);
-            if (r == 0) {
-                p->format = PKG_DEB;
-                p->name = xstrdup(debs[i].meta.name);
-                p->epoch = debs[i].meta.epoch;
-                p->version = xstrdup(debs[i].meta.version);
-                p->arch = xstrdup(debs[i].meta.arch);
-                info[out->n] = &debs[i];
-            }
-        } else if (r == 0) {
-            p->format = PKG_TAR;
-            p->name = xstrdup(l->name);
-            p->version = xstrdup(l->version);
-            p->arch = xstrdup("noarch");
-        }
+        int r = local_identity(l, l->format, p, &debs[i]);
         if (r < 0) {
             package_clear(p);
             return r;
         }
+        if (l->format == PKG_DEB)
+            info[out->n] = &debs[i];
         out->n++;
     }
     return 0;
+}
+
+/* The kernel package: a local file, or the best version of a repository
+ * package (not installed, so its dependencies do not matter). */
+static int resolve_kernel(struct resolver *rs, struct package **out)
+{
+    const struct manifest_kernel *k = &rs->m->kernel;
+    *out = xcalloc(1, sizeof(struct package));
+    if (k->package_file) {
+        struct manifest_local l = {.path = k->package_file, .rel = k->package_file_rel};
+        return local_identity(&l, endswith(l.path, ".rpm") ? PKG_RPM : PKG_DEB, *out, NULL);
+    }
+    Queue sel, q;
+    queue_init(&sel);
+    queue_init(&q);
+    selection_make(rs->pool, &sel, k->package, SELECTION_NAME);
+    selection_solvables(rs->pool, &sel, &q);
+    pool_best_solvables(rs->pool, &q, 0);
+    int r;
+    if (!q.count) {
+        r = err_set(-ENOENT, "kernel package '%s' is in none of the repositories", k->package);
+    } else {
+        Solvable *s = pool_id2solvable(rs->pool, q.elements[0]);
+        const struct manifest_repo *mr = s->repo->appdata;
+        r = mr ? solvable_package(s, mr->baseurl, *out)
+               : err_set(-EINVAL, "kernel package '%s' must come from a repository", k->package);
+    }
+    queue_free(&sel);
+    queue_free(&q);
+    return r;
 }
 
 /* Does relation name req (from a Depends) name package q? */

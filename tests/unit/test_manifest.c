@@ -105,6 +105,7 @@ TEST(full_manifest_parses_every_key)
     CHECK_EQ_INT(m->kernel.from, KERNEL_PACKAGE);
     CHECK_STR(m->kernel.package, "kernel-uvm");
     CHECK_STR(m->kernel.path, "/usr/share/cloud-hypervisor/bzImage");
+    CHECK(m->kernel.package_file == NULL);
     CHECK(m->measure.present && m->measure.have_firmware);
     CHECK_STR(m->measure.firmware, "/srv/img/fw/OVMF.fd");
     CHECK_EQ_INT(m->measure.firmware_sha256[31], 0xff);
@@ -176,7 +177,10 @@ TEST(wrong_types_name_key_and_line)
                  "m.yaml:5: repositories[0].baseurl: 'ftp://x' is not a file://, http:// or https:// URL");
     expect_error(with("accounts: {users: [{name: a, uid: 4294967296, gid: 0}]}\n"),
                  "m.yaml:5: accounts.users[0].uid: expected a non-negative integer below 2^32, got '4294967296'");
-    expect_error(with("image: {size: big}\n"), "m.yaml:5: image.size: expected auto or a size such as 512M, got 'big'");
+    expect_error(with("image: {size: big}\n"),
+                 "m.yaml:5: image.size: expected auto or a multiple of 4096 bytes such as 512M, got 'big'");
+    expect_error(with("image: {size: 5000}\n"),
+                 "m.yaml:5: image.size: expected auto or a multiple of 4096 bytes such as 512M, got '5000'");
     expect_error(with("image: {layout: gpt}\n"), "m.yaml:5: image.layout: expected kata or raw, got 'gpt'");
     expect_error(with("name2: {}\n"), "m.yaml:5: unknown key 'name2'");
     expect_error("name: x\nversion:\nepoch: 0\nseed: 5b9e1f3c-7f52-4c1e-9a57-2f0c1b7d8e61\n",
@@ -210,7 +214,10 @@ TEST(consistency_rules)
                  "m.yaml:5: local-packages[0]: 'x.zip': not a .rpm, .deb or tarball (.tar, .tar.gz, .tar.xz, .tar.zst)");
     expect_error(with("local-packages: [x.tar.gz]\n"), "m.yaml:5: local-packages[0]: tarball 'x.tar.gz' needs name and version");
     expect_error(with("kernel: {from: package, package: k}\n"),
-                 "m.yaml:5: kernel: from: package takes 'package' and 'path' (the file inside it)");
+                 "m.yaml:5: kernel: from: package takes 'package' (a repository package) or 'package-file' (a local "
+                 ".rpm or .deb), and 'path' (the file inside it)");
+    expect_error(with("kernel: {from: package, package-file: k.zip, path: /boot/vmlinuz}\n"),
+                 "m.yaml:5: kernel: package-file 'k.zip' is not a .rpm or .deb");
     expect_error(with("kernel: {from: magic}\n"), "m.yaml:5: kernel.from: expected profile, package or file, got 'magic'");
     expect_error(with("accounts: {groups: [{name: a, gid: 1}, {name: b, gid: 1}]}\n"),
                  "m.yaml:5: accounts: groups 'a' and 'b' share a name or gid");
@@ -271,4 +278,25 @@ TEST(load_reports_missing_file)
     err_clear();
     CHECK(manifest_load("/nonexistent/m.yaml") == NULL);
     CHECK_STR(err_msg(), "/nonexistent/m.yaml: cannot open: No such file or directory");
+}
+
+TEST(kernel_from_a_local_package_file)
+{
+    struct manifest *m = parse(with("kernel: {from: package, package-file: debs/linux-image.deb, "
+                                    "path: /boot/vmlinuz-6.1.0-18-amd64}\n"));
+    if (!m)
+        FAIL_("parse failed: %s", err_msg());
+    CHECK_EQ_INT(m->kernel.from, KERNEL_PACKAGE);
+    CHECK_STR(m->kernel.package_file, "/srv/img/debs/linux-image.deb");
+    CHECK_STR(m->kernel.package_file_rel, "debs/linux-image.deb");
+    CHECK(m->kernel.package == NULL);
+    manifest_free(m);
+    m = parse(with("kernel: {from: file, path: vmlinuz}\n"));
+    CHECK(m != NULL);
+    CHECK_STR(m->kernel.path, "/srv/img/vmlinuz");
+    manifest_free(m);
+    m = parse(with("kernel: {from: profile, profile: kata-snp}\n"));
+    CHECK(m != NULL);
+    CHECK_STR(m->kernel.profile, "kata-snp");
+    manifest_free(m);
 }
