@@ -605,6 +605,24 @@ static int find_member(struct archive *ar, const char *name, const char *member,
     return err_set(-ENOENT, "%s: has no file %s", name, member);
 }
 
+/* Move ar to the entry that carries f's bytes: f's own, or for a hard
+ * link the name of its inode that cpio gave the data to. */
+static int find_content(struct archive *ar, const struct rpm_package *rp, const struct rpm_file *f, const char *name)
+{
+    struct archive_entry *e;
+    int rc;
+    while ((rc = archive_read_next_header(ar, &e)) == ARCHIVE_OK) {
+        _cleanup_free_ char *p = entry_path(archive_entry_pathname(e) ? archive_entry_pathname(e) : "");
+        const struct rpm_file *g = p ? rpm_find_file(rp, p) : NULL;
+        bool same = g == f || (g && f->nlink > 1 && g->device == f->device && g->inode == f->inode);
+        if (same && (archive_entry_size(e) > 0 || f->size == 0))
+            return 0;
+    }
+    if (rc != ARCHIVE_EOF)
+        return err_set(-EINVAL, "%s: damaged payload: %s", name, archive_error_string(ar));
+    return err_set(-EINVAL, "%s: the payload lacks the bytes of %s", name, f->path);
+}
+
 static int extract_rpm(int fd, const char *name, const char *member, const char *out_path)
 {
     struct rpm_package rp;
@@ -617,13 +635,10 @@ static int extract_rpm(int fd, const char *name, const char *member, const char 
     else if ((f->mode & S_IFMT) != S_IFREG)
         r = err_set(-EINVAL, "%s: %s is not a regular file%s%s", name, member,
                     (f->mode & S_IFMT) == S_IFLNK ? "; it links to " : "", f->linkto);
-    else if (f->nlink > 1)
-        r = err_set(-EINVAL, "%s: %s is hard-linked; name another of its links", name, member);
     struct payload *p = xmalloc(sizeof(*p));
     struct archive *ar = NULL;
     if (r == 0 && (r = payload_open(p, fd, &rp, name, &ar)) == 0) {
-        struct archive_entry *e;
-        if ((r = find_member(ar, name, member, &e)) == 0)
+        if ((r = find_content(ar, &rp, f, name)) == 0)
             r = extract_entry(ar, name, member, out_path,
                               rp.file_digest_algo == RPM_HASH_SHA256 ? f->digest : NULL);
         archive_read_free(ar);

@@ -2,6 +2,7 @@
  * rpmbuild and read back with `rpm -qp --qf` (an independent reader), and
  * against damaged copies of it. */
 #include "builder/rpm.h"
+#include "builder/unpack.h"
 #include "common/err.h"
 #include "common/fileio.h"
 #include "common/strbuf.h"
@@ -360,4 +361,29 @@ TEST(capability_text_to_xattr)
     CHECK(rpm_caps_to_xattr("cap_net_raw+", "f", out) < 0);
     CHECK(rpm_caps_to_xattr("cap_net_raw,=ep", "f", out) < 0);
     CHECK(rpm_caps_to_xattr("cap_net_raw=ex", "f", out) < 0);
+}
+
+TEST(extract_files_from_the_payload)
+{
+    REQUIRE_RPM(path);
+    _cleanup_close_ int fd = open(path, O_RDONLY);
+    _cleanup_free_ char *out = xasprintf("%s/extracted", workdir);
+    uint8_t *buf;
+    size_t len;
+    if (unpack_extract(fd, PKG_RPM, path, "/etc/gi.conf", out) < 0)
+        FAIL_("%s", err_msg());
+    CHECK(file_read_all(out, &buf, &len, 0) == 0);
+    CHECK(len == 5 && !memcmp(buf, "conf\n", 5));
+    free(buf);
+    /* both names of a hard-linked file give its bytes, whichever carries them in the cpio */
+    CHECK(unpack_extract(fd, PKG_RPM, path, "/usr/bin/gi-ping", out) == 0);
+    CHECK(file_read_all(out, &buf, &len, 0) == 0);
+    CHECK(len == 5 && !memcmp(buf, "ping\n", 5));
+    free(buf);
+    CHECK(unpack_extract(fd, PKG_RPM, path, "/usr/bin/gi-ping2", out) == 0);
+    CHECK(unpack_extract(fd, PKG_RPM, path, "/usr/bin/gi-p", out) == -EINVAL);
+    CHECK(strstr(err_msg(), "/usr/bin/gi-p is not a regular file; it links to gi-ping") != NULL);
+    CHECK(unpack_extract(fd, PKG_RPM, path, "/boot/vmlinuz", out) == -ENOENT);
+    CHECK(strstr(err_msg(), "has no file /boot/vmlinuz") != NULL);
+    unlink(out);
 }
