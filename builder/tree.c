@@ -994,6 +994,14 @@ static int place(struct tree *t, const char *path, struct entry *e, struct node 
             *out = old;
         return 0;   /* already that inode */
     }
+    if (old && e->hardlink_to) {
+        for (struct tree_node *up = e->hardlink_to->pub.parent; up; up = up->parent)
+            if (up == &old->pub) {
+                _cleanup_free_ char *p = path_of(&old->pub);
+                return err_set(-EINVAL, "%s: %s: a hard link cannot replace the directory that holds its target",
+                               origin, p);
+            }
+    }
     struct node *n = old;
     if (n)
         node_reset(t, n);
@@ -1222,7 +1230,8 @@ static int cmp_child(const void *a, const void *b)
 
 static void sort_node(struct tree_node *n)
 {
-    qsort(n->children, n->nchildren, sizeof(*n->children), cmp_child);
+    if (n->nchildren > 1)
+        qsort(n->children, n->nchildren, sizeof(*n->children), cmp_child);
     for (size_t i = 0; i < n->nchildren; i++)
         if (n->children[i]->nchildren)
             sort_node(n->children[i]);
