@@ -677,6 +677,30 @@ ssize_t tree_reader_read(struct tree_reader *r, void *buf, size_t len)
     return got;
 }
 
+uint64_t tree_reader_skip_hole(struct tree_reader *r)
+{
+    const struct tree_node *n = r->n;
+    bool host = n->content == TREE_CONTENT_HOST;
+    if (!host && n->content != TREE_CONTENT_SPOOL)
+        return 0;
+    uint64_t base = host ? 0 : n->spool_offset;
+    off_t data = lseek(host ? r->fd : r->t->spool_fd, (off_t)(base + r->pos), SEEK_DATA);
+    uint64_t end;
+    if (data >= 0)
+        end = MIN((uint64_t)data - base, n->size);
+    else if (errno == ENXIO)
+        end = n->size;
+    else
+        return 0;
+    if (end < n->size)
+        end = r->pos + (end - r->pos) / TREE_BLOCK_SIZE * TREE_BLOCK_SIZE;
+    uint64_t skipped = end - r->pos;
+    if (skipped && host && lseek(r->fd, (off_t)end, SEEK_SET) < 0)
+        return 0;
+    r->pos = end;
+    return skipped;
+}
+
 void tree_reader_close(struct tree_reader *r)
 {
     if (!r)
@@ -699,7 +723,11 @@ static int scan_content(struct tree *t, struct node *n, bool want_hash, bool wan
     struct zscan z = {0};
     uint8_t *buf = scratch(t);
     ssize_t got;
-    while ((got = tree_reader_read(r, buf, IO_CHUNK)) > 0) {
+    for (;;) {
+        if (!ctx)   /* hashing needs the zeros; counting can skip them */
+            zscan_zeros(&z, tree_reader_skip_hole(r));
+        if ((got = tree_reader_read(r, buf, IO_CHUNK)) <= 0)
+            break;
         if (ctx)
             EVP_DigestUpdate(ctx, buf, (size_t)got);
         if (want_count)
