@@ -115,7 +115,8 @@ static int list_dir(int fd, const char *host, char ***names, size_t *n)
         free(v);
         return err_sys(-e, "%s: cannot read the directory", host);
     }
-    qsort(v, count, sizeof(*v), cmp_str);
+    if (count > 1)
+        qsort(v, count, sizeof(*v), cmp_str);
     *names = v;
     *n = count;
     return 0;
