@@ -1,0 +1,430 @@
+/* release.json (canonical writer, strict parser), signatures checked by
+ * the openssl command line, the published measurement formats checked
+ * against Python's json and base64, files.tsv parsing and diffing. */
+#include "harness.h"
+
+#include "common/err.h"
+#include "common/fileio.h"
+#include "common/util.h"
+#include "release/files.h"
+#include "release/publish.h"
+#include "release/release.h"
+#include "release/sign.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#define H32(c) c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c \
+               c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c
+#define H48(c) H32(c) c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c
+
+static struct release_artifact fixture_artifacts[3];
+static struct release_measurement fixture_measurements[2];
+
+static struct release fixture(void)
+{
+    fixture_artifacts[0] = (struct release_artifact){"vmlinuz", 8000000, H32("b")};
+    fixture_artifacts[1] = (struct release_artifact){"kata-containers.img", 134217728, H32("a")};
+    fixture_artifacts[2] = (struct release_artifact){"cmdline.txt", 300, H32("c")};
+    fixture_measurements[0] = (struct release_measurement){
+        "snp", "QEMU", 4, "EPYC-v4", 0x800f12, 1, H32("d"), false, H48("e")};
+    fixture_measurements[1] = (struct release_measurement){
+        "snp", "QEMU", 1, "EPYC-v4", 0x800f12, 1, H32("d"), false, H48("f")};
+    return (struct release){
+        .schema = RELEASE_SCHEMA, .name = "demo", .version = "1.0", .epoch = 1700000000,
+        .tool_name = "guestimg", .tool_version = "0.1.0", .manifest_sha256 = H32("1"),
+        .lock_sha256 = H32("2"), .image = "kata-containers.img", .kernel = "vmlinuz", .svn = 3,
+        .artifacts = fixture_artifacts, .nartifacts = 3,
+        .verity = {H32("9"), "00112233", 32768, 4096, 4096, 0, "kata"},
+        .cmdline = "console=hvc0 root=/dev/dm-0 dm-mod.create=\"dm-verity,,,ro,0 262144 verity 1 ...\"",
+        .measurements = fixture_measurements, .nmeasurements = 2};
+}
+
+TEST(canonical_json_round_trip)
+{
+    struct release r = fixture();
+    _cleanup_free_ char *s = release_to_json(&r);
+    CHECK(s && s[strlen(s) - 1] == '\n');
+    CHECK(!strchr(s, ' ') || strstr(s, "console=hvc0 root")); /* only inside strings */
+    /* sorted: artifacts by name, measurements by vcpus */
+    CHECK(strstr(s, "cmdline.txt") < strstr(s, "kata-containers.img"));
+    CHECK(strstr(s, "\"vcpus\":1") < strstr(s, "\"vcpus\":4"));
+    CHECK(startswith(s, "{\"artifacts\":[{\"name\":\"cmdline.txt\",\"sha256\":\""));
+    struct release back;
+    CHECK_EQ_INT(release_parse(s, strlen(s), "release.json", &back), 0);
+    CHECK_STR(back.cmdline, r.cmdline);
+    CHECK_EQ_U64(back.verity.data_blocks, 32768);
+    CHECK_EQ_U64(back.measurements[0].vcpu_sig, 0x800f12);
+    CHECK(!back.measurements[0].kernel_hashes);
+    CHECK_STR(release_artifact(&back, "vmlinuz")->sha256, H32("b"));
+    _cleanup_free_ char *again = release_to_json(&back);
+    CHECK_STR(again, s);
+    release_free(&back);
+}
+
+/* Parse text made by editing the fixture's JSON; expect an error with msg. */
+static void expect_parse_error(const char *from, const char *to, const char *msg)
+{
+    struct release r = fixture();
+    _cleanup_free_ char *s = release_to_json(&r);
+    char *at = strstr(s, from);
+    if (!at)
+        FAIL_("fixture has no '%s'", from);
+    _cleanup_free_ char *edited = xasprintf("%.*s%s%s", (int)(at - s), s, to, at + strlen(from));
+    struct release back;
+    err_clear();
+    int rc = release_parse(edited, strlen(edited), "release.json", &back);
+    if (rc >= 0)
+        FAIL_("'%s' -> '%s' parsed", from, to);
+    if (!strstr(err_msg(), msg))
+        FAIL_("error '%s' does not contain '%s'", err_msg(), msg);
+    CHECK(back.artifacts == NULL && back.name == NULL);
+    release_free(&back);
+}
+
+TEST(parser_rejects_unknown_missing_and_mistyped_keys)
+{
+    expect_parse_error("{\"artifacts\"", "{\"extra\":1,\"artifacts\"", "release.json: unknown key extra");
+    expect_parse_error("\"layout\":\"kata\"", "\"layout\":\"kata\",\"x\":null", "unknown key verity.x");
+    expect_parse_error("{\"name\":\"vmlinuz\"", "{\"bad\":0,\"name\":\"vmlinuz\"", "unknown key artifacts[2].bad");
+    expect_parse_error("\"cmdline\":", "\"cmdlinE\":", "unknown key cmdlinE");
+    expect_parse_error("\"svn\":3,", "", "missing key svn");
+    expect_parse_error(",\"salt\":\"00112233\"", "", "missing key verity.salt");
+    expect_parse_error("\"tool\":{\"name\":\"guestimg\",", "\"tool\":{", "missing key tool.name");
+    expect_parse_error("\"epoch\":1700000000", "\"epoch\":\"1700000000\"", "epoch must be an integer, not a string");
+    expect_parse_error("\"epoch\":1700000000", "\"epoch\":1.5", "epoch must be an integer, not a number with a fraction");
+    expect_parse_error("\"epoch\":1700000000", "\"epoch\":-1", "epoch -1 is outside");
+    expect_parse_error("\"kernel_hashes\":false", "\"kernel_hashes\":0", "measurements[0].kernel_hashes must be a boolean, not an integer");
+    expect_parse_error("\"vcpus\":1", "\"vcpus\":0", "measurements[0].vcpus 0 is outside 1..4096");
+    expect_parse_error("\"verity\":{", "\"verity\":[],\"v\":{", "unknown key v");
+    expect_parse_error("\"measurements\":[", "\"measurements\":{\"a\":1},\"m\":[", "unknown key m");
+    expect_parse_error("{\"artifacts\":[", "{\"artifacts\":[3,", "artifacts[0] must be an object, not an integer");
+    expect_parse_error("\"name\":\"demo\"", "\"name\":\"\"", "name is empty");
+    expect_parse_error("\"name\":\"demo\"", "\"name\":null", "name must be a string, not null");
+}
+
+TEST(parser_rejects_bad_values)
+{
+    expect_parse_error("\"lock_sha256\":\"2222", "\"lock_sha256\":\"2G22", "lock_sha256 must be 32 bytes in lower-case hex");
+    expect_parse_error("\"lock_sha256\":\"2222", "\"lock_sha256\":\"22222", "lock_sha256 must be 32 bytes");
+    expect_parse_error("\"root_hash\":\"9999", "\"root_hash\":\"99", "verity.root_hash must be 32 bytes");
+    expect_parse_error("\"digest\":\"ffff", "\"digest\":\"ffffffff", "digest must be 32 or 48 bytes");
+    expect_parse_error("\"digest\":\"ffff", "\"digest\":\"FFff", "digest must be 32 or 48 bytes");
+    expect_parse_error("\"name\":\"cmdline.txt\"", "\"name\":\"../etc/passwd\"", "artifacts[0].name '../etc/passwd' is not a plain file name");
+    expect_parse_error("\"name\":\"cmdline.txt\"", "\"name\":\"..\"", "is not a plain file name");
+    expect_parse_error("\"name\":\"cmdline.txt\"", "\"name\":\"a\\nb\"", "is not a plain file name");
+    expect_parse_error("\"name\":\"cmdline.txt\"", "\"name\":\"vmlinuz\"", "artifacts[2].name: vmlinuz is listed twice");
+    expect_parse_error("\"image\":\"kata-containers.img\"", "\"image\":\"other.img\"", "image: other.img is not among the artifacts");
+    expect_parse_error("\"schema\":\"guestimg-release/1\"", "\"schema\":\"guestimg-release/2\"", "schema 'guestimg-release/2' is not supported");
+    expect_parse_error("\"svn\":3", "\"svn\":3,\"svn\":4", "invalid JSON: duplicate object key");
+    expect_parse_error("\"svn\":3", "\"svn\":3,", "release.json:1: invalid JSON");
+    expect_parse_error("\"name\":\"demo\"", "\"name\":\"de\\u0000mo\"", "invalid JSON");
+    expect_parse_error("\"size\":300", "\"size\":99999999999999999999", "invalid JSON");
+}
+
+TEST(parser_rejects_a_non_object)
+{
+    struct release r;
+    CHECK(release_parse("[]", 2, "x.json", &r) < 0);
+    CHECK_STR(err_msg(), "x.json: the document must be an object, not an array");
+    CHECK(release_parse("", 0, "x.json", &r) < 0);
+}
+
+/* ------------------------------------------------------------ signing --- */
+
+static char tmpdir[] = "/tmp/test_release.XXXXXX";
+
+static const char *tmp(const char *name)
+{
+    static char path[8][4096];
+    static int k;
+    k = (k + 1) % 8;
+    snprintf(path[k], sizeof(path[k]), "%s/%s", tmpdir, name);
+    return path[k];
+}
+
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *cmd = NULL;
+    if (vasprintf(&cmd, fmt, ap) < 0)
+        abort();
+    va_end(ap);
+    _cleanup_free_ char *full = xasprintf("cd %s && (%s) >out.log 2>&1", tmpdir, cmd);
+    free(cmd);
+    int rc = system(full);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : 128;
+}
+
+static bool have_openssl(void)
+{
+    return access("/usr/bin/openssl", X_OK) == 0;
+}
+
+TEST(setup)
+{
+    CHECK(mkdtemp(tmpdir));
+}
+
+static void write_file(const char *name, const void *data, size_t len)
+{
+    if (file_write_atomic(tmp(name), data, len, 0644) < 0)
+        FAIL_("%s", err_msg());
+}
+
+/* Sign with our code, then check with the exact command docs/README give. */
+static void sign_and_check(const char *genkey, const char *openssl_verify)
+{
+    if (!have_openssl())
+        SKIP("openssl command line not installed");
+    CHECK_EQ_INT(sh("%s && openssl pkey -in key.pem -pubout -out pub.pem", genkey), 0);
+    struct release r = fixture();
+    _cleanup_free_ char *s = release_to_json(&r);
+    write_file("release.json", s, strlen(s));
+    _cleanup_free_ uint8_t *sig = NULL;
+    size_t siglen;
+    CHECK_EQ_INT(release_sign(tmp("key.pem"), s, strlen(s), &sig, &siglen), 0);
+    write_file("release.json.sig", sig, siglen);
+    CHECK_EQ_INT(sh("%s", openssl_verify), 0);
+    CHECK_EQ_INT(release_verify_signature(tmp("pub.pem"), s, strlen(s), sig, siglen), 0);
+    /* one byte changed: both say no */
+    s[10] ^= 1;
+    write_file("release.json", s, strlen(s));
+    CHECK(sh("%s", openssl_verify) != 0);
+    CHECK_EQ_INT(release_verify_signature(tmp("pub.pem"), s, strlen(s), sig, siglen), -EBADMSG);
+    CHECK(strstr(err_msg(), "the signature does not match"));
+}
+
+TEST(ecdsa_p384_signature_verifies_with_openssl_dgst)
+{
+    sign_and_check("openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out key.pem",
+                   "openssl dgst -sha384 -verify pub.pem -signature release.json.sig release.json");
+}
+
+TEST(ed25519_signature_verifies_with_openssl_pkeyutl)
+{
+    sign_and_check("openssl genpkey -algorithm ED25519 -out key.pem",
+                   "openssl pkeyutl -verify -pubin -inkey pub.pem -rawin -in release.json -sigfile release.json.sig");
+}
+
+TEST(openssl_signatures_verify_with_ours)
+{
+    if (!have_openssl())
+        SKIP("openssl command line not installed");
+    write_file("data", "hello\n", 6);
+    CHECK_EQ_INT(sh("openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out k.pem && "
+                    "openssl pkey -in k.pem -pubout -out p.pem && "
+                    "openssl dgst -sha384 -sign k.pem -out data.sig data"), 0);
+    _cleanup_free_ uint8_t *sig = NULL;
+    size_t len;
+    CHECK_EQ_INT(file_read_all(tmp("data.sig"), &sig, &len, 0), 0);
+    CHECK_EQ_INT(release_verify_signature(tmp("p.pem"), "hello\n", 6, sig, len), 0);
+    /* a different key of the right type: no */
+    CHECK_EQ_INT(sh("openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out k2.pem && "
+                    "openssl pkey -in k2.pem -pubout -out p2.pem"), 0);
+    CHECK_EQ_INT(release_verify_signature(tmp("p2.pem"), "hello\n", 6, sig, len), -EBADMSG);
+}
+
+static void expect_key_error(const char *genkey, const char *msg, bool private)
+{
+    if (!have_openssl())
+        SKIP("openssl command line not installed");
+    CHECK_EQ_INT(sh("rm -f bad.pem && %s", genkey), 0);
+    uint8_t *sig = NULL;
+    size_t len;
+    err_clear();
+    int rc = private ? release_sign(tmp("bad.pem"), "x", 1, &sig, &len)
+                     : release_verify_signature(tmp("bad.pem"), "x", 1, (const uint8_t *)"x", 1);
+    CHECK(rc < 0 && rc != -EBADMSG);
+    CHECK(sig == NULL);
+    if (!strstr(err_msg(), msg) || !strstr(err_msg(), "bad.pem"))
+        FAIL_("error '%s' does not name the file and '%s'", err_msg(), msg);
+}
+
+TEST(unsupported_keys_are_named)
+{
+    expect_key_error("openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out bad.pem",
+                     "unsupported key type EC prime256v1 (use ECDSA P-384 or Ed25519)", true);
+    expect_key_error("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out bad.pem",
+                     "unsupported key type RSA 2048-bit", true);
+    expect_key_error("openssl genpkey -algorithm ED448 -out bad.pem", "unsupported key type ED448", true);
+    expect_key_error("openssl genpkey -algorithm ED448 -out k448.pem && openssl pkey -in k448.pem -pubout -out bad.pem",
+                     "unsupported key type ED448", false);
+    expect_key_error("openssl genpkey -algorithm ED25519 -aes256 -pass pass:secret -out bad.pem",
+                     "encrypted private keys are not supported", true);
+    expect_key_error("echo hello > bad.pem", "not a PEM private key", true);
+    expect_key_error("openssl genpkey -algorithm ED25519 -out bad.pem", "is a private key; give the public key", false);
+    expect_key_error("true", "bad.pem: cannot open", true);
+    expect_key_error("touch bad.pem && chmod 000 bad.pem && [ $(id -u) -ne 0 ] || rm bad.pem", "bad.pem: cannot open", true);
+}
+
+/* ----------------------------------------------- published measurements --- */
+
+static bool have_python(void)
+{
+    return access("/usr/bin/python3", X_OK) == 0;
+}
+
+TEST(measurement_json_is_what_igvm_tooling_writes)
+{
+    if (!have_python())
+        SKIP("/usr/bin/python3 not installed");
+    _cleanup_free_ char *ours = publish_measurement_json(H48("e"), 2);
+    /* igvmgen: json.dump({"x-ms-sevsnpvm-guestsvn": args.svn (a str),
+     * "x-ms-sevsnpvm-launchmeasurement": digest.hex()}, f, indent=2) */
+    CHECK_EQ_INT(sh("/usr/bin/python3 -c 'import json,sys; json.dump({\"x-ms-sevsnpvm-guestsvn\": \"2\", "
+                    "\"x-ms-sevsnpvm-launchmeasurement\": sys.argv[1]}, open(\"m.json\", \"w\"), indent=2)' %s",
+                    H48("e")), 0);
+    _cleanup_free_ uint8_t *theirs = NULL;
+    size_t len;
+    CHECK_EQ_INT(file_read_all(tmp("m.json"), &theirs, &len, 0), 0);
+    CHECK_EQ_U64(len, strlen(ours));
+    CHECK_MEM(theirs, ours, len);
+}
+
+TEST(measurement_file_names)
+{
+    struct release r = fixture();
+    _cleanup_free_ char *a = publish_measurement_file_name(&r, &r.measurements[0]);
+    CHECK_STR(a, "measurement-snp-QEMU-EPYC-v4-4.json");
+    r.measurements[1].mode = "seves";
+    _cleanup_free_ char *b = publish_measurement_file_name(&r, &r.measurements[0]);
+    CHECK_STR(b, "measurement.json");
+    r.measurements[0].mode = "snp:svsm";
+    r.measurements[1].mode = "snp";
+    _cleanup_free_ char *c = publish_measurement_file_name(&r, &r.measurements[0]);
+    CHECK_STR(c, "measurement-snp_svsm-QEMU-EPYC-v4-4.json");
+}
+
+TEST(trustee_message_decodes_to_the_reference_values)
+{
+    if (!have_python())
+        SKIP("/usr/bin/python3 not installed");
+    struct release r = fixture();
+    struct release_measurement m[3] = {r.measurements[0], r.measurements[1], r.measurements[0]};
+    m[2].mode = "seves";
+    m[2].digest = H32("7"); /* SEV-ES digests never reach an SNP verifier */
+    r.measurements = m;
+    r.nmeasurements = 3;
+    _cleanup_free_ char *msg = publish_trustee_message(&r);
+    CHECK(msg);
+    write_file("rv.json", msg, strlen(msg));
+    /* decoded as trustee's rvps does: base64 of a JSON object name -> values */
+    CHECK_EQ_INT(sh("/usr/bin/python3 -c 'import json,base64; m=json.load(open(\"rv.json\")); "
+                    "assert m[\"version\"] == \"0.1.0\" and m[\"type\"] == \"sample\", m; "
+                    "p=json.loads(base64.b64decode(m[\"payload\"], validate=True)); "
+                    "assert p == {\"snp_launch_measurement\": [\"%s\", \"%s\"]}, p'",
+                    H48("e"), H48("f")), 0);
+    r.nmeasurements = 0;
+    CHECK(publish_trustee_message(&r) == NULL);
+}
+
+/* ----------------------------------------------------------- files.tsv --- */
+
+#define HDR "#path\ttype\tmode\tuid\tgid\tsize\tcontent\txattrs\n"
+#define SHA1 H32("1")
+#define SHA2 H32("2")
+
+static void parse_ok(const char *text, struct files_list *l)
+{
+    if (files_tsv_parse(text, strlen(text), "files.tsv", l) < 0)
+        FAIL_("%s", err_msg());
+}
+
+struct seen {
+    char lines[16][256];
+    size_t n;
+};
+
+static void record(unsigned changes, const struct files_entry *a, const struct files_entry *b, void *ctx)
+{
+    struct seen *s = ctx;
+    if (s->n < 16)
+        snprintf(s->lines[s->n++], 256, "%u %s", changes, (a ? a : b)->path);
+}
+
+TEST(files_tsv_diff_classes)
+{
+    const char *a = HDR
+        "/\tdir\t0755\t0\t0\t0\t-\t-\n"
+        "/bin/sh\tsymlink\t0777\t0\t0\t0\tbash\t-\n"
+        "/etc/a\\tb\tfile\t0644\t0\t0\t5\t" SHA1 "\t-\n"
+        "/usr/bin/ping\tfile\t0755\t0\t0\t9\t" SHA1 "\tsecurity.capability=0100000200200000\n"
+        "/gone\tfile\t0644\t0\t0\t1\t" SHA2 "\t-\n";
+    const char *b = HDR
+        "/\tdir\t0755\t0\t0\t0\t-\t-\n"
+        "/bin/sh\tsymlink\t0777\t0\t0\t0\tdash\t-\n"
+        "/etc/a\\tb\tfile\t0600\t0\t0\t5\t" SHA1 "\t-\n"
+        "/usr/bin/ping\tfile\t0755\t0\t0\t9\t" SHA2 "\t-\n"
+        "/new\tfifo\t0644\t0\t0\t0\t-\t-\n";
+    struct files_list la, lb;
+    parse_ok(a, &la);
+    parse_ok(b, &lb);
+    CHECK_EQ_U64(la.n, 5);
+    CHECK_STR(la.v[1].path, "/bin/sh");
+    CHECK_STR(la.v[2].path, "/etc/a\tb");
+    struct seen s = {0};
+    CHECK_EQ_U64(files_diff(&la, &lb, record, &s), 5);
+    CHECK_STR(s.lines[0], "4 /bin/sh");
+    CHECK_STR(s.lines[1], "8 /etc/a\tb");
+    CHECK_STR(s.lines[2], "2 /gone");
+    CHECK_STR(s.lines[3], "1 /new");
+    CHECK_STR(s.lines[4], "12 /usr/bin/ping");
+    struct seen none = {0};
+    CHECK_EQ_U64(files_diff(&la, &la, record, &none), 0);
+    files_list_free(&la);
+    files_list_free(&lb);
+}
+
+static void expect_tsv_error(const char *text, const char *msg)
+{
+    struct files_list l;
+    err_clear();
+    if (files_tsv_parse(text, strlen(text), "files.tsv", &l) >= 0)
+        FAIL_("parsed: %s", text);
+    if (!strstr(err_msg(), msg))
+        FAIL_("error '%s' does not contain '%s'", err_msg(), msg);
+    CHECK(l.v == NULL && l.n == 0);
+}
+
+TEST(files_tsv_rejects_malformed_lines)
+{
+    expect_tsv_error(HDR "/\tdir\t0755\t0\t0\t0\t-\n", "files.tsv:2: 7 fields, expected 8");
+    expect_tsv_error(HDR "/\tdir\t0755\t0\t0\t0\t-\t-\tx\n", "files.tsv:2: 9 fields");
+    expect_tsv_error(HDR "/\tdirectory\t0755\t0\t0\t0\t-\t-\n", "unknown type 'directory'");
+    expect_tsv_error(HDR "/\tdir\t755\t0\t0\t0\t-\t-\n", "mode '755' is not four octal digits");
+    expect_tsv_error(HDR "/\tdir\t0855\t0\t0\t0\t-\t-\n", "mode '0855'");
+    expect_tsv_error(HDR "/\tdir\t0755\t-1\t0\t0\t-\t-\n", "owner '-1:0'");
+    expect_tsv_error(HDR "/\tdir\t0755\t0\t4294967296\t0\t-\t-\n", "owner '0:4294967296'");
+    expect_tsv_error(HDR "/\tdir\t0755\t0\t0\t0x10\t-\t-\n", "size '0x10' is not a number");
+    expect_tsv_error(HDR "/\tdir\t0755\t0\t0\t0\t\t-\n", "empty content or xattrs column");
+    expect_tsv_error(HDR "etc\tdir\t0755\t0\t0\t0\t-\t-\n", "path 'etc' is not an escaped absolute path");
+    expect_tsv_error(HDR "/a\\q\tdir\t0755\t0\t0\t0\t-\t-\n", "path '/a\\q'");
+    expect_tsv_error(HDR "/a\\x00\tdir\t0755\t0\t0\t0\t-\t-\n", "path '/a\\x00'");
+    expect_tsv_error(HDR "/a\\x4\tdir\t0755\t0\t0\t0\t-\t-\n", "path '/a\\x4'");
+    expect_tsv_error(HDR "/a\tdir\t0755\t0\t0\t0\t-\t-\n/a\tdir\t0755\t0\t0\t0\t-\t-\n", "files.tsv: /a is listed twice");
+    expect_tsv_error(HDR "/\tdir\t0755\t0\t0\t0\t-\t-", "the last line has no newline");
+    expect_tsv_error("#x\n#y\n", "files.tsv:2: 1 fields");
+    static const char nul[] = HDR "/\0\n";
+    struct files_list l;
+    CHECK(files_tsv_parse(nul, sizeof(nul) - 1, "files.tsv", &l) < 0);
+    CHECK(strstr(err_msg(), "contains a NUL byte"));
+}
+
+TEST(files_tsv_empty_is_empty)
+{
+    struct files_list l;
+    parse_ok("", &l);
+    CHECK_EQ_U64(l.n, 0);
+    parse_ok(HDR, &l);
+    CHECK_EQ_U64(l.n, 0);
+    files_list_free(&l);
+}
+
+TEST(cleanup_tmp)
+{
+    rm_rf(tmpdir);
+}
