@@ -6,10 +6,12 @@
 #include "common/err.h"
 #include "common/fileio.h"
 #include "common/util.h"
+#include "release/assemble.h"
 #include "release/files.h"
 #include "release/publish.h"
 #include "release/release.h"
 #include "release/sign.h"
+#include "release/verify.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -422,6 +424,172 @@ TEST(files_tsv_empty_is_empty)
     parse_ok(HDR, &l);
     CHECK_EQ_U64(l.n, 0);
     files_list_free(&l);
+}
+
+/* ----------------------------------------------- assemble and verify --- */
+
+static char *bash_deps[] = {"glibc"};
+static struct package pkgs[] = {
+    {.format = PKG_RPM, .name = "bash", .version = "5.2.15", .release = "3.azl3", .arch = "x86_64",
+     .license = "GPL-3.0-or-later", .vendor = "Microsoft Corporation", .sha256 = H32("4"),
+     .depends = bash_deps, .ndepends = 1},
+    {.format = PKG_RPM, .name = "glibc", .version = "2.38", .release = "8.azl3", .arch = "x86_64",
+     .license = "LGPL-2.1-or-later", .vendor = "Microsoft Corporation", .sha256 = H32("5")},
+};
+
+static void make_file(const char *name, size_t size, uint8_t seed)
+{
+    uint8_t *b = xmalloc(size);
+    for (size_t i = 0; i < size; i++)
+        b[i] = (uint8_t)(i * 131 + seed);
+    write_file(name, b, size);
+    free(b);
+}
+
+struct count {
+    int ok, bad;
+    char first_bad[512];
+};
+
+static void count_check(const struct verify_check *c, void *ctx)
+{
+    struct count *n = ctx;
+    if (c->ok) {
+        n->ok++;
+        return;
+    }
+    if (!n->bad++)
+        snprintf(n->first_bad, sizeof(n->first_bad), "%s: expected %s actual %s", c->what, c->expected,
+                 c->actual);
+}
+
+static int verify_dir(const char *pub, struct count *n)
+{
+    memset(n, 0, sizeof(*n));
+    struct verify_opts o = {tmp("rel/release.json"), pub ? tmp(pub) : NULL, NULL};
+    return release_verify(&o, count_check, n);
+}
+
+static void flip_byte(const char *name, size_t off)
+{
+    _cleanup_free_ uint8_t *b = NULL;
+    size_t len;
+    CHECK_EQ_INT(file_read_all(tmp(name), &b, &len, 0), 0);
+    CHECK(off < len);
+    b[off] ^= 0x20;
+    write_file(name, b, len);
+}
+
+TEST(assembled_release_verifies)
+{
+    if (!have_openssl())
+        SKIP("openssl command line not installed");
+    CHECK_EQ_INT(sh("rm -rf rel && mkdir rel && "
+                    "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out sign.pem && "
+                    "openssl pkey -in sign.pem -pubout -out sign.pub"), 0);
+    make_file("rel/kata-containers.img", 1 << 16, 1);
+    make_file("rel/vmlinuz", 5000, 2);
+    write_file("rel/root_hash.txt", "Root hash: " H32("9") "\n", 76);
+    struct release r = fixture();
+    struct package_set set = {pkgs, ARRAY_SIZE(pkgs)};
+    struct release_inputs in = {
+        .dir = tmp("rel"), .name = "demo", .version = "1.0", .epoch = 1700000000,
+        .manifest_sha256 = H32("1"), .lock_sha256 = H32("2"), .image = "kata-containers.img",
+        .kernel = "vmlinuz", .kernel_version = "6.1.0", .svn = 3, .verity = r.verity, .cmdline = r.cmdline,
+        .measurements = r.measurements, .nmeasurements = r.nmeasurements, .packages = &set,
+        .sign_key = tmp("sign.pem")};
+    CHECK_EQ_INT(release_assemble(&in), 0);
+    /* the published signature verifies with plain openssl */
+    CHECK_EQ_INT(sh("cd rel && openssl dgst -sha384 -verify ../sign.pub -signature release.json.sig release.json"), 0);
+    CHECK_EQ_INT(sh("cd rel && ls | tr '\\n' ' ' > ../ls.txt"), 0);
+    _cleanup_free_ char *ls = NULL;
+    CHECK_EQ_INT(file_read_text(tmp("ls.txt"), &ls, 0), 0);
+    CHECK_STR(ls, "cmdline.txt kata-containers.img measurement-snp-QEMU-EPYC-v4-1.json "
+                  "measurement-snp-QEMU-EPYC-v4-4.json release.json release.json.sig root_hash.txt "
+                  "sbom.cdx.json sbom.spdx.json trustee-reference-values.json vmlinuz ");
+
+    struct count n;
+    CHECK_EQ_INT(verify_dir("sign.pub", &n), 0);
+    /* signature, 9 artifacts, cmdline.txt, 2 measurement files, trustee, 2 SBOMs x 2 */
+    CHECK_EQ_INT(n.ok, 18);
+
+    /* the CLI prints one line per check and exits 0 */
+    const char *g = getenv("GUESTIMG");
+    if (g && access(g, X_OK) == 0) {
+        CHECK_EQ_INT(sh("%s verify rel/release.json --pubkey sign.pub > v.out", g), 0);
+        CHECK_EQ_INT(sh("grep -c '^ok ' v.out | grep -qx 18 && tail -n1 v.out | grep -qx 'rel/release.json: all 18 checks passed'"), 0);
+    }
+}
+
+TEST(verify_names_what_changed)
+{
+    if (!have_openssl())
+        SKIP("openssl command line not installed");
+    struct count n;
+    /* one byte of the image */
+    flip_byte("rel/kata-containers.img", 4096);
+    CHECK_EQ_INT(verify_dir("sign.pub", &n), 1);
+    CHECK(startswith(n.first_bad, "artifact kata-containers.img sha256: expected "));
+    flip_byte("rel/kata-containers.img", 4096);
+    CHECK_EQ_INT(verify_dir("sign.pub", &n), 0);
+    /* one byte of the kernel */
+    flip_byte("rel/vmlinuz", 0);
+    CHECK_EQ_INT(verify_dir("sign.pub", &n), 1);
+    CHECK(startswith(n.first_bad, "artifact vmlinuz sha256"));
+    flip_byte("rel/vmlinuz", 0);
+    /* a file gone, one grown */
+    CHECK_EQ_INT(sh("mv rel/sbom.cdx.json sbom.cdx.json && echo >> rel/root_hash.txt"), 0);
+    CHECK_EQ_INT(verify_dir("sign.pub", &n), 3); /* cdx missing: artifact + sbom read; root_hash size */
+    CHECK_EQ_INT(sh("mv sbom.cdx.json rel/ && truncate -s -1 rel/root_hash.txt"), 0);
+    CHECK_EQ_INT(verify_dir("sign.pub", &n), 0);
+    /* one byte of release.json: the signature fails, and what the byte said */
+    CHECK_EQ_INT(sh("cp rel/release.json saved.json && sed -i 's/console=hvc0/console=hvc1/' rel/release.json"), 0);
+    CHECK_EQ_INT(verify_dir("sign.pub", &n), 2);
+    CHECK(startswith(n.first_bad, "signature "));
+    CHECK_EQ_INT(verify_dir(NULL, &n), 1);
+    CHECK(startswith(n.first_bad, "cmdline.txt matches release.json: expected console=hvc1"));
+    CHECK_EQ_INT(sh("cp saved.json rel/release.json"), 0);
+    /* a wrong public key */
+    CHECK_EQ_INT(sh("openssl genpkey -algorithm ED25519 -out other.pem && openssl pkey -in other.pem -pubout -out other.pub"), 0);
+    CHECK_EQ_INT(verify_dir("other.pub", &n), 1);
+    CHECK(strstr(n.first_bad, "expected a signature by this key actual a signature that does not verify"));
+    /* no signature file */
+    CHECK_EQ_INT(sh("mv rel/release.json.sig sig"), 0);
+    CHECK_EQ_INT(verify_dir("sign.pub", &n), 1);
+    CHECK(strstr(n.first_bad, "release.json.sig: cannot open"));
+    CHECK_EQ_INT(sh("mv sig rel/release.json.sig"), 0);
+    /* a key verify cannot use at all is an error, not a mismatch */
+    CHECK_EQ_INT(sh("openssl genpkey -algorithm RSA -out rsa.pem && openssl pkey -in rsa.pem -pubout -out rsa.pub"), 0);
+    CHECK(verify_dir("rsa.pub", &n) < 0);
+    CHECK(strstr(err_msg(), "rsa.pub: unsupported key type RSA 2048-bit"));
+}
+
+TEST(assemble_refuses_what_it_cannot_publish)
+{
+    if (!have_openssl())
+        SKIP("openssl command line not installed");
+    struct release r = fixture();
+    struct package_set set = {pkgs, 1}; /* bash without the glibc it depends on */
+    struct release_inputs in = {
+        .dir = tmp("rel2"), .name = "demo", .version = "1.0", .epoch = 1700000000,
+        .manifest_sha256 = H32("1"), .lock_sha256 = H32("2"), .image = "kata-containers.img",
+        .kernel = "vmlinuz", .kernel_version = "6.1.0", .verity = r.verity, .cmdline = "ro",
+        .packages = &set};
+    CHECK_EQ_INT(sh("rm -rf rel2 && mkdir rel2"), 0);
+    make_file("rel2/kata-containers.img", 4096, 1);
+    make_file("rel2/vmlinuz", 10, 2);
+    CHECK(release_assemble(&in) < 0);
+    CHECK(strstr(err_msg(), "package bash depends on glibc"));
+    CHECK(access(tmp("rel2/release.json"), F_OK) != 0);
+    set.n = 2;
+    CHECK_EQ_INT(sh("mkdir rel2/sub"), 0);
+    CHECK(release_assemble(&in) < 0);
+    CHECK(strstr(err_msg(), "rel2/sub: not a regular file with a plain name"));
+    CHECK_EQ_INT(sh("rmdir rel2/sub && openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out p256.pem"), 0);
+    in.sign_key = tmp("p256.pem");
+    CHECK(release_assemble(&in) < 0);
+    CHECK(strstr(err_msg(), "p256.pem: unsupported key type EC prime256v1"));
+    CHECK(access(tmp("rel2/release.json"), F_OK) != 0);
 }
 
 TEST(cleanup_tmp)
