@@ -154,7 +154,7 @@ int files_tsv_parse(const char *text, size_t len, const char *what, struct files
         r = parse_line(line, what, lineno, &out->v[out->n]);
         out->n++;
     }
-    if (r == 0) {
+    if (r == 0 && out->n) {
         qsort(out->v, out->n, sizeof(*out->v), cmp_entry);
         for (size_t i = 1; i < out->n && r == 0; i++)
             if (!strcmp(out->v[i - 1].path, out->v[i].path))

@@ -172,8 +172,10 @@ static int cmp_measurement(const void *a, const void *b)
 
 char *release_to_json(struct release *r)
 {
-    qsort(r->artifacts, r->nartifacts, sizeof(*r->artifacts), cmp_artifact);
-    qsort(r->measurements, r->nmeasurements, sizeof(*r->measurements), cmp_measurement);
+    if (r->nartifacts)
+        qsort(r->artifacts, r->nartifacts, sizeof(*r->artifacts), cmp_artifact);
+    if (r->nmeasurements)
+        qsort(r->measurements, r->nmeasurements, sizeof(*r->measurements), cmp_measurement);
     json_t *j = object_to_json(&release_spec, r);
     char *s = json_canonical(j);
     json_decref(j);

@@ -86,7 +86,8 @@ static json_t *dependency(const struct sbom_pkgs *s, const struct sbom_pkg *sp)
             refs[n++] = s->v[targets[t]].purl;
         }
     }
-    qsort(refs, n, sizeof(*refs), sbom_cmp_str);
+    if (n)
+        qsort(refs, n, sizeof(*refs), sbom_cmp_str);
     json_t *on = json_array();
     for (size_t i = 0; i < n; i++)
         if (!i || strcmp(refs[i - 1], refs[i]))
