@@ -7,6 +7,7 @@
 #include "common/fileio.h"
 #include "common/util.h"
 #include "release/assemble.h"
+#include "builder/tree.h"
 #include "release/files.h"
 #include "release/publish.h"
 #include "release/release.h"
@@ -590,6 +591,67 @@ TEST(assemble_refuses_what_it_cannot_publish)
     CHECK(release_assemble(&in) < 0);
     CHECK(strstr(err_msg(), "p256.pem: unsupported key type EC prime256v1"));
     CHECK(access(tmp("rel2/release.json"), F_OK) != 0);
+}
+
+/* ----------------------------------------------- files.tsv from a tree --- */
+
+#define SHA_HELLO "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03" /* sha256sum of "hello\n" */
+
+static struct tree *sample_tree(const char *hello)
+{
+    struct tree *t = tree_new(NULL);
+    struct tree_attr root = {0755, 0, 0, 0, "test"}, f = {0644, 0, 0, 0, "test"};
+    struct tree_attr suid = {04755, 0, 0, 0, "test"}, user = {0600, 1000, 100, 0, "test"};
+    if (tree_add_dir(t, "/etc", &root) < 0 || tree_add_file_buffer(t, "/etc/hello", hello, strlen(hello), &f) < 0 ||
+        tree_add_file_buffer(t, "/etc/a\tb\nc", "", 0, &user) < 0 ||
+        tree_add_file_buffer(t, "/usr/bin/ping", "ping", 4, &suid) < 0 ||
+        tree_set_xattr(t, "/usr/bin/ping", "security.capability", "\x01\x00", 2) < 0 ||
+        tree_add_hardlink(t, "/usr/bin/ping6", "/usr/bin/ping", &f) < 0 ||
+        tree_add_symlink(t, "/bin", "usr/bin", &(struct tree_attr){0777, 0, 0, 0, "test"}) < 0 ||
+        tree_add_special(t, "/dev/null", TREE_CHR, 1, 3, &(struct tree_attr){0666, 0, 0, 0, "test"}) < 0 ||
+        tree_add_dir(t, "/etc-x", &root) < 0)
+        FAIL_("%s", err_msg());
+    return t;
+}
+
+TEST(files_tsv_from_a_tree)
+{
+    struct tree *t = sample_tree("hello\n");
+    CHECK_EQ_INT(files_tsv_write(t, tmp("files.tsv")), 0);
+    tree_free(t);
+    _cleanup_free_ char *text = NULL;
+    CHECK_EQ_INT(file_read_text(tmp("files.tsv"), &text, 0), 0);
+    /* sorted by whole path: "/etc-x" before "/etc/…" ('-' < '/') */
+    CHECK_STR(text, HDR
+              "/\tdir\t0755\t0\t0\t0\t-\t-\n"
+              "/bin\tsymlink\t0777\t0\t0\t0\tusr/bin\t-\n"
+              "/dev\tdir\t0755\t0\t0\t0\t-\t-\n"
+              "/dev/null\tchar\t0666\t0\t0\t0\t1:3\t-\n"
+              "/etc\tdir\t0755\t0\t0\t0\t-\t-\n"
+              "/etc-x\tdir\t0755\t0\t0\t0\t-\t-\n"
+              "/etc/a\\tb\\nc\tfile\t0600\t1000\t100\t0\te3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\t-\n"
+              "/etc/hello\tfile\t0644\t0\t0\t6\t" SHA_HELLO "\t-\n"
+              "/usr\tdir\t0755\t0\t0\t0\t-\t-\n"
+              "/usr/bin\tdir\t0755\t0\t0\t0\t-\t-\n"
+              "/usr/bin/ping\tfile\t4755\t0\t0\t4\t"
+              "758d61f26a44448384e5c4468a0dcb7a2abe456067b0f7b505bc28b9411fe931"
+              "\tsecurity.capability=0100\n"
+              "/usr/bin/ping6\thardlink\t4755\t0\t0\t4\t/usr/bin/ping\tsecurity.capability=0100\n");
+    struct files_list a, b;
+    parse_ok(text, &a);
+    CHECK_STR(a.v[6].path, "/etc/a\tb\nc");
+    /* a second tree with one file's content changed */
+    t = sample_tree("hellO\n");
+    CHECK_EQ_INT(files_tsv_write(t, tmp("files2.tsv")), 0);
+    tree_free(t);
+    _cleanup_free_ char *text2 = NULL;
+    CHECK_EQ_INT(file_read_text(tmp("files2.tsv"), &text2, 0), 0);
+    parse_ok(text2, &b);
+    struct seen s = {0};
+    CHECK_EQ_U64(files_diff(&a, &b, record, &s), 1);
+    CHECK_STR(s.lines[0], "4 /etc/hello");
+    files_list_free(&a);
+    files_list_free(&b);
 }
 
 TEST(cleanup_tmp)
