@@ -9,6 +9,7 @@
 #include "release/assemble.h"
 #include "builder/tree.h"
 #include "release/files.h"
+#include "release/outdir.h"
 #include "release/publish.h"
 #include "release/release.h"
 #include "release/sign.h"
@@ -652,6 +653,61 @@ TEST(files_tsv_from_a_tree)
     CHECK_STR(s.lines[0], "4 /etc/hello");
     files_list_free(&a);
     files_list_free(&b);
+}
+
+/* ------------------------------------------------------------- outdir --- */
+
+static bool exists(const char *name)
+{
+    return access(tmp(name), F_OK) == 0;
+}
+
+TEST(outdir_publishes_whole_or_not_at_all)
+{
+    struct outdir o;
+    CHECK_EQ_INT(outdir_begin(&o, tmp("out/rel")), 0);
+    CHECK(startswith(o.tmp, tmp("out/.rel.tmp-")));
+    _cleanup_free_ char *f = xasprintf("%s/release.json", o.tmp);
+    CHECK_EQ_INT(file_write_atomic(f, "one\n", 4, 0644), 0);
+    CHECK(!exists("out/rel"));
+    CHECK_EQ_INT(outdir_commit(&o), 0);
+    CHECK(exists("out/rel/release.json"));
+    /* a second build replaces the first, leaving nothing else behind */
+    CHECK_EQ_INT(outdir_begin(&o, tmp("out/rel")), 0);
+    free(f);
+    f = xasprintf("%s/release.json", o.tmp);
+    CHECK_EQ_INT(file_write_atomic(f, "two\n", 4, 0644), 0);
+    CHECK_EQ_INT(outdir_commit(&o), 0);
+    _cleanup_free_ char *text = NULL;
+    CHECK_EQ_INT(file_read_text(tmp("out/rel/release.json"), &text, 0), 0);
+    CHECK_STR(text, "two\n");
+    CHECK_EQ_INT(sh("ls -A out | tr '\\n' ' ' > ls.txt"), 0);
+    _cleanup_free_ char *ls = NULL;
+    CHECK_EQ_INT(file_read_text(tmp("ls.txt"), &ls, 0), 0);
+    CHECK_STR(ls, "rel ");
+    /* a failed build leaves the old release and no temporary directory */
+    CHECK_EQ_INT(outdir_begin(&o, tmp("out/rel")), 0);
+    outdir_abort(&o);
+    outdir_abort(&o);
+    CHECK_EQ_INT(sh("ls -A out | tr '\\n' ' ' > ls.txt"), 0);
+    free(ls);
+    CHECK_EQ_INT(file_read_text(tmp("ls.txt"), &ls, 0), 0);
+    CHECK_STR(ls, "rel ");
+}
+
+TEST(outdir_refuses_other_directories)
+{
+    struct outdir o;
+    CHECK_EQ_INT(sh("mkdir -p home/user && touch home/user/notes && touch plain"), 0);
+    CHECK(outdir_begin(&o, tmp("home/user")) < 0);
+    CHECK(strstr(err_msg(), "home/user: exists and is not a release directory (no release.json)"));
+    CHECK(outdir_begin(&o, tmp("plain")) < 0);
+    CHECK(strstr(err_msg(), "plain: exists and is not a directory"));
+    CHECK_EQ_INT(sh("mkdir empty"), 0);
+    CHECK_EQ_INT(outdir_begin(&o, tmp("empty")), 0);
+    CHECK_EQ_INT(outdir_commit(&o), 0);
+    CHECK(exists("empty"));
+    CHECK(exists("home/user/notes"));
 }
 
 TEST(cleanup_tmp)
