@@ -170,12 +170,17 @@ static int cmp_measurement(const void *a, const void *b)
     return c ? c : (x->vcpus > y->vcpus) - (x->vcpus < y->vcpus);
 }
 
-char *release_to_json(struct release *r)
+static void release_sort(struct release *r)
 {
     if (r->nartifacts)
         qsort(r->artifacts, r->nartifacts, sizeof(*r->artifacts), cmp_artifact);
     if (r->nmeasurements)
         qsort(r->measurements, r->nmeasurements, sizeof(*r->measurements), cmp_measurement);
+}
+
+char *release_to_json(struct release *r)
+{
+    release_sort(r);
     json_t *j = object_to_json(&release_spec, r);
     char *s = json_canonical(j);
     json_decref(j);
@@ -386,6 +391,8 @@ int release_parse(const char *text, size_t len, const char *what, struct release
         rc = check_release(what, r);
     if (rc < 0)
         release_free(r);
+    else
+        release_sort(r);
     return rc;
 }
 

@@ -62,8 +62,9 @@ struct release {
 /* Canonical JSON text (allocated). Sorts the artifacts by name and the
  * measurements by (mode, vmm_type, vcpu_type, vcpus) first. */
 char *release_to_json(struct release *r);
-/* Parse and validate; `what` names the input in errors. On failure r is
- * left empty (release_free is still safe). */
+/* Parse and validate; `what` names the input in errors. The lists come out
+ * sorted as release_to_json() sorts them. On failure r is left empty
+ * (release_free is still safe). */
 int release_parse(const char *text, size_t len, const char *what, struct release *r);
 void release_free(struct release *r);
 

@@ -8,6 +8,7 @@
 #include "common/util.h"
 #include "release/assemble.h"
 #include "builder/tree.h"
+#include "release/compare.h"
 #include "release/files.h"
 #include "release/outdir.h"
 #include "release/publish.h"
@@ -708,6 +709,86 @@ TEST(outdir_refuses_other_directories)
     CHECK_EQ_INT(outdir_commit(&o), 0);
     CHECK(exists("empty"));
     CHECK(exists("home/user/notes"));
+}
+
+/* ------------------------------------------------------------ compare --- */
+
+static void assemble_with_tree(const char *dir, const char *hello, uint8_t image_seed)
+{
+    CHECK_EQ_INT(sh("rm -rf %s && mkdir %s", dir, dir), 0);
+    _cleanup_free_ char *img = xasprintf("%s/kata-containers.img", dir);
+    _cleanup_free_ char *kern = xasprintf("%s/vmlinuz", dir);
+    _cleanup_free_ char *tsv = xasprintf("%s/files.tsv", dir);
+    make_file(img, 8192, image_seed);
+    make_file(kern, 100, 2);
+    struct tree *t = sample_tree(hello);
+    CHECK_EQ_INT(files_tsv_write(t, tmp(tsv)), 0);
+    tree_free(t);
+    struct release r = fixture();
+    struct package_set set = {pkgs, ARRAY_SIZE(pkgs)};
+    struct release_inputs in = {
+        .dir = tmp(dir), .name = "demo", .version = "1.0", .epoch = 1700000000,
+        .manifest_sha256 = H32("1"), .lock_sha256 = H32("2"), .image = "kata-containers.img",
+        .kernel = "vmlinuz", .kernel_version = "6.1.0", .svn = 3, .verity = r.verity, .cmdline = r.cmdline,
+        .measurements = r.measurements, .nmeasurements = r.nmeasurements, .packages = &set};
+    CHECK_EQ_INT(release_assemble(&in), 0);
+}
+
+struct cmp_log {
+    char text[4096];
+    size_t len;
+};
+
+static void log_line(struct cmp_log *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void log_line(struct cmp_log *l, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(l->text + l->len, sizeof(l->text) - l->len, fmt, ap);
+    va_end(ap);
+    if (n > 0 && l->len + (size_t)n < sizeof(l->text))
+        l->len += (size_t)n;
+}
+
+static void on_artifact(const char *name, const char *a, const char *b, void *ctx)
+{
+    if (!a || !b || strcmp(a, b))
+        log_line(ctx, "artifact %s %s\n", name, !a ? "added" : !b ? "removed" : "differs");
+}
+
+static void on_file(unsigned changes, const struct files_entry *a, const struct files_entry *b, void *ctx)
+{
+    log_line(ctx, "file %u %s\n", changes, (a ? a : b)->path);
+}
+
+static void on_no_list(const char *why, void *ctx)
+{
+    log_line(ctx, "no list: %s\n", why);
+}
+
+TEST(compare_names_artifacts_and_files)
+{
+    assemble_with_tree("pub", "hello\n", 1);
+    assemble_with_tree("same", "hello\n", 1);
+    struct cmp_log log = {0};
+    struct compare_report rep = {on_artifact, on_file, on_no_list, &log};
+    CHECK_EQ_INT(release_compare(tmp("pub/release.json"), tmp("same"), &rep), 0);
+    CHECK_STR(log.text, "");
+    assemble_with_tree("other", "hellO\n", 7);
+    CHECK_EQ_INT(release_compare(tmp("pub/release.json"), tmp("other"), &rep), 4);
+    CHECK_STR(log.text, "artifact files.tsv differs\n"
+                        "artifact kata-containers.img differs\n"
+                        "artifact sbom.cdx.json differs\n"
+                        "artifact sbom.spdx.json differs\n"
+                        "file 4 /etc/hello\n");
+    /* the published files.tsv must be the one its release.json lists */
+    CHECK_EQ_INT(sh("echo '/x\tdir\t0755\t0\t0\t0\t-\t-' >> pub/files.tsv"), 0);
+    log.len = 0;
+    log.text[0] = 0;
+    CHECK_EQ_INT(release_compare(tmp("pub/release.json"), tmp("other"), &rep), 4);
+    CHECK(strstr(log.text, "no list: ") && strstr(log.text, "pub/files.tsv: sha256 "));
+    CHECK(release_compare(tmp("nothing/release.json"), tmp("other"), &rep) < 0);
+    CHECK(strstr(err_msg(), "nothing/release.json: cannot open"));
 }
 
 TEST(cleanup_tmp)
