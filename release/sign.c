@@ -71,6 +71,17 @@ static EVP_PKEY *load_key(const char *path, bool private)
     return NULL;
 }
 
+int release_check_key(const char *key_path)
+{
+    EVP_PKEY *k = load_key(key_path, true);
+    if (!k)
+        return -EINVAL;
+    const EVP_MD *md;
+    int r = signing_digest(k, key_path, &md);
+    EVP_PKEY_free(k);
+    return r;
+}
+
 int release_sign(const char *key_path, const void *data, size_t len, uint8_t **sig, size_t *siglen)
 {
     EVP_PKEY *k = load_key(key_path, true);

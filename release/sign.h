@@ -11,6 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Check that key_path holds a private key release_sign() can use (a build
+ * checks its key before hours of work, not after). */
+int release_check_key(const char *key_path);
 /* Sign data with the private key in key_path; *sig is allocated. */
 int release_sign(const char *key_path, const void *data, size_t len, uint8_t **sig, size_t *siglen);
 /* 0 when sig is a valid signature of data by the public key in pub_path;

@@ -191,6 +191,7 @@ static void sign_and_check(const char *genkey, const char *openssl_verify)
     write_file("release.json", s, strlen(s));
     _cleanup_free_ uint8_t *sig = NULL;
     size_t siglen;
+    CHECK_EQ_INT(release_check_key(tmp("key.pem")), 0);
     CHECK_EQ_INT(release_sign(tmp("key.pem"), s, strlen(s), &sig, &siglen), 0);
     write_file("release.json.sig", sig, siglen);
     CHECK_EQ_INT(sh("%s", openssl_verify), 0);
@@ -245,6 +246,12 @@ static void expect_key_error(const char *genkey, const char *msg, bool private)
                      : release_verify_signature(tmp("bad.pem"), "x", 1, (const uint8_t *)"x", 1);
     CHECK(rc < 0 && rc != -EBADMSG);
     CHECK(sig == NULL);
+    if (private) {
+        char first[512];
+        snprintf(first, sizeof(first), "%s", err_msg());
+        CHECK(release_check_key(tmp("bad.pem")) < 0);
+        CHECK_STR(err_msg(), first);
+    }
     if (!strstr(err_msg(), msg) || !strstr(err_msg(), "bad.pem"))
         FAIL_("error '%s' does not name the file and '%s'", err_msg(), msg);
 }
