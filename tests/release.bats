@@ -81,7 +81,7 @@ PY
     assert_error 1 "^guestimg: .*/release.json: svn must be an integer, not a string$"
     echo '{"schema":"guestimg-release/1"' > "$D/release.json"
     run "$GUESTIMG" verify "$D/release.json"
-    assert_error 1 "^guestimg: .*/release.json:2: invalid JSON: .'}' expected near end of file"
+    assert_error 1 "^guestimg: .*/release.json:2: invalid JSON: '}' expected near end of file$"
     run "$GUESTIMG" verify "$D/none.json"
     assert_error 1 "^guestimg: .*/none.json: cannot open: No such file or directory$"
 }
