@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -347,7 +348,24 @@ struct archive *tree_archive_reader(void)
     return ar;
 }
 
+/* Entry names are bytes, and stay the same bytes whatever the caller's
+ * locale: libarchive converts names to the locale's charset, so read them
+ * under C.UTF-8, where UTF-8 (pax) and raw (ustar, cpio) names pass as they are. */
+static int add_entries(struct tree *t, struct archive *ar, const char *input);
+
 int tree_add_archive(struct tree *t, struct archive *ar, const char *input)
+{
+    locale_t utf8 = newlocale(LC_ALL_MASK, "C.UTF-8", (locale_t)0);
+    locale_t old = utf8 ? uselocale(utf8) : (locale_t)0;
+    int r = add_entries(t, ar, input);
+    if (utf8) {
+        uselocale(old);
+        freelocale(utf8);
+    }
+    return r;
+}
+
+static int add_entries(struct tree *t, struct archive *ar, const char *input)
 {
     struct archive_entry *e;
     _cleanup_free_ char *last = NULL;

@@ -732,7 +732,7 @@ int tree_file_data_blocks(struct tree *t, struct tree_node *tn, uint64_t *blocks
 {
     struct node *n = N(tn->hardlink ? tn->hardlink : tn);
     if (!n->counted) {
-        int r = scan_content(t, n, !n->pub.have_sha256, true);
+        int r = scan_content(t, n, false, true);
         if (r < 0)
             return r;
     }
