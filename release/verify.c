@@ -4,9 +4,11 @@
 #include "common/fileio.h"
 #include "common/hash.h"
 #include "common/util.h"
+#include "release/measurements.h"
 #include "release/publish.h"
 #include "release/release.h"
 #include "release/sign.h"
+#include "release/verity_check.h"
 #include "sbom/sbom.h"
 
 #include <errno.h>
@@ -151,6 +153,62 @@ static void check_sboms(struct verifier *v)
     }
 }
 
+static void check_verity(struct verifier *v)
+{
+    char root[65];
+    _cleanup_free_ char *table = NULL;
+    bool tree_ok;
+    if (release_verity_recompute(&v->r, v->dir, root, &table, &tree_ok) < 0) {
+        check(v, false, v->r.verity.root_hash, err_msg(), "verity root hash of %s", v->r.image);
+        return;
+    }
+    check(v, !strcmp(root, v->r.verity.root_hash), v->r.verity.root_hash, root, "verity root hash of %s",
+          v->r.image);
+    _cleanup_free_ char *holder = !strcmp(v->r.verity.layout, "kata") ? xstrdup(v->r.image)
+                                                                       : xasprintf("%s.verity", v->r.image);
+    check(v, tree_ok, "the tree its data gives", "a different tree", "verity hash tree in %s", holder);
+    if (table)
+        check(v, strstr(v->r.cmdline, table) != NULL, table, v->r.cmdline, "cmdline carries the dm-verity table");
+}
+
+/* The firmware a measurement was computed for: the artifact with its digest. */
+static const struct release_artifact *firmware_artifact(const struct release *r, const char *sha256)
+{
+    for (size_t i = 0; i < r->nartifacts; i++)
+        if (!strcmp(r->artifacts[i].sha256, sha256))
+            return &r->artifacts[i];
+    return NULL;
+}
+
+static void check_measurements(struct verifier *v)
+{
+    _cleanup_free_ char *kernel = artifact_path(v, v->r.kernel);
+    for (size_t i = 0; i < v->r.nmeasurements; i++) {
+        const struct release_measurement *m = &v->r.measurements[i];
+        _cleanup_free_ char *what = xasprintf("measurement %s %s %s %llu vCPU", m->mode, m->vmm_type,
+                                              m->vcpu_type, (unsigned long long)m->vcpus);
+        const struct release_artifact *fw = firmware_artifact(&v->r, m->firmware_sha256);
+        if (!fw) {
+            _cleanup_free_ char *want = xasprintf("firmware with sha256 %s among the artifacts", m->firmware_sha256);
+            check(v, false, want, "none", "%s", what);
+            continue;
+        }
+        _cleanup_free_ char *fw_path = artifact_path(v, fw->name);
+        _cleanup_free_ char *digest = NULL;
+        bool kernel_hashes;
+        if (release_remeasure(m, fw_path, kernel, v->r.cmdline, &digest, &kernel_hashes) < 0) {
+            check(v, false, m->digest, err_msg(), "%s", what);
+            continue;
+        }
+        if (kernel_hashes != m->kernel_hashes)
+            check(v, false, m->kernel_hashes ? "kernel_hashes true" : "kernel_hashes false",
+                  kernel_hashes ? "a firmware that measures the kernel" : "a firmware without kernel hashes",
+                  "%s", what);
+        else
+            check(v, !strcmp(digest, m->digest), m->digest, digest, "%s", what);
+    }
+}
+
 int release_verify(const struct verify_opts *o, verify_report_fn report, void *ctx)
 {
     struct verifier v = {.o = o, .report = report, .ctx = ctx};
@@ -172,6 +230,8 @@ int release_verify(const struct verify_opts *o, verify_report_fn report, void *c
         check_artifacts(&v);
         _cleanup_free_ char *cmdline = xasprintf("%s\n", v.r.cmdline);
         check_derived(&v, "cmdline.txt", cmdline);
+        check_verity(&v);
+        check_measurements(&v);
         check_published_measurements(&v);
         check_sboms(&v);
         r = v.failed;

@@ -1,18 +1,26 @@
 #!/usr/bin/env bats
-# guestimg verify from the command line, on a release made here by Python
-# (hashlib computes the digests independently of guestimg).
+# guestimg verify from the command line, on a release made here: the image
+# by guestimg rootfs (kata layout), release.json by Python (hashlib computes
+# the digests independently of guestimg).
 load lib/common
 
 setup() {
     command -v openssl >/dev/null || skip "openssl not installed"
     D=$BATS_TEST_TMPDIR/rel
     mkdir -p "$D"
-    head -c 200000 /dev/urandom > "$D/disk.img"
+    mkdir -p "$BATS_TEST_TMPDIR/root/etc"
+    echo hello > "$BATS_TEST_TMPDIR/root/etc/hello"
+    "$GUESTIMG" rootfs -q --layout kata --json -o "$D/disk.img" "$BATS_TEST_TMPDIR/root" > "$BATS_TEST_TMPDIR/rootfs.json"
+    rm "$D/root_hash.txt"
     printf 'kernel' > "$D/vmlinuz"
-    printf 'console=hvc0 ro\n' > "$D/cmdline.txt"
-    /usr/bin/python3 - "$D" <<'PY'
+    /usr/bin/python3 - "$D" "$BATS_TEST_TMPDIR/rootfs.json" <<'PY'
 import hashlib, json, os, sys
 d = sys.argv[1]
+fs = json.load(open(sys.argv[2]))
+cmdline = "console=hvc0 " + fs["cmdline"]
+open(os.path.join(d, "cmdline.txt"), "w").write(cmdline + "\n")
+verity = {k: v for k, v in fs["verity"].items() if k != "superblock"}
+verity["layout"] = fs["layout"]
 def art(n):
     b = open(os.path.join(d, n), "rb").read()
     return {"name": n, "size": len(b), "sha256": hashlib.sha256(b).hexdigest()}
@@ -20,9 +28,7 @@ r = {"schema": "guestimg-release/1", "name": "t", "version": "1", "epoch": 0,
      "tool": {"name": "guestimg", "version": "0"}, "manifest_sha256": "1" * 64,
      "lock_sha256": "2" * 64, "image": "disk.img", "kernel": "vmlinuz", "svn": 0,
      "artifacts": [art(n) for n in ("cmdline.txt", "disk.img", "vmlinuz")],
-     "verity": {"root_hash": "3" * 64, "salt": "", "data_blocks": 1, "data_block_size": 4096,
-                "hash_block_size": 4096, "hash_offset": 0, "layout": "raw"},
-     "cmdline": "console=hvc0 ro", "measurements": []}
+     "verity": verity, "cmdline": cmdline, "measurements": []}
 open(os.path.join(d, "release.json"), "w").write(json.dumps(r, sort_keys=True, separators=(",", ":")) + "\n")
 PY
     openssl genpkey -algorithm ED25519 -out "$BATS_TEST_TMPDIR/key.pem" 2>/dev/null
@@ -38,18 +44,38 @@ PY
     [ "${lines[2]}" = "ok artifact disk.img sha256" ]
     [ "${lines[3]}" = "ok artifact vmlinuz sha256" ]
     [ "${lines[4]}" = "ok cmdline.txt matches release.json" ]
-    [ "${lines[5]}" = "$D/release.json: all 5 checks passed" ]
-    [ "${#lines[@]}" -eq 6 ]
+    [ "${lines[5]}" = "ok verity root hash of disk.img" ]
+    [ "${lines[6]}" = "ok verity hash tree in disk.img" ]
+    [ "${lines[7]}" = "ok cmdline carries the dm-verity table" ]
+    [ "${lines[8]}" = "$D/release.json: all 8 checks passed" ]
+    [ "${#lines[@]}" -eq 9 ]
 }
 
 @test "verify: a changed byte is a MISMATCH naming the file, expected and actual" {
     want=$(sha256sum "$D/disk.img" | cut -d' ' -f1)
-    printf 'X' | dd of="$D/disk.img" bs=1 seek=1000 conv=notrunc 2>/dev/null
+    root=$(jq -r .verity.root_hash "$BATS_TEST_TMPDIR/rootfs.json" 2>/dev/null ||
+           /usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["verity"]["root_hash"])' "$BATS_TEST_TMPDIR/rootfs.json")
+    # one byte of the filesystem (partition 1 starts at 1 MiB)
+    printf 'X' | dd of="$D/disk.img" bs=1 seek=$((1048576 + 1024 + 100)) conv=notrunc 2>/dev/null
     got=$(sha256sum "$D/disk.img" | cut -d' ' -f1)
     run "$GUESTIMG" verify "$D/release.json" --pubkey "$BATS_TEST_TMPDIR/pub.pem"
     [ "$status" -eq 1 ]
     [[ $output == *"MISMATCH artifact disk.img sha256: expected $want actual $got"* ]]
-    [ "${lines[-1]}" = "$D/release.json: 1 of 5 checks failed" ]
+    [[ $output == *"MISMATCH verity root hash of disk.img: expected $root actual "* ]]
+    [[ $output == *"MISMATCH verity hash tree in disk.img: expected the tree its data gives actual a different tree"* ]]
+    [[ $output == *"MISMATCH cmdline carries the dm-verity table: expected dm-verity,,,ro,0 4096 verity 1 /dev/vda1 /dev/vda2 "* ]]
+    [ "${lines[-1]}" = "$D/release.json: 4 of 8 checks failed" ]
+}
+
+@test "verify: a changed byte of the stored hash tree is found" {
+    # partition 2 (the hash tree) starts at the MiB boundary after p1
+    p2=$(sfdisk -d "$D/disk.img" 2>/dev/null | sed -n 's/.*img2 : start= *\([0-9]*\),.*/\1/p')
+    [ -n "$p2" ] || skip "sfdisk not installed"
+    printf 'X' | dd of="$D/disk.img" bs=1 seek=$((p2 * 512 + 5)) conv=notrunc 2>/dev/null
+    run "$GUESTIMG" verify "$D/release.json"
+    [ "$status" -eq 1 ]
+    [[ $output == *"ok verity root hash of disk.img"* ]]
+    [[ $output == *"MISMATCH verity hash tree in disk.img: expected the tree its data gives actual a different tree"* ]]
 }
 
 @test "verify: artifacts from another directory with --artifacts" {

@@ -7,9 +7,13 @@
 #include "common/fileio.h"
 #include "common/util.h"
 #include "release/assemble.h"
+#include "builder/rootfs.h"
 #include "builder/tree.h"
+#include "common/hash.h"
+#include "common/hex.h"
 #include "release/compare.h"
 #include "release/files.h"
+#include "release/measurements.h"
 #include "release/outdir.h"
 #include "release/publish.h"
 #include "release/release.h"
@@ -490,49 +494,129 @@ static void flip_byte(const char *name, size_t off)
     write_file(name, b, len);
 }
 
-TEST(assembled_release_verifies)
+static struct tree *sample_tree(const char *hello);
+
+/* A real release: the image from rootfs_build (kata layout, verity), the
+ * reference AmdSev firmware (it has the kernel-hashes section) and SNP
+ * measurements for 1 and 4 vCPUs through the measure library. */
+static void make_release(void)
 {
-    if (!have_openssl())
-        SKIP("openssl command line not installed");
-    CHECK_EQ_INT(sh("rm -rf rel && mkdir rel && "
+    _cleanup_free_ char *ref = realpath(ref_dir(), NULL);
+    CHECK(ref);
+    CHECK_EQ_INT(sh("rm -rf rel && mkdir rel && cp '%s/snp/ovmf_AmdSev_suffix.bin' rel/OVMF.fd && "
                     "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out sign.pem && "
-                    "openssl pkey -in sign.pem -pubout -out sign.pub"), 0);
-    make_file("rel/kata-containers.img", 1 << 16, 1);
+                    "openssl pkey -in sign.pem -pubout -out sign.pub", ref), 0);
     make_file("rel/vmlinuz", 5000, 2);
-    write_file("rel/root_hash.txt", "Root hash: " H32("9") "\n", 76);
-    struct release r = fixture();
+    struct tree *t = sample_tree("hello\n");
+    struct rootfs_opts ro = {.layout = ROOTFS_KATA, .epoch = 1700000000, .verity = true};
+    struct rootfs_result res;
+    CHECK_EQ_INT(rootfs_build(t, tmp("rel/kata-containers.img"), &ro, &res), 0);
+    CHECK_EQ_INT(files_tsv_write(t, tmp("rel/files.tsv")), 0);
+    tree_free(t);
+    char root[65], salt[65], fw_sha[65];
+    hex_encode(res.v.root_hash, 32, root);
+    hex_encode(res.v.salt, 32, salt);
+    CHECK_EQ_INT(sha256_file_hex(tmp("rel/OVMF.fd"), fw_sha, NULL), 0);
+    _cleanup_free_ char *cmdline = xasprintf("console=hvc0 %s", res.cmdline);
+    char *vmm[] = {"QEMU"}, *types[] = {"EPYC-v4"};
+    uint32_t vcpus[] = {1, 4};
+    struct measure_plan plan = {tmp("rel/OVMF.fd"), fw_sha, vmm, 1, vcpus, 2, types, 1, 1,
+                                tmp("rel/vmlinuz"), NULL, cmdline};
+    struct release_measurement *m;
+    size_t nm;
+    CHECK_EQ_INT(release_measure(&plan, &m, &nm), 0);
+    CHECK_EQ_U64(nm, 2);
+    CHECK(m[0].kernel_hashes);
     struct package_set set = {pkgs, ARRAY_SIZE(pkgs)};
     struct release_inputs in = {
         .dir = tmp("rel"), .name = "demo", .version = "1.0", .epoch = 1700000000,
         .manifest_sha256 = H32("1"), .lock_sha256 = H32("2"), .image = "kata-containers.img",
-        .kernel = "vmlinuz", .kernel_version = "6.1.0", .svn = 3, .verity = r.verity, .cmdline = r.cmdline,
-        .measurements = r.measurements, .nmeasurements = r.nmeasurements, .packages = &set,
+        .kernel = "vmlinuz", .kernel_version = "6.1.0", .svn = 3,
+        .verity = {root, salt, res.v.data_blocks, 4096, 4096, res.v.hash_offset, "kata"},
+        .cmdline = cmdline, .measurements = m, .nmeasurements = nm, .packages = &set,
         .sign_key = tmp("sign.pem")};
     CHECK_EQ_INT(release_assemble(&in), 0);
+    release_measurements_free(m, nm);
+    rootfs_result_free(&res);
+}
+
+/* Against sev-snp-measure 0.0.13 (reference snp/vectors.tsv rows 5 and 7). */
+TEST(measurements_match_sev_snp_measure)
+{
+    REQUIRE_REFERENCE();
+    _cleanup_free_ char *amd = xasprintf("%s/snp/ovmf_AmdSev_suffix.bin", ref_dir());
+    _cleanup_free_ char *x64 = xasprintf("%s/snp/ovmf_OvmfX64_suffix.bin", ref_dir());
+    uint8_t *k = xmalloc(65536);
+    memset(k, 'k', 65536);
+    write_file("kernel-b.bin", k, 65536);
+    free(k);
+    /* --mode snp --vcpus 2 --vcpu-type EPYC-Genoa --vmm-type ec2 --kernel kernel-b.bin */
+    char *ec2[] = {"ec2"}, *genoa[] = {"EPYC-Genoa"};
+    uint32_t vcpus[] = {1, 2};
+    struct measure_plan plan = {amd, H32("0"), ec2, 1, vcpus, 2, genoa, 1, 1, tmp("kernel-b.bin"), NULL, NULL};
+    struct release_measurement *m;
+    size_t n;
+    CHECK_EQ_INT(release_measure(&plan, &m, &n), 0);
+    CHECK_EQ_U64(n, 2);
+    CHECK_EQ_U64(m[1].vcpus, 2);
+    CHECK(m[1].kernel_hashes);
+    CHECK_STR(m[1].digest, "2e1a56df0fa33768c1ac746b0ad9ffa69d763a21496813afd285e61b216ac90d"
+                           "98f97fc9b9e28e16dae64eeeb7471b03");
+    CHECK_STR(m[1].vmm_type, "ec2");
+    release_measurements_free(m, n);
+    /* OvmfX64 has no kernel-hashes section: the kernel is not measured, and
+     * the entry says so (--mode snp --vcpus 1 EPYC-Milan --guest-features 0x21) */
+    char *qemu[] = {"QEMU"}, *milan[] = {"EPYC-Milan"};
+    struct measure_plan fw_only = {x64, H32("0"), qemu, 1, vcpus, 1, milan, 1, 0x21, tmp("kernel-b.bin"), NULL,
+                                   "console=ttyS0"};
+    CHECK_EQ_INT(release_measure(&fw_only, &m, &n), 0);
+    CHECK(!m[0].kernel_hashes);
+    CHECK_STR(m[0].digest, "06303c87659e61cf650ab12701c7f7fa5726a3310630638e0c93fe84f79cba10"
+                           "1e128198825f2f86a17c39a3fa3a9cb2");
+    release_measurements_free(m, n);
+    /* bad names are errors naming them */
+    char *bad[] = {"EPYC-Nonesuch"};
+    fw_only.vcpu_types = bad;
+    CHECK(release_measure(&fw_only, &m, &n) < 0);
+    CHECK_STR(err_msg(), "unknown vCPU type 'EPYC-Nonesuch'");
+    fw_only.vcpu_types = milan;
+    fw_only.vmm_types = bad;
+    CHECK(release_measure(&fw_only, &m, &n) < 0);
+    CHECK(strstr(err_msg(), "unknown VMM type 'EPYC-Nonesuch'"));
+}
+
+TEST(assembled_release_verifies)
+{
+    REQUIRE_REFERENCE();
+    if (!have_openssl())
+        SKIP("openssl command line not installed");
+    make_release();
     /* the published signature verifies with plain openssl */
     CHECK_EQ_INT(sh("cd rel && openssl dgst -sha384 -verify ../sign.pub -signature release.json.sig release.json"), 0);
     CHECK_EQ_INT(sh("cd rel && ls | tr '\\n' ' ' > ../ls.txt"), 0);
     _cleanup_free_ char *ls = NULL;
     CHECK_EQ_INT(file_read_text(tmp("ls.txt"), &ls, 0), 0);
-    CHECK_STR(ls, "cmdline.txt kata-containers.img measurement-snp-QEMU-EPYC-v4-1.json "
+    CHECK_STR(ls, "OVMF.fd cmdline.txt files.tsv kata-containers.img measurement-snp-QEMU-EPYC-v4-1.json "
                   "measurement-snp-QEMU-EPYC-v4-4.json release.json release.json.sig root_hash.txt "
                   "sbom.cdx.json sbom.spdx.json trustee-reference-values.json vmlinuz ");
 
     struct count n;
     CHECK_EQ_INT(verify_dir("sign.pub", &n), 0);
-    /* signature, 9 artifacts, cmdline.txt, 2 measurement files, trustee, 2 SBOMs x 2 */
-    CHECK_EQ_INT(n.ok, 18);
+    /* signature, 11 artifacts, cmdline.txt, verity root + tree + cmdline table,
+     * 2 measurements, 2 measurement files, trustee, 2 SBOMs x 2 */
+    CHECK_EQ_INT(n.ok, 25);
 
     /* the CLI prints one line per check and exits 0 */
     const char *g = getenv("GUESTIMG");
     if (g && access(g, X_OK) == 0) {
         CHECK_EQ_INT(sh("%s verify rel/release.json --pubkey sign.pub > v.out", g), 0);
-        CHECK_EQ_INT(sh("grep -c '^ok ' v.out | grep -qx 18 && tail -n1 v.out | grep -qx 'rel/release.json: all 18 checks passed'"), 0);
+        CHECK_EQ_INT(sh("grep -c '^ok ' v.out | grep -qx 25 && tail -n1 v.out | grep -qx 'rel/release.json: all 25 checks passed'"), 0);
     }
 }
 
 TEST(verify_names_what_changed)
 {
+    REQUIRE_REFERENCE();
     if (!have_openssl())
         SKIP("openssl command line not installed");
     struct count n;
@@ -542,9 +626,9 @@ TEST(verify_names_what_changed)
     CHECK(startswith(n.first_bad, "artifact kata-containers.img sha256: expected "));
     flip_byte("rel/kata-containers.img", 4096);
     CHECK_EQ_INT(verify_dir("sign.pub", &n), 0);
-    /* one byte of the kernel */
+    /* one byte of the kernel: its digest and both measurements */
     flip_byte("rel/vmlinuz", 0);
-    CHECK_EQ_INT(verify_dir("sign.pub", &n), 1);
+    CHECK_EQ_INT(verify_dir("sign.pub", &n), 3);
     CHECK(startswith(n.first_bad, "artifact vmlinuz sha256"));
     flip_byte("rel/vmlinuz", 0);
     /* a file gone, one grown */
@@ -554,9 +638,10 @@ TEST(verify_names_what_changed)
     CHECK_EQ_INT(verify_dir("sign.pub", &n), 0);
     /* one byte of release.json: the signature fails, and what the byte said */
     CHECK_EQ_INT(sh("cp rel/release.json saved.json && sed -i 's/console=hvc0/console=hvc1/' rel/release.json"), 0);
-    CHECK_EQ_INT(verify_dir("sign.pub", &n), 2);
+    /* signature, cmdline.txt, and the two measurements of the command line */
+    CHECK_EQ_INT(verify_dir("sign.pub", &n), 4);
     CHECK(startswith(n.first_bad, "signature "));
-    CHECK_EQ_INT(verify_dir(NULL, &n), 1);
+    CHECK_EQ_INT(verify_dir(NULL, &n), 3);
     CHECK(startswith(n.first_bad, "cmdline.txt matches release.json: expected console=hvc1"));
     CHECK_EQ_INT(sh("cp saved.json rel/release.json"), 0);
     /* a wrong public key */
