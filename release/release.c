@@ -66,10 +66,11 @@ static const struct spec artifact_spec = {artifact_fields, ARRAY_SIZE(artifact_f
 static const struct field verity_fields[] = {
     HEX("root_hash", struct release_verity, root_hash, 32, 32),
     HEX("salt", struct release_verity, salt, 0, 256),
-    U64("data_blocks", struct release_verity, data_blocks, 1, INT64_MAX),
+    /* 2^40 blocks of 4 KiB: 4 PiB, far past any image; keeps sizes from overflowing */
+    U64("data_blocks", struct release_verity, data_blocks, 1, 1ULL << 40),
     U64("data_block_size", struct release_verity, data_block_size, 512, 1u << 20),
     U64("hash_block_size", struct release_verity, hash_block_size, 512, 1u << 20),
-    U64("hash_offset", struct release_verity, hash_offset, 0, INT64_MAX),
+    U64("hash_offset", struct release_verity, hash_offset, 0, 1ULL << 52),
     STR("layout", struct release_verity, layout),
 };
 static const struct spec verity_spec = {verity_fields, ARRAY_SIZE(verity_fields)};

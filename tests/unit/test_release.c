@@ -106,6 +106,7 @@ TEST(parser_rejects_unknown_missing_and_mistyped_keys)
     expect_parse_error("\"epoch\":1700000000", "\"epoch\":-1", "epoch -1 is outside");
     expect_parse_error("\"kernel_hashes\":false", "\"kernel_hashes\":0", "measurements[0].kernel_hashes must be a boolean, not an integer");
     expect_parse_error("\"vcpus\":1", "\"vcpus\":0", "measurements[0].vcpus 0 is outside 1..4096");
+    expect_parse_error("\"data_blocks\":32768", "\"data_blocks\":1099511627777", "verity.data_blocks 1099511627777 is outside 1..1099511627776");
     expect_parse_error("\"verity\":{", "\"verity\":[],\"v\":{", "unknown key v");
     expect_parse_error("\"measurements\":[", "\"measurements\":{\"a\":1},\"m\":[", "unknown key m");
     expect_parse_error("{\"artifacts\":[", "{\"artifacts\":[3,", "artifacts[0] must be an object, not an integer");
