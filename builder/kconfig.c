@@ -153,6 +153,18 @@ static int parse_line(const char *line, size_t len, const char *file, unsigned l
     return 0;
 }
 
+/* The next line of text[0..len) at *pos (without its newline); false at the end. */
+static bool next_line(const char *text, size_t len, size_t *pos, const char **line, size_t *ll)
+{
+    if (*pos >= len)
+        return false;
+    *line = text + *pos;
+    const char *nl = memchr(*line, '\n', len - *pos);
+    *ll = nl ? (size_t)(nl - *line) : len - *pos;
+    *pos += *ll + 1;
+    return true;
+}
+
 int kconfig_parse(struct kconfig *kc, const char *text, size_t len, const char *name)
 {
     if (memchr(text, 0, len))
@@ -160,11 +172,9 @@ int kconfig_parse(struct kconfig *kc, const char *text, size_t len, const char *
     struct kconfig seen = {0};
     unsigned lineno = 0;
     int r = 0;
-    for (size_t pos = 0; pos < len && r == 0;) {
-        const char *line = text + pos;
-        const char *nl = memchr(line, '\n', len - pos);
-        size_t ll = nl ? (size_t)(nl - line) : len - pos;
-        pos += ll + 1;
+    const char *line;
+    size_t ll, pos = 0;
+    while (r == 0 && next_line(text, len, &pos, &line, &ll)) {
         lineno++;
         while (ll && (line[ll - 1] == ' ' || line[ll - 1] == '\t'))
             ll--;
@@ -334,26 +344,22 @@ static int parse_primary(struct lexer *lx, int depth)
     return t ? 2 : 0;
 }
 
-static int parse_and(struct lexer *lx, int depth)
+/* Binary operators by precedence: '||' (max) over '&&' (min) over terms. */
+static int parse_binary(struct lexer *lx, int depth, bool is_or)
 {
-    int v = parse_primary(lx, depth);
-    while (v >= 0 && lx->tok == T_AND) {
+    enum tok op = is_or ? T_OR : T_AND;
+    int v = is_or ? parse_binary(lx, depth, false) : parse_primary(lx, depth);
+    while (v >= 0 && lx->tok == op) {
         next(lx);
-        int w = parse_primary(lx, depth);
-        v = w < 0 ? w : MIN(v, w);
+        int w = is_or ? parse_binary(lx, depth, false) : parse_primary(lx, depth);
+        v = w < 0 ? w : is_or ? MAX(v, w) : MIN(v, w);
     }
     return v;
 }
 
 static int parse_or(struct lexer *lx, int depth)
 {
-    int v = parse_and(lx, depth);
-    while (v >= 0 && lx->tok == T_OR) {
-        next(lx);
-        int w = parse_and(lx, depth);
-        v = w < 0 ? w : MAX(v, w);
-    }
-    return v;
+    return parse_binary(lx, depth, true);
 }
 
 int kconfig_expr_eval(const char *expr, const struct kconfig *values)
@@ -663,11 +669,9 @@ static int parse_text(struct kparse *ps, const char *text, size_t len, const cha
     struct strbuf logical = STRBUF_INIT;
     unsigned lineno = 0, first_line = 0;
     int r = 0;
-    for (size_t pos = 0; pos < len && r == 0;) {
-        const char *line = text + pos;
-        const char *nl = memchr(line, '\n', len - pos);
-        size_t ll = nl ? (size_t)(nl - line) : len - pos;
-        pos += ll + 1;
+    const char *line;
+    size_t ll, pos = 0;
+    while (r == 0 && next_line(text, len, &pos, &line, &ll)) {
         lineno++;
         _cleanup_free_ char *l = xstrndup(line, ll);
         const char *body = skip_blank(l);

@@ -222,7 +222,8 @@ static void build_env_free(struct build_env *e)
     e->n = 0;
 }
 
-/* First line of "PROG --version": the compiler and linker are inputs. */
+/* First line of "PROG --version": the compiler, the linker and the
+ * compressor that makes bzImage's payload are inputs. */
 static int tool_version(const char *prog, const struct build_env *env, struct strbuf *sb)
 {
     const char *argv[] = {prog, "--version", NULL};
@@ -237,8 +238,13 @@ static int tool_version(const char *prog, const struct build_env *env, struct st
 
 static int toolchain_lines(const struct build_env *env, struct strbuf *sb)
 {
-    int r = tool_version("gcc", env, sb);
-    return r < 0 ? r : tool_version("ld", env, sb);
+    static const char *const tools[] = {"gcc", "ld", "xz"};
+    for (size_t i = 0; i < ARRAY_SIZE(tools); i++) {
+        int r = tool_version(tools[i], env, sb);
+        if (r < 0)
+            return r;
+    }
+    return 0;
 }
 
 static void sha256_hex_of(const char *text, size_t len, char out[65])
@@ -269,16 +275,23 @@ static bool on_make_output(const char *buf, size_t len, void *ctx)
     return false;
 }
 
-/* The last line of the log that mentions an error, for the message. */
+/* The line of the log that best says what went wrong: the last compiler
+ * style "error:" line, else the last one mentioning an error (make's own
+ * "*** ... Error 2"), else the last line. */
 static char *last_error_line(const char *log_path)
 {
     _cleanup_free_ char *text = NULL;
     if (file_read_text(log_path, &text, 64u << 20) < 0)
         return xstrdup("");
     char *best = NULL;
-    for (char *save = NULL, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
-        if (strstr(l, "error") || strstr(l, "Error") || !best)
+    int best_rank = -1;
+    for (char *save = NULL, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+        int rank = strstr(l, "error:") ? 2 : (strstr(l, "error") || strstr(l, "Error")) ? 1 : 0;
+        if (rank >= best_rank) {
             best = l;
+            best_rank = rank;
+        }
+    }
     return xstrdup(best ? best : "");
 }
 
@@ -488,7 +501,8 @@ static void build_inputs(const struct kernel_source *src, const char *config, co
               toolchain);
     for (size_t i = 1; i < env->n; i++) /* all but PATH */
         sb_printf(sb, "env %s\n", env->vars[i]);
-    sb_printf(sb, "make ARCH=%s KCFLAGS=KAFLAGS=" PREFIX_MAPS " bzImage\n", KERNEL_ARCH, "<srctree>", "<objtree>");
+    sb_printf(sb, "make ARCH=%s KCFLAGS=\"" PREFIX_MAPS "\" KAFLAGS=\"" PREFIX_MAPS "\" bzImage\n", KERNEL_ARCH,
+              "<srctree>", "<objtree>", "<srctree>", "<objtree>");
 }
 
 /* Move what the build made into the entry, then drop the build tree. */
@@ -583,6 +597,8 @@ int kernel_build(const struct kernel_source *src, const struct kernel_profile *p
         } else {
             cleanup_register(tmp);
             r = build_into(src, &env, set, cfg.text, inputs.buf, tmp, log_path);
+            if (r == 0 && chmod(tmp, 0755) < 0)
+                r = err_sys(-errno, "%s: cannot set its mode", tmp);
             if (r == 0 && rename(tmp, out->dir) < 0)
                 r = err_sys(-errno, "%s: cannot rename into place", out->dir);
             if (r < 0) {

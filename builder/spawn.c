@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <linux/close_range.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -33,6 +34,9 @@ static void child_exec(const struct spawn_opts *o, int out_fd, int err_fd, pid_t
     if (devnull < 0 || dup2(devnull, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0 ||
         dup2(out_fd, STDERR_FILENO) < 0)
         goto fail;
+    /* Our other descriptors (a caller's, a test harness's) are not the
+     * child's business; the error pipe stays open until exec. */
+    close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
     if (o->cwd && chdir(o->cwd) < 0)
         goto fail;
     if (o->nice) {

@@ -28,7 +28,7 @@ kata_disk() {
     local root=$1 out=$2 salt=0000000000000000000000000000000000000000000000000000000000000000
     local fs=$out/p1.img hash=$out/p2.img img=$out/kata-containers.img
     mkdir -p "$out"
-    mke2fs -q -F -t ext4 -b 4096 -O ^has_journal -d "$root" "$fs" 16M
+    mke2fs -q -F -t ext4 -b 4096 -O ^has_journal -d "$root" "$fs" 16M >/dev/null
     local blocks=$(( $(stat -c %s "$fs") / 4096 ))
     local root_hash
     root_hash=$(veritysetup format --no-superblock --salt "$salt" "$fs" "$hash" |
@@ -41,7 +41,7 @@ kata_disk() {
     dd if="$hash" of="$img" bs=4096 seek=$((p2 / 4096)) conv=notrunc status=none
     printf 'label: dos\nunit: sectors\n%d,%d,83\n%d,%d,83\n' \
         $((p1 / 512)) $((blocks * 8)) $((p2 / 512)) $((hash_size / 512)) |
-        sfdisk -q --no-reread --no-tell-kernel "$img" >/dev/null
+        sfdisk -q --no-reread --no-tell-kernel "$img" >/dev/null 2>&1
     rm -f "$fs" "$hash"
     printf 'dm-mod.create="dm-verity,,,ro,0 %d verity 1 /dev/vda1 /dev/vda2 4096 4096 %d 0 sha256 %s %s" root=/dev/dm-0 rootfstype=ext4 ro\n' \
         $((blocks * 8)) "$blocks" "$root_hash" "$salt" > "$out/cmdline.txt"
