@@ -844,9 +844,13 @@ static char *explain(const struct kconfig_index *ix, const char *name, const cha
         }
     struct strbuf sb = STRBUF_INIT;
     if (streq(wanted, "n")) {
-        if (!active_selectors(ix, name, result, &sb))
-            sb_printf(&sb, d->prompt ? "Kconfig set it (%s)" : "it has no prompt; its default sets it (%s)",
-                      d->where);
+        /* something forced it on: a select, or a default nobody can override */
+        if (active_selectors(ix, name, result, &sb))
+            return sb_detach(&sb);
+        if (!d->prompt)
+            sb_printf(&sb, "it has no prompt; its default sets it (%s)", d->where);
+        else if (!unmet(d->prompt_ifs, d->nprompt_ifs, 1, "its prompt needs", result, &sb))
+            sb_printf(&sb, "Kconfig set it (%s)", d->where);
         return sb_detach(&sb);
     }
     if (streq(wanted, "m") && !streq(kconfig_value(result, "MODULES"), "y"))

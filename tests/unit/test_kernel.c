@@ -282,7 +282,7 @@ TEST(audit_names_fragment_value_and_reason)
     CHECK(au.findings[1].required);
     CHECK_STR(au.findings[2].why, "this kernel's Kconfig has no such option");
     CHECK_STR(au.findings[3].why, "selected by NEEDS_BASE=m");
-    CHECK(startswith(au.findings[4].why, "Kconfig set it (Kconfig:"));
+    CHECK_STR(au.findings[4].why, "its prompt needs EXPERT [EXPERT=n]");
     CHECK_STR(au.findings[5].why, "modules are disabled (CONFIG_MODULES is not set)");
     kconfig_audit_free(&au);
     /* without an index: findings, no reasons */
@@ -309,6 +309,20 @@ TEST(audit_explains_no_prompt_and_hidden_prompt)
     CHECK_STR(au.findings[0].why, "it has no prompt (Kconfig:26): only a select or a default sets it");
     CHECK_STR(au.findings[1].why, "its prompt needs EXPERT [EXPERT=n]");
     CHECK(startswith(au.findings[2].why, "Kconfig chose another value (Kconfig:34"));
+    kconfig_audit_free(&au);
+    /* asked off, but on: a default behind a hidden prompt, or no prompt at all */
+    kconfig_free(&asked);
+    kconfig_free(&result);
+    CHECK_EQ_INT(parse(&asked, "# CONFIG_EXPERT_ONLY is not set\n# CONFIG_SELECTED is not set\n"
+                               "# CONFIG_PICK_A is not set\n"),
+                 0);
+    /* a choice must pick one of its members: PICK_A is the only one */
+    CHECK_EQ_INT(parse(&result, "CONFIG_EXPERT_ONLY=y\nCONFIG_SELECTED=y\nCONFIG_BASE=y\nCONFIG_PICK_A=y\n"), 0);
+    kconfig_audit(&asked, &result, NULL, 0, &ix, &au);
+    CHECK_EQ_U64(au.n, 3);
+    CHECK_STR(au.findings[0].why, "its prompt needs EXPERT [EXPERT=n]");
+    CHECK_STR(au.findings[1].why, "it has no prompt; its default sets it (Kconfig:26)");
+    CHECK_STR(au.findings[2].why, "Kconfig set it (Kconfig:34)");
     kconfig_audit_free(&au);
     kconfig_free(&asked);
     kconfig_free(&result);
