@@ -53,7 +53,9 @@ struct tree_node {
     uint64_t size;               /* regular files: content length */
     uint32_t rdev_major, rdev_minor;
     char *link_target;           /* symlinks */
-    struct tree_node *hardlink;  /* non-NULL: this entry is another name for that node */
+    struct tree_node *hardlink;  /* non-NULL: this entry is another name for that node
+                                    (never itself a hard link); the inode's
+                                    attributes, content and xattrs are that node's */
     struct tree_xattr *xattrs;   /* sorted by name */
     size_t nxattrs;
     struct tree_node **children; /* directories; sorted by name after tree_sort() */
@@ -83,7 +85,11 @@ enum tree_policy {
     TREE_REPLACE,                /* later input wins (rootfs INPUT order) */
     TREE_RPM_CONFLICT,           /* identical content / same-kind directories are
                                     fine; anything else is an error naming both
-                                    origins (RPM's file conflict rules) */
+                                    origins (RPM's file conflict rules).
+                                    Identical: same type, mode, uid, gid, and
+                                    content (sha256), link target or device
+                                    number. A directory keeps the attributes
+                                    of its first explicit entry. */
 };
 
 struct tree;
@@ -97,9 +103,14 @@ void tree_set_policy(struct tree *t, enum tree_policy p);
 /* Look up an entry (no symlink following). NULL when absent. */
 struct tree_node *tree_lookup(struct tree *t, const char *path);
 
-/* Adding entries. Missing parent directories are created 0755 root:root.
- * A path that passes through a symlink already in the tree is an error
- * (nothing is ever written through a link). */
+/* Adding entries. Missing parent directories are created 0755 root:root
+ * (an explicit entry for that directory later sets its attributes). A path
+ * that passes through a symlink already in the tree is an error (nothing is
+ * ever written through a link); so are ".." components, components over 255
+ * bytes and paths over 4095 bytes. Leading "/" or "./", "." components and
+ * repeated slashes are accepted and normalised. Under TREE_REPLACE a new
+ * directory over a directory keeps its children and takes the new
+ * attributes; anything else replaces the old entry and its subtree. */
 int tree_add_dir(struct tree *t, const char *path, const struct tree_attr *a);
 int tree_add_symlink(struct tree *t, const char *path, const char *target, const struct tree_attr *a);
 int tree_add_special(struct tree *t, const char *path, enum tree_type type, uint32_t major,
@@ -114,18 +125,35 @@ int tree_add_file_buffer(struct tree *t, const char *path, const void *data, siz
                          const struct tree_attr *a);
 int tree_add_file_archive(struct tree *t, const char *path, struct archive *ar, uint64_t size,
                           const struct tree_attr *a);
+/* Replace the content of the existing regular file at path (and so of every
+ * hard link to it) with the current archive entry's data. cpio archives
+ * carry a multiply-linked file's data on its last name, which libarchive
+ * reports as a hard link with data. */
+int tree_set_content_archive(struct tree *t, const char *path, struct archive *ar, uint64_t size);
+/* Extended attributes (on a hard link: its target's). Names must be in the
+ * user., trusted. or security. namespaces or be system.posix_acl_access /
+ * system.posix_acl_default; at most 255 bytes after the namespace prefix.
+ * Setting an existing name replaces its value. */
 int tree_set_xattr(struct tree *t, const char *path, const char *name, const void *value, size_t len);
 
 /* Remove an entry and everything below it (manifest "remove:"). Absent is fine. */
 int tree_remove(struct tree *t, const char *path);
 
-/* Inputs for `guestimg rootfs`: a host directory, or an archive libarchive
- * reads (tar, tar.gz/xz/zst, cpio). Directory files become 0:0 unless
- * keep_owner. */
+/* Inputs for `guestimg rootfs` (builder/input.c): a host directory, or an
+ * archive libarchive reads (tar, cpio; gzip, bzip2, xz, lzma or zstd
+ * compressed). Directory files become 0:0 unless keep_owner; the
+ * directory's own mode (and owner) go to the image's root. Archive entries
+ * keep their header's owner and mode; "..", absolute entry names and
+ * writing through a symlink are errors naming the input and entry. */
 struct tree_input_opts {
     bool keep_owner;
 };
 int tree_add_input(struct tree *t, const char *input, const struct tree_input_opts *o);
+/* The same for an archive already opened on a reader from
+ * tree_archive_reader() (the formats and filters above, none that runs an
+ * external program); input names it in errors. */
+struct archive *tree_archive_reader(void);
+int tree_add_archive(struct tree *t, struct archive *ar, const char *input);
 
 /* Sort every directory's children by name (bytewise). Idempotent. */
 void tree_sort(struct tree *t);
@@ -140,6 +168,12 @@ ssize_t tree_reader_read(struct tree_reader *r, void *buf, size_t len);
 void tree_reader_close(struct tree_reader *r);
 /* sha256 of a regular file's content (computed and cached if needed). */
 int tree_file_sha256(struct tree *t, struct tree_node *n, uint8_t out[32]);
+/* How many TREE_BLOCK_SIZE blocks of a regular file's content hold a
+ * non-zero byte, and how many runs of consecutive such blocks there are
+ * (the image writer stores all-zero blocks as holes). Known once spooled;
+ * for host files computed by reading the content once, then cached. */
+#define TREE_BLOCK_SIZE 4096
+int tree_file_data_blocks(struct tree *t, struct tree_node *n, uint64_t *blocks, uint64_t *runs);
 
 /* Totals for sizing the image. */
 struct tree_stats {

@@ -1,0 +1,1285 @@
+/* The in-memory root filesystem tree (see tree.h).
+ *
+ * Nodes are found through one hash table keyed by (parent, name), so that
+ * adding an entry costs O(path depth) whatever the size of its directory;
+ * children are kept in arrays that tree_sort() orders bytewise for the
+ * writers. Archive content is streamed into one unlinked spool file, each
+ * file starting on a TREE_BLOCK_SIZE boundary, and hashed on the way. */
+#include "builder/tree.h"
+#include "common/err.h"
+#include "common/hash.h"
+#include "common/strbuf.h"
+#include "common/util.h"
+
+#include <archive.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define NAME_MAX_BYTES 255
+#define PATH_MAX_BYTES 4095
+#define SYMLINK_MAX_BYTES 4095     /* one 4 KiB block, as ext4 allows */
+#define INLINE_MAX 4096            /* larger buffers go to the spool */
+#define IO_CHUNK (1u << 20)
+
+/* A node and what only this file needs to know about it. */
+struct node {
+    struct tree_node pub;
+    struct node *hnext;            /* hash chain */
+    struct node *links;            /* hard links to this node, via link_next */
+    struct node *link_next;
+    bool implicit;                 /* made as a missing parent, no entry of its own */
+    bool counted;                  /* data_blocks / data_runs known */
+    uint64_t data_blocks, data_runs;
+};
+
+struct tree {
+    struct node *root;
+    enum tree_policy policy;
+    struct node **buckets;
+    size_t nbuckets, nnodes;
+    char **origins;                /* interned origin strings */
+    size_t norigins;
+    char *spool_dir;
+    int spool_fd;
+    uint64_t spool_end;
+    uint8_t *buf;                  /* IO_CHUNK bytes of scratch for streaming */
+};
+
+static struct node *N(struct tree_node *n)
+{
+    return (struct node *)n;
+}
+
+/* ------------------------------------------------------------ hashing --- */
+
+static uint64_t key_hash(const struct node *parent, const char *name, size_t len)
+{
+    uint64_t h = 1469598103934665603ull ^ (uint64_t)(uintptr_t)parent;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (uint8_t)name[i]) * 1099511628211ull;
+    return h ^ (h >> 29);
+}
+
+static struct node **bucket_of(struct tree *t, const struct node *parent, const char *name, size_t len)
+{
+    return &t->buckets[key_hash(parent, name, len) & (t->nbuckets - 1)];
+}
+
+static void hash_grow(struct tree *t)
+{
+    size_t n = t->nbuckets ? t->nbuckets * 2 : 1024;
+    struct node **old = t->buckets;
+    size_t oldn = t->nbuckets;
+    t->buckets = xcalloc(n, sizeof(*t->buckets));
+    t->nbuckets = n;
+    for (size_t i = 0; i < oldn; i++)
+        for (struct node *e = old[i], *next; e; e = next) {
+            next = e->hnext;
+            struct node **b = bucket_of(t, N(e->pub.parent), e->pub.name, strlen(e->pub.name));
+            e->hnext = *b;
+            *b = e;
+        }
+    free(old);
+}
+
+static struct node *hash_find(struct tree *t, const struct node *parent, const char *name, size_t len)
+{
+    for (struct node *e = *bucket_of(t, parent, name, len); e; e = e->hnext)
+        if (e->pub.parent == &parent->pub && !strncmp(e->pub.name, name, len) && !e->pub.name[len])
+            return e;
+    return NULL;
+}
+
+static void hash_insert(struct tree *t, struct node *n)
+{
+    if (t->nnodes >= t->nbuckets)
+        hash_grow(t);
+    struct node **b = bucket_of(t, N(n->pub.parent), n->pub.name, strlen(n->pub.name));
+    n->hnext = *b;
+    *b = n;
+    t->nnodes++;
+}
+
+static void hash_remove(struct tree *t, struct node *n)
+{
+    struct node **p = bucket_of(t, N(n->pub.parent), n->pub.name, strlen(n->pub.name));
+    for (; *p; p = &(*p)->hnext)
+        if (*p == n) {
+            *p = n->hnext;
+            t->nnodes--;
+            return;
+        }
+}
+
+/* ------------------------------------------------------- tree lifetime --- */
+
+static const char *intern_origin(struct tree *t, const char *origin)
+{
+    if (!origin)
+        origin = "(unknown input)";
+    /* Entries come in runs from one input or package: look at the newest first. */
+    for (size_t i = t->norigins; i-- > 0;)
+        if (!strcmp(t->origins[i], origin))
+            return t->origins[i];
+    t->origins = xrealloc(t->origins, (t->norigins + 1) * sizeof(*t->origins));
+    return t->origins[t->norigins++] = xstrdup(origin);
+}
+
+static struct node *node_new(struct tree *t, struct node *parent, const char *name, size_t len)
+{
+    struct node *n = xcalloc(1, sizeof(*n));
+    n->pub.name = xstrndup(name, len);
+    n->pub.parent = parent ? &parent->pub : NULL;
+    if (parent) {
+        struct tree_node *p = &parent->pub;
+        if (p->nchildren == p->cap_children) {
+            p->cap_children = p->cap_children ? p->cap_children * 2 : 4;
+            p->children = xrealloc(p->children, p->cap_children * sizeof(*p->children));
+        }
+        p->children[p->nchildren++] = &n->pub;
+        hash_insert(t, n);
+    }
+    return n;
+}
+
+static void xattrs_free(struct tree_node *n)
+{
+    for (size_t i = 0; i < n->nxattrs; i++) {
+        free(n->xattrs[i].name);
+        free(n->xattrs[i].value);
+    }
+    free(n->xattrs);
+    n->xattrs = NULL;
+    n->nxattrs = 0;
+}
+
+/* Drop what an entry says about its inode (type-specific fields). */
+static void node_clear_inode(struct node *n)
+{
+    struct tree_node *p = &n->pub;
+    free(p->link_target);
+    free(p->host_path);
+    free(p->inline_data);
+    xattrs_free(p);
+    p->link_target = p->host_path = NULL;
+    p->inline_data = NULL;
+    p->content = TREE_CONTENT_NONE;
+    p->size = p->spool_offset = 0;
+    p->have_sha256 = false;
+    p->rdev_major = p->rdev_minor = 0;
+    n->counted = false;
+    n->data_blocks = n->data_runs = 0;
+}
+
+static void node_free(struct node *n)
+{
+    node_clear_inode(n);
+    free(n->pub.children);
+    free(n->pub.name);
+    free(n);
+}
+
+static void subtree_free(struct node *n)
+{
+    for (size_t i = 0; i < n->pub.nchildren; i++)
+        subtree_free(N(n->pub.children[i]));
+    node_free(n);
+}
+
+struct tree *tree_new(const char *spool_dir)
+{
+    struct tree *t = xcalloc(1, sizeof(*t));
+    t->spool_fd = -1;
+    t->spool_dir = xstrdup(spool_dir ? spool_dir : getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    hash_grow(t);
+    t->root = node_new(t, NULL, "", 0);
+    t->root->pub.type = TREE_DIR;
+    t->root->pub.mode = 0755;
+    t->root->implicit = true;
+    t->root->pub.origin = intern_origin(t, "(root)");
+    return t;
+}
+
+void tree_free(struct tree *t)
+{
+    if (!t)
+        return;
+    subtree_free(t->root);
+    for (size_t i = 0; i < t->norigins; i++)
+        free(t->origins[i]);
+    free(t->origins);
+    free(t->buckets);
+    free(t->spool_dir);
+    free(t->buf);
+    if (t->spool_fd >= 0)
+        close(t->spool_fd);
+    free(t);
+}
+
+struct tree_node *tree_root(struct tree *t)
+{
+    return &t->root->pub;
+}
+
+void tree_set_policy(struct tree *t, enum tree_policy p)
+{
+    t->policy = p;
+}
+
+static uint8_t *scratch(struct tree *t)
+{
+    if (!t->buf)
+        t->buf = xmalloc(IO_CHUNK);
+    return t->buf;
+}
+
+/* --------------------------------------------------------------- paths --- */
+
+/* Refuse what no path may hold: "..", over-long components or paths. */
+static int path_check(const char *path, const char *origin)
+{
+    if (strlen(path) > PATH_MAX_BYTES)
+        return err_set(-ENAMETOOLONG, "%s: %.64s...: path longer than %d bytes", origin, path, PATH_MAX_BYTES);
+    for (const char *s = path; *s;) {
+        while (*s == '/')
+            s++;
+        size_t len = strcspn(s, "/");
+        if (len == 2 && s[0] == '.' && s[1] == '.')
+            return err_set(-EINVAL, "%s: %s: path contains \"..\"", origin, path);
+        if (len > NAME_MAX_BYTES)
+            return err_set(-ENAMETOOLONG, "%s: %s: name longer than %d bytes", origin, path, NAME_MAX_BYTES);
+        s += len;
+    }
+    return 0;
+}
+
+/* Next component of *s (skipping "/" and "."), or 0 at the end. */
+static size_t next_component(const char **s)
+{
+    for (;;) {
+        while (**s == '/')
+            (*s)++;
+        size_t len = strcspn(*s, "/");
+        if (len == 1 && **s == '.') {
+            (*s)++;
+            continue;
+        }
+        return len;
+    }
+}
+
+static void node_path(const struct tree_node *n, struct strbuf *sb)
+{
+    if (!n->parent) {
+        sb_puts(sb, "/");
+        return;
+    }
+    if (n->parent->parent)
+        node_path(n->parent, sb);
+    sb_puts(sb, "/");
+    sb_puts(sb, n->name);
+}
+
+/* "/a/b" of a node, for messages; allocated. */
+static char *path_of(const struct tree_node *n)
+{
+    struct strbuf sb = STRBUF_INIT;
+    node_path(n, &sb);
+    return sb_detach(&sb);
+}
+
+static const char *type_name(enum tree_type ty)
+{
+    switch (ty) {
+    case TREE_REG: return "file";
+    case TREE_DIR: return "directory";
+    case TREE_SYMLINK: return "symlink";
+    case TREE_CHR: return "character device";
+    case TREE_BLK: return "block device";
+    case TREE_FIFO: return "fifo";
+    case TREE_SOCK: return "socket";
+    }
+    return "entry";
+}
+
+/* Find the parent directory of path's last component, creating missing
+ * directories when create is set. The last component goes to name and len
+ * (len 0: path is the root). */
+static int resolve_parent(struct tree *t, const char *path, const char *origin, bool create,
+                          struct node **parent, const char **name, size_t *len)
+{
+    int r = path_check(path, origin);
+    if (r < 0)
+        return r;
+    struct node *dir = t->root;
+    const char *s = path;
+    size_t l = next_component(&s);
+    for (;;) {
+        const char *rest = s + l;
+        size_t nl = next_component(&rest);
+        if (!nl || !l)
+            break;
+        struct node *c = hash_find(t, dir, s, l);
+        if (!c) {
+            if (!create) {
+                *parent = NULL;
+                return 0;
+            }
+            c = node_new(t, dir, s, l);
+            c->pub.type = TREE_DIR;
+            c->pub.mode = 0755;
+            c->implicit = true;
+            c->pub.origin = intern_origin(t, origin);
+        } else if (c->pub.type != TREE_DIR) {
+            _cleanup_free_ char *cp = path_of(&c->pub);
+            if (c->pub.type == TREE_SYMLINK)
+                return err_set(-ELOOP, "%s: %s: path passes through the symlink %s (from %s)", origin, path, cp,
+                               c->pub.origin);
+            return err_set(-ENOTDIR, "%s: %s: %s is a %s (from %s), not a directory", origin, path, cp,
+                           type_name(c->pub.type), c->pub.origin);
+        }
+        dir = c;
+        s = rest;
+        l = nl;
+    }
+    *parent = dir;
+    *name = s;
+    *len = l;
+    return 0;
+}
+
+static struct node *lookup(struct tree *t, const char *path)
+{
+    struct node *parent;
+    const char *name;
+    size_t len;
+    err_clear();
+    if (resolve_parent(t, path, "", false, &parent, &name, &len) < 0 || !parent)
+        return NULL;
+    return len ? hash_find(t, parent, name, len) : t->root;
+}
+
+struct tree_node *tree_lookup(struct tree *t, const char *path)
+{
+    struct node *n = lookup(t, path);
+    return n ? &n->pub : NULL;
+}
+
+/* ------------------------------------------------------------- content --- */
+
+/* Counts non-zero TREE_BLOCK_SIZE blocks and their runs in a byte stream. */
+struct zscan {
+    uint64_t pos;
+    bool cur_nonzero, prev_nonzero;
+    uint64_t blocks, runs;
+};
+
+static void zscan_end_block(struct zscan *z)
+{
+    if (z->cur_nonzero) {
+        z->blocks++;
+        if (!z->prev_nonzero)
+            z->runs++;
+    }
+    z->prev_nonzero = z->cur_nonzero;
+    z->cur_nonzero = false;
+}
+
+static bool all_zero(const uint8_t *p, size_t len)
+{
+    return len == 0 || (p[0] == 0 && !memcmp(p, p + 1, len - 1));
+}
+
+static void zscan_data(struct zscan *z, const uint8_t *p, size_t len)
+{
+    while (len) {
+        size_t in_block = TREE_BLOCK_SIZE - z->pos % TREE_BLOCK_SIZE;
+        size_t n = MIN(len, in_block);
+        if (!z->cur_nonzero && !all_zero(p, n))
+            z->cur_nonzero = true;
+        z->pos += n;
+        p += n;
+        len -= n;
+        if (n == in_block)
+            zscan_end_block(z);
+    }
+}
+
+static void zscan_zeros(struct zscan *z, uint64_t len)
+{
+    while (len) {
+        uint64_t in_block = TREE_BLOCK_SIZE - z->pos % TREE_BLOCK_SIZE;
+        uint64_t n = MIN(len, in_block);
+        z->pos += n;
+        len -= n;
+        if (n == in_block)
+            zscan_end_block(z);
+    }
+}
+
+static void zscan_finish(struct zscan *z, struct node *n)
+{
+    if (z->pos % TREE_BLOCK_SIZE)
+        zscan_end_block(z);
+    n->data_blocks = z->blocks;
+    n->data_runs = z->runs;
+    n->counted = true;
+}
+
+static void hash_zeros(EVP_MD_CTX *ctx, uint8_t *zero_buf, uint64_t len)
+{
+    while (len) {
+        size_t n = (size_t)MIN(len, (uint64_t)IO_CHUNK);
+        EVP_DigestUpdate(ctx, zero_buf, n);
+        len -= n;
+    }
+}
+
+static int spool_open(struct tree *t)
+{
+    if (t->spool_fd >= 0)
+        return 0;
+    t->spool_fd = open(t->spool_dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (t->spool_fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+        /* No O_TMPFILE here: a named file, unlinked at once. */
+        _cleanup_free_ char *p = xasprintf("%s/.guestimg-spool-XXXXXX", t->spool_dir);
+        t->spool_fd = mkostemp(p, O_CLOEXEC);
+        if (t->spool_fd >= 0)
+            unlink(p);
+    }
+    if (t->spool_fd < 0)
+        return err_sys(-errno, "%s: cannot create the spool file", t->spool_dir);
+    return 0;
+}
+
+/* Buffered writes to the spool: the pending bytes belong at [at, at+len). */
+struct spool_writer {
+    struct tree *t;
+    uint8_t *buf;
+    uint64_t at;
+    size_t len;
+};
+
+static int spool_flush(struct spool_writer *w)
+{
+    const uint8_t *p = w->buf;
+    while (w->len) {
+        ssize_t n = pwrite(w->t->spool_fd, p, w->len, (off_t)w->at);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return err_sys(-errno, "%s: cannot write the spool file", w->t->spool_dir);
+        }
+        p += n;
+        w->at += (uint64_t)n;
+        w->len -= (size_t)n;
+    }
+    return 0;
+}
+
+static int spool_put(struct spool_writer *w, uint64_t at, const void *data, size_t len)
+{
+    if (w->len && (at != w->at + w->len || w->len + len > IO_CHUNK)) {
+        int r = spool_flush(w);
+        if (r < 0)
+            return r;
+    }
+    if (!w->len)
+        w->at = at;
+    if (len > IO_CHUNK) {
+        w->buf = (uint8_t *)data;   /* too big to buffer: write it as it is */
+        w->len = len;
+        int r = spool_flush(w);
+        w->buf = scratch(w->t);
+        return r;
+    }
+    memcpy(w->buf + w->len, data, len);
+    w->len += len;
+    return 0;
+}
+
+/* What a regular file's content will be, before it is attached to a node. */
+struct content {
+    enum tree_content_kind kind;
+    uint64_t size;
+    uint64_t spool_offset;
+    char *host_path;
+    uint8_t *inline_data;
+    bool have_sha256;
+    uint8_t sha256[32];
+    bool counted;
+    uint64_t data_blocks, data_runs;
+};
+
+static void content_release(struct content *c)
+{
+    free(c->host_path);
+    free(c->inline_data);
+    c->host_path = NULL;
+    c->inline_data = NULL;
+}
+
+/* Stream the current archive entry's data into the spool. */
+static int spool_archive(struct tree *t, struct archive *ar, uint64_t size, const char *origin,
+                         const char *path, struct content *c)
+{
+    int r = spool_open(t);
+    if (r < 0)
+        return r;
+    memset(c, 0, sizeof(*c));
+    c->kind = size ? TREE_CONTENT_SPOOL : TREE_CONTENT_NONE;
+    c->size = size;
+    c->spool_offset = t->spool_end;
+    struct spool_writer w = {.t = t, .buf = scratch(t)};
+    _cleanup_free_ uint8_t *zeros = NULL;
+    struct zscan z = {0};
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+    uint64_t pos = 0;
+    for (;;) {
+        const void *data;
+        size_t len;
+        la_int64_t off;
+        int ar_r = archive_read_data_block(ar, &data, &len, &off);
+        if (ar_r == ARCHIVE_EOF)
+            break;
+        if (ar_r < ARCHIVE_WARN) {
+            r = err_set(-EIO, "%s: %s: cannot read the data: %s", origin, path,
+                        archive_error_string(ar) ? archive_error_string(ar) : "corrupt archive");
+            goto out;
+        }
+        if (off < 0 || (uint64_t)off < pos || (uint64_t)off > size || len > size - (uint64_t)off) {
+            r = err_set(-EINVAL, "%s: %s: data lies outside the declared size of %llu bytes", origin, path,
+                        (unsigned long long)size);
+            goto out;
+        }
+        if ((uint64_t)off > pos) {      /* a hole in a sparse entry */
+            if (!zeros)
+                zeros = xcalloc(1, IO_CHUNK);
+            hash_zeros(ctx, zeros, (uint64_t)off - pos);
+            zscan_zeros(&z, (uint64_t)off - pos);
+            pos = (uint64_t)off;
+        }
+        EVP_DigestUpdate(ctx, data, len);
+        zscan_data(&z, data, len);
+        if ((r = spool_put(&w, c->spool_offset + pos, data, len)) < 0)
+            goto out;
+        pos += len;
+    }
+    if (pos < size) {
+        if (!zeros)
+            zeros = xcalloc(1, IO_CHUNK);
+        hash_zeros(ctx, zeros, size - pos);
+        zscan_zeros(&z, size - pos);
+    }
+    if ((r = spool_flush(&w)) < 0)
+        goto out;
+    if (pos < size && ftruncate(t->spool_fd, (off_t)(c->spool_offset + size)) < 0) {
+        r = err_sys(-errno, "%s: cannot extend the spool file", t->spool_dir);
+        goto out;
+    }
+    EVP_DigestFinal_ex(ctx, c->sha256, NULL);
+    c->have_sha256 = true;
+    struct node tmp = {0};
+    zscan_finish(&z, &tmp);
+    c->counted = true;
+    c->data_blocks = tmp.data_blocks;
+    c->data_runs = tmp.data_runs;
+    t->spool_end = ALIGN_UP(c->spool_offset + size, TREE_BLOCK_SIZE);
+out:
+    EVP_MD_CTX_free(ctx);
+    return r;
+}
+
+/* Give back the spool space of content that was not kept (it is the last). */
+static void spool_unwind(struct tree *t, const struct content *c)
+{
+    if (c->kind == TREE_CONTENT_SPOOL && ALIGN_UP(c->spool_offset + c->size, TREE_BLOCK_SIZE) == t->spool_end) {
+        t->spool_end = c->spool_offset;
+        if (ftruncate(t->spool_fd, (off_t)t->spool_end) < 0) {
+            /* harmless: the space stays used */
+        }
+    }
+}
+
+/* ------------------------------------------------------------- readers --- */
+
+struct tree_reader {
+    struct tree *t;
+    const struct tree_node *n;
+    int fd;                     /* host file, or -1 */
+    uint64_t pos;
+};
+
+int tree_reader_open(struct tree *t, const struct tree_node *n, struct tree_reader **out)
+{
+    if (n->hardlink)
+        n = n->hardlink;
+    if (n->type != TREE_REG)
+        return err_set(-EINVAL, "%s: not a regular file", n->name);
+    struct tree_reader *r = xcalloc(1, sizeof(*r));
+    r->t = t;
+    r->n = n;
+    r->fd = -1;
+    if (n->content == TREE_CONTENT_HOST) {
+        r->fd = open(n->host_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        struct stat st;
+        if (r->fd < 0 || fstat(r->fd, &st) < 0) {
+            int e = errno;
+            tree_reader_close(r);
+            return err_sys(-e, "%s: cannot open", n->host_path);
+        }
+        if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != n->size) {
+            tree_reader_close(r);
+            return err_set(-ESTALE, "%s: changed while the image was being built", n->host_path);
+        }
+    }
+    *out = r;
+    return 0;
+}
+
+ssize_t tree_reader_read(struct tree_reader *r, void *buf, size_t len)
+{
+    const struct tree_node *n = r->n;
+    uint64_t left = n->size - r->pos;
+    if (len > left)
+        len = (size_t)left;
+    if (!len)
+        return 0;
+    ssize_t got;
+    switch (n->content) {
+    case TREE_CONTENT_INLINE:
+        memcpy(buf, n->inline_data + r->pos, len);
+        got = (ssize_t)len;
+        break;
+    case TREE_CONTENT_SPOOL:
+    case TREE_CONTENT_HOST:
+        do {
+            got = n->content == TREE_CONTENT_HOST ? read(r->fd, buf, len)
+                                                  : pread(r->t->spool_fd, buf, len, (off_t)(n->spool_offset + r->pos));
+        } while (got < 0 && errno == EINTR);
+        if (got < 0)
+            return err_sys(-errno, "%s: read failed",
+                           n->content == TREE_CONTENT_HOST ? n->host_path : r->t->spool_dir);
+        if (got == 0)
+            return err_set(-ESTALE, "%s: shrank while the image was being built",
+                           n->content == TREE_CONTENT_HOST ? n->host_path : r->t->spool_dir);
+        break;
+    default:
+        return 0;
+    }
+    r->pos += (uint64_t)got;
+    return got;
+}
+
+void tree_reader_close(struct tree_reader *r)
+{
+    if (!r)
+        return;
+    if (r->fd >= 0)
+        close(r->fd);
+    free(r);
+}
+
+/* Read a whole file once, hashing and/or counting its blocks. */
+static int scan_content(struct tree *t, struct node *n, bool want_hash, bool want_count)
+{
+    struct tree_reader *r;
+    int rc = tree_reader_open(t, &n->pub, &r);
+    if (rc < 0)
+        return rc;
+    EVP_MD_CTX *ctx = want_hash ? EVP_MD_CTX_new() : NULL;
+    if (ctx)
+        EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+    struct zscan z = {0};
+    uint8_t *buf = scratch(t);
+    ssize_t got;
+    while ((got = tree_reader_read(r, buf, IO_CHUNK)) > 0) {
+        if (ctx)
+            EVP_DigestUpdate(ctx, buf, (size_t)got);
+        if (want_count)
+            zscan_data(&z, buf, (size_t)got);
+    }
+    tree_reader_close(r);
+    if (got == 0 && ctx) {
+        EVP_DigestFinal_ex(ctx, n->pub.sha256, NULL);
+        n->pub.have_sha256 = true;
+    }
+    if (got == 0 && want_count)
+        zscan_finish(&z, n);
+    EVP_MD_CTX_free(ctx);
+    return got < 0 ? (int)got : 0;
+}
+
+int tree_file_sha256(struct tree *t, struct tree_node *tn, uint8_t out[32])
+{
+    struct node *n = N(tn->hardlink ? tn->hardlink : tn);
+    if (!n->pub.have_sha256) {
+        int r = scan_content(t, n, true, !n->counted);
+        if (r < 0)
+            return r;
+    }
+    memcpy(out, n->pub.sha256, 32);
+    return 0;
+}
+
+int tree_file_data_blocks(struct tree *t, struct tree_node *tn, uint64_t *blocks, uint64_t *runs)
+{
+    struct node *n = N(tn->hardlink ? tn->hardlink : tn);
+    if (!n->counted) {
+        int r = scan_content(t, n, false, true);
+        if (r < 0)
+            return r;
+    }
+    *blocks = n->data_blocks;
+    *runs = n->data_runs;
+    return 0;
+}
+
+/* ---------------------------------------------------- adding and policy --- */
+
+/* A new entry, before it is placed: its type, attributes and payload. */
+struct entry {
+    enum tree_type type;
+    const struct tree_attr *attr;
+    struct content content;         /* TREE_REG */
+    const char *link_target;        /* TREE_SYMLINK */
+    uint32_t major, minor;          /* devices */
+    struct node *hardlink_to;       /* hard links: the primary */
+};
+
+static void apply_attr(struct tree *t, struct node *n, const struct tree_attr *a)
+{
+    n->pub.mode = a->mode & 07777;
+    n->pub.uid = a->uid;
+    n->pub.gid = a->gid;
+    n->pub.mtime = a->mtime;
+    n->pub.origin = intern_origin(t, a->origin);
+}
+
+/* Move a node's inode (content, attributes, xattrs, hard links) to dst. */
+static void move_inode(struct node *dst, struct node *src)
+{
+    struct tree_node *d = &dst->pub, *s = &src->pub;
+    node_clear_inode(dst);
+    d->type = s->type;
+    d->mode = s->mode;
+    d->uid = s->uid;
+    d->gid = s->gid;
+    d->mtime = s->mtime;
+    d->size = s->size;
+    d->rdev_major = s->rdev_major;
+    d->rdev_minor = s->rdev_minor;
+    d->link_target = s->link_target;
+    d->xattrs = s->xattrs;
+    d->nxattrs = s->nxattrs;
+    d->content = s->content;
+    d->host_path = s->host_path;
+    d->spool_offset = s->spool_offset;
+    d->inline_data = s->inline_data;
+    d->have_sha256 = s->have_sha256;
+    memcpy(d->sha256, s->sha256, 32);
+    dst->counted = src->counted;
+    dst->data_blocks = src->data_blocks;
+    dst->data_runs = src->data_runs;
+    s->link_target = s->host_path = NULL;
+    s->inline_data = NULL;
+    s->xattrs = NULL;
+    s->nxattrs = 0;
+    s->content = TREE_CONTENT_NONE;
+}
+
+static void unlink_from_target(struct node *n)
+{
+    struct node *target = N(n->pub.hardlink);
+    for (struct node **p = &target->links; *p; p = &(*p)->link_next)
+        if (*p == n) {
+            *p = n->link_next;
+            break;
+        }
+    n->link_next = NULL;
+    n->pub.hardlink = NULL;
+}
+
+/* n stops being an inode: if other names refer to it, the first of them
+ * takes the inode over. */
+static void release_inode(struct node *n)
+{
+    if (n->pub.hardlink) {
+        unlink_from_target(n);
+        return;
+    }
+    struct node *heir = n->links;
+    if (!heir)
+        return;
+    move_inode(heir, n);
+    heir->pub.hardlink = NULL;
+    heir->links = heir->link_next;
+    heir->link_next = NULL;
+    for (struct node *l = heir->links; l; l = l->link_next)
+        l->pub.hardlink = &heir->pub;
+    n->links = NULL;
+}
+
+/* Hard links from inside a dying subtree let go of their targets first, so
+ * that an inode only passes to a name that survives. */
+static void release_dying_links(struct node *n)
+{
+    if (n->pub.hardlink)
+        unlink_from_target(n);
+    for (size_t i = 0; i < n->pub.nchildren; i++)
+        release_dying_links(N(n->pub.children[i]));
+}
+
+static void release_dying_inodes(struct tree *t, struct node *n)
+{
+    for (size_t i = 0; i < n->pub.nchildren; i++)
+        release_dying_inodes(t, N(n->pub.children[i]));
+    release_inode(n);
+    hash_remove(t, n);
+}
+
+/* Empty a node's subtree and inode, keeping the node (and its place in its
+ * parent) for a new entry. */
+static void node_reset(struct tree *t, struct node *n)
+{
+    release_dying_links(n);
+    for (size_t i = 0; i < n->pub.nchildren; i++) {
+        struct node *c = N(n->pub.children[i]);
+        release_dying_inodes(t, c);
+        subtree_free(c);
+    }
+    n->pub.nchildren = 0;
+    release_inode(n);
+    node_clear_inode(n);
+    n->implicit = false;
+}
+
+static void set_content(struct node *n, struct content *c)
+{
+    struct tree_node *p = &n->pub;
+    p->content = c->kind;
+    p->size = c->size;
+    p->spool_offset = c->spool_offset;
+    p->host_path = c->host_path;
+    p->inline_data = c->inline_data;
+    p->have_sha256 = c->have_sha256;
+    memcpy(p->sha256, c->sha256, 32);
+    n->counted = c->counted;
+    n->data_blocks = c->data_blocks;
+    n->data_runs = c->data_runs;
+    c->host_path = NULL;
+    c->inline_data = NULL;
+}
+
+static void fill_node(struct tree *t, struct node *n, struct entry *e)
+{
+    n->pub.type = e->type;
+    if (e->hardlink_to) {
+        n->pub.hardlink = &e->hardlink_to->pub;
+        n->pub.type = e->hardlink_to->pub.type;
+        n->pub.origin = intern_origin(t, e->attr->origin);
+        struct node **tail = &e->hardlink_to->links;
+        while (*tail)
+            tail = &(*tail)->link_next;
+        *tail = n;   /* in order, so the oldest other name inherits the inode */
+        return;
+    }
+    apply_attr(t, n, e->attr);
+    if (e->type == TREE_REG)
+        set_content(n, &e->content);
+    else if (e->type == TREE_SYMLINK)
+        n->pub.link_target = xstrdup(e->link_target);
+    n->pub.rdev_major = e->major;
+    n->pub.rdev_minor = e->minor;
+}
+
+/* RPM's rule: the same file may come from two packages. */
+static int same_inode(struct tree *t, struct node *old, struct entry *e, bool *same)
+{
+    *same = false;
+    struct node *o = old->pub.hardlink ? N(old->pub.hardlink) : old;
+    if (e->hardlink_to) {
+        *same = e->hardlink_to == o;
+        return 0;
+    }
+    const struct tree_node *p = &o->pub;
+    if (p->type != e->type || p->mode != (e->attr->mode & 07777) || p->uid != e->attr->uid ||
+        p->gid != e->attr->gid)
+        return 0;
+    switch (e->type) {
+    case TREE_REG: {
+        if (p->size != e->content.size)
+            return 0;
+        uint8_t h[32];
+        int r = tree_file_sha256(t, &o->pub, h);
+        if (r < 0)
+            return r;
+        if (!e->content.have_sha256) {
+            /* only host and inline content reach here unhashed */
+            struct node tmp = {0};
+            set_content(&tmp, &e->content);
+            tmp.pub.type = TREE_REG;
+            r = tree_file_sha256(t, &tmp.pub, e->content.sha256);
+            e->content.host_path = tmp.pub.host_path;
+            e->content.inline_data = tmp.pub.inline_data;
+            if (r < 0)
+                return r;
+            e->content.have_sha256 = true;
+        }
+        *same = !memcmp(h, e->content.sha256, 32);
+        return 0;
+    }
+    case TREE_SYMLINK:
+        *same = !strcmp(p->link_target, e->link_target);
+        return 0;
+    case TREE_CHR:
+    case TREE_BLK:
+        *same = p->rdev_major == e->major && p->rdev_minor == e->minor;
+        return 0;
+    default:
+        *same = true;
+        return 0;
+    }
+}
+
+/* Place a new entry at path, following the tree's policy. */
+static int place(struct tree *t, const char *path, struct entry *e, struct node **out)
+{
+    const char *origin = e->attr->origin ? e->attr->origin : "(unknown input)";
+    struct node *parent;
+    const char *name;
+    size_t len;
+    int r = resolve_parent(t, path, origin, true, &parent, &name, &len);
+    if (r < 0)
+        return r;
+    struct node *old = len ? hash_find(t, parent, name, len) : t->root;
+    if (!len && e->type != TREE_DIR)
+        return err_set(-EISDIR, "%s: %s: the root must be a directory", origin, path);
+    if (old && old->pub.type == TREE_DIR && e->type == TREE_DIR && !e->hardlink_to) {
+        /* Directories merge; the first explicit entry (RPM) or the last (inputs) sets attributes. */
+        if (old->implicit || t->policy == TREE_REPLACE) {
+            apply_attr(t, old, e->attr);
+            if (t->policy == TREE_REPLACE)
+                xattrs_free(&old->pub);
+            old->implicit = false;
+        }
+        if (out)
+            *out = old;
+        return 0;
+    }
+    if (old && t->policy == TREE_RPM_CONFLICT) {
+        bool same;
+        if ((r = same_inode(t, old, e, &same)) < 0)
+            return r;
+        if (!same) {
+            _cleanup_free_ char *p = path_of(&old->pub);
+            return err_set(-EEXIST, "%s: %s from %s conflicts with the %s from %s", p, type_name(e->type), origin,
+                           type_name(old->pub.type), old->pub.origin);
+        }
+        if (e->type == TREE_REG)
+            spool_unwind(t, &e->content);
+        content_release(&e->content);
+        if (out)
+            *out = old;
+        return 0;
+    }
+    if (old && e->hardlink_to && (old == e->hardlink_to || N(old->pub.hardlink) == e->hardlink_to)) {
+        if (out)
+            *out = old;
+        return 0;   /* already that inode */
+    }
+    struct node *n = old;
+    if (n)
+        node_reset(t, n);
+    else
+        n = node_new(t, parent, name, len);
+    fill_node(t, n, e);
+    if (out)
+        *out = n;
+    return 0;
+}
+
+static const struct tree_attr *attr_or_default(const struct tree_attr *a)
+{
+    static const struct tree_attr def = {.mode = 0644};
+    return a ? a : &def;
+}
+
+int tree_add_dir(struct tree *t, const char *path, const struct tree_attr *a)
+{
+    struct entry e = {.type = TREE_DIR, .attr = attr_or_default(a)};
+    return place(t, path, &e, NULL);
+}
+
+int tree_add_symlink(struct tree *t, const char *path, const char *target, const struct tree_attr *a)
+{
+    a = attr_or_default(a);
+    size_t len = strlen(target);
+    if (len == 0 || len > SYMLINK_MAX_BYTES)
+        return err_set(-EINVAL, "%s: %s: symlink target is %s", a->origin ? a->origin : "(unknown input)", path,
+                       len ? "longer than 4095 bytes" : "empty");
+    struct entry e = {.type = TREE_SYMLINK, .attr = a, .link_target = target};
+    return place(t, path, &e, NULL);
+}
+
+int tree_add_special(struct tree *t, const char *path, enum tree_type type, uint32_t major, uint32_t minor,
+                     const struct tree_attr *a)
+{
+    a = attr_or_default(a);
+    if (type != TREE_CHR && type != TREE_BLK && type != TREE_FIFO && type != TREE_SOCK)
+        return err_set(-EINVAL, "%s: %s: not a special file type", a->origin ? a->origin : "(unknown input)", path);
+    if (major >= (1u << 12) || minor >= (1u << 20))
+        return err_set(-ERANGE, "%s: %s: device number %u:%u is out of range",
+                       a->origin ? a->origin : "(unknown input)", path, major, minor);
+    struct entry e = {.type = type, .attr = a};
+    if (type == TREE_CHR || type == TREE_BLK) {
+        e.major = major;
+        e.minor = minor;
+    }
+    return place(t, path, &e, NULL);
+}
+
+int tree_add_hardlink(struct tree *t, const char *path, const char *target_path, const struct tree_attr *a)
+{
+    a = attr_or_default(a);
+    const char *origin = a->origin ? a->origin : "(unknown input)";
+    int r = path_check(target_path, origin);
+    if (r < 0)
+        return r;
+    struct node *target = lookup(t, target_path);
+    if (!target)
+        return err_set(-ENOENT, "%s: %s: hard link to %s, which is not in the tree", origin, path, target_path);
+    if (target->pub.hardlink)
+        target = N(target->pub.hardlink);
+    if (target->pub.type == TREE_DIR)
+        return err_set(-EPERM, "%s: %s: hard link to the directory %s", origin, path, target_path);
+    struct entry e = {.type = target->pub.type, .attr = a, .hardlink_to = target};
+    return place(t, path, &e, NULL);
+}
+
+static int add_file(struct tree *t, const char *path, struct content *c, const struct tree_attr *a)
+{
+    struct entry e = {.type = TREE_REG, .attr = a, .content = *c};
+    int r = place(t, path, &e, NULL);
+    content_release(&e.content);
+    return r;
+}
+
+int tree_add_file_host(struct tree *t, const char *path, const char *host_path, uint64_t size,
+                       const struct tree_attr *a)
+{
+    struct content c = {.kind = size ? TREE_CONTENT_HOST : TREE_CONTENT_NONE, .size = size};
+    if (size)
+        c.host_path = xstrdup(host_path);
+    else
+        c.counted = true;
+    return add_file(t, path, &c, attr_or_default(a));
+}
+
+int tree_add_file_buffer(struct tree *t, const char *path, const void *data, size_t len,
+                         const struct tree_attr *a)
+{
+    a = attr_or_default(a);
+    struct content c = {.kind = len ? TREE_CONTENT_INLINE : TREE_CONTENT_NONE, .size = len,
+                        .have_sha256 = true, .counted = true};
+    sha256_buf(data, len, c.sha256);
+    struct zscan z = {0};
+    struct node tmp = {0};
+    zscan_data(&z, data, len);
+    zscan_finish(&z, &tmp);
+    c.data_blocks = tmp.data_blocks;
+    c.data_runs = tmp.data_runs;
+    if (len > INLINE_MAX) {
+        /* Large buffers go to the spool: content is never held in memory. */
+        int r = spool_open(t);
+        if (r < 0)
+            return r;
+        struct spool_writer w = {.t = t, .buf = scratch(t)};
+        c.kind = TREE_CONTENT_SPOOL;
+        c.spool_offset = t->spool_end;
+        if ((r = spool_put(&w, c.spool_offset, data, len)) < 0 || (r = spool_flush(&w)) < 0)
+            return r;
+        t->spool_end = ALIGN_UP(c.spool_offset + len, TREE_BLOCK_SIZE);
+    } else if (len) {
+        c.inline_data = xmalloc(len);
+        memcpy(c.inline_data, data, len);
+    }
+    return add_file(t, path, &c, a);
+}
+
+int tree_add_file_archive(struct tree *t, const char *path, struct archive *ar, uint64_t size,
+                          const struct tree_attr *a)
+{
+    a = attr_or_default(a);
+    const char *origin = a->origin ? a->origin : "(unknown input)";
+    /* Refuse a bad path before reading any data. */
+    struct node *parent;
+    const char *name;
+    size_t len;
+    int r = resolve_parent(t, path, origin, true, &parent, &name, &len);
+    if (r < 0)
+        return r;
+    struct content c;
+    if ((r = spool_archive(t, ar, size, origin, path, &c)) < 0)
+        return r;
+    return add_file(t, path, &c, a);
+}
+
+int tree_set_content_archive(struct tree *t, const char *path, struct archive *ar, uint64_t size)
+{
+    struct node *n = lookup(t, path);
+    if (n && n->pub.hardlink)
+        n = N(n->pub.hardlink);
+    if (!n || n->pub.type != TREE_REG)
+        return err_set(-ENOENT, "%s: not a regular file in the tree", path);
+    struct content c;
+    int r = spool_archive(t, ar, size, n->pub.origin, path, &c);
+    if (r < 0)
+        return r;
+    free(n->pub.host_path);
+    free(n->pub.inline_data);
+    n->pub.host_path = NULL;
+    n->pub.inline_data = NULL;
+    set_content(n, &c);
+    return 0;
+}
+
+/* -------------------------------------------------------------- xattrs --- */
+
+static bool xattr_name_ok(const char *name)
+{
+    static const char *const prefixes[] = {"user.", "trusted.", "security."};
+    for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++)
+        if (startswith(name, prefixes[i]))
+            return name[strlen(prefixes[i])] && strlen(name + strlen(prefixes[i])) <= NAME_MAX_BYTES;
+    return streq(name, "system.posix_acl_access") || streq(name, "system.posix_acl_default");
+}
+
+int tree_set_xattr(struct tree *t, const char *path, const char *name, const void *value, size_t len)
+{
+    struct node *n = lookup(t, path);
+    if (!n)
+        return err_set(-ENOENT, "%s: extended attribute %s on an entry that is not in the tree", path, name);
+    if (n->pub.hardlink)
+        n = N(n->pub.hardlink);
+    if (!xattr_name_ok(name))
+        return err_set(-EINVAL, "%s: %s: unsupported extended attribute name", path, name);
+    if (len > TREE_BLOCK_SIZE)
+        return err_set(-E2BIG, "%s: %s: extended attribute value of %zu bytes is too large", path, name, len);
+    struct tree_node *p = &n->pub;
+    size_t i = 0;
+    while (i < p->nxattrs && strcmp(p->xattrs[i].name, name) < 0)
+        i++;
+    if (i < p->nxattrs && !strcmp(p->xattrs[i].name, name)) {
+        free(p->xattrs[i].value);
+    } else {
+        p->xattrs = xrealloc(p->xattrs, (p->nxattrs + 1) * sizeof(*p->xattrs));
+        memmove(p->xattrs + i + 1, p->xattrs + i, (p->nxattrs - i) * sizeof(*p->xattrs));
+        p->nxattrs++;
+        p->xattrs[i].name = xstrdup(name);
+    }
+    p->xattrs[i].value = xmalloc(len);
+    memcpy(p->xattrs[i].value, value, len);
+    p->xattrs[i].len = len;
+    return 0;
+}
+
+/* ------------------------------------------------------------- removal --- */
+
+int tree_remove(struct tree *t, const char *path)
+{
+    struct node *n = lookup(t, path);
+    if (!n)
+        return 0;
+    if (n == t->root)
+        return err_set(-EINVAL, "%s: the root cannot be removed", path);
+    node_reset(t, n);
+    hash_remove(t, n);
+    struct tree_node *p = n->pub.parent;
+    for (size_t i = 0; i < p->nchildren; i++)
+        if (p->children[i] == &n->pub) {
+            memmove(p->children + i, p->children + i + 1, (p->nchildren - i - 1) * sizeof(*p->children));
+            p->nchildren--;
+            break;
+        }
+    node_free(n);
+    return 0;
+}
+
+/* ---------------------------------------------------- walking, totals --- */
+
+static int cmp_child(const void *a, const void *b)
+{
+    const struct tree_node *x = *(struct tree_node *const *)a, *y = *(struct tree_node *const *)b;
+    return strcmp(x->name, y->name);
+}
+
+static void sort_node(struct tree_node *n)
+{
+    qsort(n->children, n->nchildren, sizeof(*n->children), cmp_child);
+    for (size_t i = 0; i < n->nchildren; i++)
+        if (n->children[i]->nchildren)
+            sort_node(n->children[i]);
+}
+
+void tree_sort(struct tree *t)
+{
+    sort_node(&t->root->pub);
+}
+
+static int walk_node(struct tree_node *n, struct strbuf *path, int (*fn)(struct tree_node *, const char *, void *),
+                     void *ctx)
+{
+    int r = fn(n, path->len ? path->buf : "/", ctx);
+    if (r)
+        return r;
+    size_t base = path->len;
+    for (size_t i = 0; i < n->nchildren; i++) {
+        sb_puts(path, "/");
+        sb_puts(path, n->children[i]->name);
+        r = walk_node(n->children[i], path, fn, ctx);
+        path->len = base;
+        if (path->buf)
+            path->buf[base] = 0;
+        if (r)
+            return r;
+    }
+    return 0;
+}
+
+int tree_walk(struct tree *t, int (*fn)(struct tree_node *n, const char *path, void *ctx), void *ctx)
+{
+    struct strbuf path = STRBUF_INIT;
+    int r = walk_node(&t->root->pub, &path, fn, ctx);
+    sb_release(&path);
+    return r;
+}
+
+static void stats_node(const struct tree_node *n, struct tree_stats *s)
+{
+    if (n->hardlink)
+        s->hardlinks++;
+    else
+        switch (n->type) {
+        case TREE_REG: s->files++; s->content_bytes += n->size; break;
+        case TREE_DIR: s->dirs++; break;
+        case TREE_SYMLINK: s->symlinks++; break;
+        default: s->specials++; break;
+        }
+    for (size_t i = 0; i < n->nxattrs; i++)
+        s->xattr_bytes += strlen(n->xattrs[i].name) + n->xattrs[i].len;
+    for (size_t i = 0; i < n->nchildren; i++)
+        stats_node(n->children[i], s);
+}
+
+void tree_get_stats(struct tree *t, struct tree_stats *s)
+{
+    memset(s, 0, sizeof(*s));
+    stats_node(&t->root->pub, s);
+}

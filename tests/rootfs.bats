@@ -1,0 +1,416 @@
+#!/usr/bin/env bats
+# guestimg rootfs: images checked with e2fsck, debugfs (through
+# tests/lib/fslist.py), veritysetup and sfdisk; reproducibility; bad input.
+load lib/common
+
+PY=/usr/bin/python3
+FSLIST="$ROOT/tests/lib/fslist.py"
+SEED=6a0b5b3c-1e2f-4d5e-8f90-123456789abc
+
+setup() {
+    W=$BATS_TEST_TMPDIR
+    mkdir -p "$W/out"
+}
+
+# A directory tree with every kind of entry a directory can hold.
+make_tree() {
+    local d=$1
+    mkdir -p "$d/usr/bin" "$d/etc/deep" "$d/var/empty"
+    printf 'hello\n' > "$d/etc/hostname"
+    head -c 300000 /dev/urandom > "$d/usr/bin/tool"
+    chmod 4755 "$d/usr/bin/tool"
+    ln "$d/usr/bin/tool" "$d/usr/bin/tool-link"
+    ln -s tool "$d/usr/bin/fast-link"
+    ln -s "/$(printf 'long%.0s' {1..40})/target" "$d/usr/bin/slow-link"
+    : > "$d/etc/empty"
+    mkfifo "$d/etc/fifo"
+    $PY -c "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])" "$d/etc/sock"
+    # sparse: 64 MiB with data at 1 MiB and at the end; zero-filled blocks too
+    truncate -s 64M "$d/var/sparse"
+    printf 'middle' | dd of="$d/var/sparse" bs=1 seek=1048576 conv=notrunc status=none
+    printf 'end' | dd of="$d/var/sparse" bs=1 seek=$((64 * 1048576 - 3)) conv=notrunc status=none
+    head -c 40960 /dev/zero > "$d/var/zeros"
+    local name p=$d/etc/deep
+    name=$(printf 'n%.0s' {1..255})
+    : > "$d/etc/$name"
+    for i in $(seq 1 60); do p=$p/level$i; done
+    mkdir -p "$p" && echo bottom > "$p/file"
+    $PY - "$d" <<'EOF'
+import os, sys
+d = sys.argv[1]
+os.setxattr(d + '/usr/bin/tool', 'security.capability', bytes.fromhex('0100000200200000000000000000000000000000'))
+os.setxattr(d + '/etc/hostname', 'user.comment', b'a comment')
+os.setxattr(d + '/etc', 'user.dir', b'x' * 100)
+EOF
+    chmod 0750 "$d/var/empty"
+}
+
+# fslist image listing of the filesystem in $1 (kata: partition 1 extracted).
+image_listing() {
+    "$FSLIST" image --epoch "${2:-0}" "$1"
+}
+
+check_fs() {
+    run e2fsck -fn "$1"
+    [ "$status" -eq 0 ] || { echo "$output"; return 1; }
+}
+
+json_field() {
+    $PY -c "import json,sys; v=json.load(open(sys.argv[1])); [v:=v[k] for k in sys.argv[2].split('.')]; print(v)" "$1" "$2"
+}
+
+@test "rootfs: usage errors" {
+    run "$GUESTIMG" rootfs "$W"
+    [ "$status" -eq 2 ] && [[ $output == *"-o IMAGE is required"* ]]
+    run "$GUESTIMG" rootfs -o "$W/out/x.img"
+    [ "$status" -eq 2 ] && [[ $output == *"no INPUT"* ]]
+    run "$GUESTIMG" rootfs -o "$W/out/x.img" --layout gpt "$W"
+    [ "$status" -eq 2 ] && [[ $output == *"raw or kata"* ]]
+    run "$GUESTIMG" rootfs -o "$W/out/x.img" --size 1000 "$W"
+    [ "$status" -eq 2 ] && [[ $output == *"multiple of 4096"* ]]
+    run "$GUESTIMG" rootfs -o "$W/out/x.img" --seed nope "$W"
+    [ "$status" -eq 2 ] && [[ $output == *"--seed must be a UUID"* ]]
+    SOURCE_DATE_EPOCH=yesterday run "$GUESTIMG" rootfs -o "$W/out/x.img" "$W"
+    [ "$status" -eq 2 ] && [[ $output == *"'yesterday'"* ]]
+    run "$GUESTIMG" rootfs --help
+    [ "$status" -eq 0 ] && [[ $output == *"--layout raw|kata"* ]]
+    [ -z "$(ls -A "$W/out")" ]
+}
+
+@test "rootfs: a directory becomes an image e2fsck accepts and debugfs lists back exactly" {
+    make_tree "$W/in"
+    run "$GUESTIMG" rootfs -q -o "$W/out/root.img" --epoch 1700000000 --seed $SEED "$W/in"
+    [ "$status" -eq 0 ]
+    check_fs "$W/out/root.img"
+    "$FSLIST" input "$W/in" > "$W/want"
+    image_listing "$W/out/root.img" 1700000000 > "$W/got"
+    diff -u "$W/want" "$W/got"
+    # the listing did see what matters
+    grep -q $'^/usr/bin/tool-link\tfile\t4755\t0:0\t300000\t.*\t/usr/bin/tool$' "$W/got"
+    grep -q $'\tsecurity.capability=0100000200200000' "$W/got"
+    grep -q $'^/etc/sock\tsock' "$W/got"
+    grep -q $'^/etc/fifo\tfifo' "$W/got"
+    # holes: the sparse file keeps 2 data blocks, the zero-filled one none
+    run debugfs -R 'stat /var/sparse' "$W/out/root.img"
+    [[ $output == *"Blockcount: 16"* ]]
+    run debugfs -R 'stat /var/zeros' "$W/out/root.img"
+    [[ $output == *"Blockcount: 0"* ]]
+    # superblock: times, UUID from the seed, features
+    run dumpe2fs -h "$W/out/root.img"
+    [[ $output == *"Filesystem created:       Tue Nov 14 22:13:20 2023"* ]]
+    [[ $output == *"Last write time:          Tue Nov 14 22:13:20 2023"* ]]
+    [[ $output == *"Filesystem features:      ext_attr dir_index filetype extent flex_bg sparse_super large_file huge_file dir_nlink extra_isize"* ]]
+    [[ $output != *"has_journal"* ]]
+}
+
+@test "rootfs: --keep-owner keeps the directory's owners" {
+    mkdir -p "$W/in/d" && echo x > "$W/in/d/f"
+    chown -R 1234:5678 "$W/in/d"
+    run "$GUESTIMG" rootfs -q -o "$W/out/root.img" --keep-owner "$W/in"
+    [ "$status" -eq 0 ]
+    "$FSLIST" input --keep-owner "$W/in" > "$W/want"
+    image_listing "$W/out/root.img" > "$W/got"
+    diff -u "$W/want" "$W/got"
+    grep -q $'^/d/f\tfile\t0644\t1234:5678' "$W/got"
+}
+
+# A pax archive with what directories cannot hold without root: devices,
+# owners, xattrs; and a hard link.
+make_tar() {
+    $PY - "$1" <<'EOF'
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], 'w', format=tarfile.PAX_FORMAT) as t:
+    def add(name, kind=tarfile.REGTYPE, data=b'', **kw):
+        ti = tarfile.TarInfo(name)
+        ti.type = kind
+        ti.size = len(data) if kind == tarfile.REGTYPE else 0
+        ti.mode = kw.pop('mode', 0o644)
+        for k, v in kw.items():
+            setattr(ti, k, v)
+        t.addfile(ti, io.BytesIO(data) if kind == tarfile.REGTYPE else None)
+    add('./', tarfile.DIRTYPE, mode=0o755)
+    add('./dev/', tarfile.DIRTYPE, mode=0o755)
+    add('./dev/null', tarfile.CHRTYPE, devmajor=1, devminor=3, mode=0o666)
+    add('./dev/nvme0n1', tarfile.BLKTYPE, devmajor=259, devminor=300000, mode=0o660, gid=6)
+    add('./dev/initctl', tarfile.FIFOTYPE, mode=0o600)
+    add('./bin/su', data=b'\x7fELF' + bytes(range(256)) * 64, mode=0o4755, uid=0, gid=0,
+        pax_headers={'SCHILY.xattr.security.selinux': 'system_u:object_r:su_exec_t:s0\x00',
+                     'SCHILY.xattr.security.capability': '\x01\x00\x00\x02' + '\x00' * 16})
+    add('./bin/su-hard', tarfile.LNKTYPE, linkname='./bin/su')
+    add('./home/user/notes', data=b'mine', uid=1000, gid=1000, mode=0o600,
+        pax_headers={'SCHILY.xattr.user.mime': 'text/plain'})
+    add('./caf\u00e9', data=b'utf-8 name')
+    add('./etc/os-release', data=b'ID=test\n')
+    add('./etc/alternatives', tarfile.SYMTYPE, linkname='/usr/lib/alternatives')
+EOF
+}
+
+@test "rootfs: tar, tar.gz, tar.xz, tar.zst and cpio inputs, merged in order" {
+    make_tar "$W/base.tar"
+    gzip -c "$W/base.tar" > "$W/base.tar.gz"
+    xz -c "$W/base.tar" > "$W/base.tar.xz"
+    zstd -q -c "$W/base.tar" > "$W/base.tar.zst"
+    "$FSLIST" input "$W/base.tar" > "$W/want"
+    for a in base.tar base.tar.gz base.tar.xz base.tar.zst; do
+        run "$GUESTIMG" rootfs -q -o "$W/out/$a.img" "$W/$a"
+        [ "$status" -eq 0 ]
+        check_fs "$W/out/$a.img"
+        image_listing "$W/out/$a.img" > "$W/got"
+        diff -u "$W/want" "$W/got"
+    done
+    cmp "$W/out/base.tar.img" "$W/out/base.tar.zst.img"
+    # a later directory input replaces a file and adds one
+    mkdir -p "$W/over/etc"
+    echo 'ID=override' > "$W/over/etc/os-release"
+    run "$GUESTIMG" rootfs -q -o "$W/out/merged.img" "$W/base.tar" "$W/over"
+    [ "$status" -eq 0 ]
+    "$FSLIST" input "$W/base.tar" "$W/over" > "$W/want"
+    image_listing "$W/out/merged.img" > "$W/got"
+    diff -u "$W/want" "$W/got"
+    grep -q $'^/etc/os-release\tfile\t0644\t0:0\t12\t' "$W/got"
+}
+
+@test "rootfs: cpio (newc) hard links carry their data on the last name" {
+    mkdir -p "$W/c/x"
+    head -c 10000 /dev/urandom > "$W/c/x/a"
+    ln "$W/c/x/a" "$W/c/x/b"
+    echo single > "$W/c/s"
+    (cd "$W/c" && find . | LC_ALL=C sort | cpio -o -H newc --quiet > "$W/c.cpio")
+    run "$GUESTIMG" rootfs -q -o "$W/out/c.img" "$W/c.cpio"
+    [ "$status" -eq 0 ]
+    check_fs "$W/out/c.img"
+    image_listing "$W/out/c.img" > "$W/got"
+    want=$(sha256sum < "$W/c/x/a" | cut -d' ' -f1)
+    grep -q $'^/x/a\tfile\t0644\t0:0\t10000\t'"$want"$'\t-\t-$' "$W/got"
+    grep -q $'^/x/b\tfile\t0644\t0:0\t10000\t'"$want"$'\t-\t/x/a$' "$W/got"
+}
+
+@test "rootfs: veritysetup accepts the hash tree and refuses after one flipped data byte" {
+    make_tree "$W/in"
+    run "$GUESTIMG" rootfs -q --json -o "$W/out/root.img" --seed $SEED "$W/in"
+    [ "$status" -eq 0 ]
+    echo "$output" > "$W/r.json"
+    root=$(json_field "$W/r.json" verity.root_hash)
+    salt=$(json_field "$W/r.json" verity.salt)
+    [ "$(json_field "$W/r.json" verity.hash_file)" = root.img.verity ]
+    [ "$(json_field "$W/r.json" verity.data_blocks)" -eq $(( $(stat -c %s "$W/out/root.img") / 4096 )) ]
+    veritysetup verify --no-superblock --salt="$salt" "$W/out/root.img" "$W/out/root.img.verity" "$root"
+    [ "$(cat "$W/out/root_hash.txt")" = "root_hash=$root,salt=$salt,data_blocks=$(json_field "$W/r.json" verity.data_blocks),data_block_size=4096,hash_block_size=4096" ]
+    [[ $(json_field "$W/r.json" cmdline) == "dm-mod.create=\"dm-verity,,,ro,0 "*" verity 1 /dev/vda /dev/vdb 4096 4096 "*" 0 sha256 $root $salt\" root=/dev/dm-0 rootfstype=ext4 ro" ]]
+    [ "$(json_field "$W/r.json" image_sha256)" = "$(sha256sum < "$W/out/root.img" | cut -d' ' -f1)" ]
+    # flip one byte of /etc/hostname's data
+    blk=$(debugfs -R 'bmap /etc/hostname 0' "$W/out/root.img" 2>/dev/null)
+    $PY -c "import sys; f=open(sys.argv[1],'r+b'); f.seek(int(sys.argv[2])*4096); b=f.read(1); f.seek(-1,1); f.write(bytes([b[0]^1]))" "$W/out/root.img" "$blk"
+    run veritysetup verify --no-superblock --salt="$salt" "$W/out/root.img" "$W/out/root.img.verity" "$root"
+    [ "$status" -ne 0 ]
+}
+
+@test "rootfs: kata layout: sfdisk reads the table back; partitions verify" {
+    make_tree "$W/in"
+    run "$GUESTIMG" rootfs -q --json --layout kata -o "$W/out/kata.img" --seed $SEED "$W/in"
+    [ "$status" -eq 0 ]
+    echo "$output" > "$W/k.json"
+    [ ! -e "$W/out/kata.img.verity" ]
+    sfdisk -J "$W/out/kata.img" > "$W/pt.json"
+    # the disk id is HMAC-SHA256(seed, "guestimg disk id")[0:4], little-endian
+    $PY - "$W/pt.json" "$W/k.json" $SEED <<'EOF'
+import hashlib, hmac, json, sys, uuid
+pt = json.load(open(sys.argv[1]))['partitiontable']
+r = json.load(open(sys.argv[2]))
+seed = uuid.UUID(sys.argv[3]).bytes
+disk_id = int.from_bytes(hmac.new(seed, b'guestimg disk id', hashlib.sha256).digest()[:4], 'little')
+assert pt['label'] == 'dos' and int(pt['id'], 16) == disk_id, pt
+p1, p2 = pt['partitions']
+blocks = r['verity']['data_blocks']
+assert p1['start'] == 2048 and p1['size'] == blocks * 8 and p1['type'] == '83', p1
+assert p2['start'] % 2048 == 0 and p2['start'] >= 2048 + blocks * 8 and p2['type'] == '83', p2
+assert 'hash_file' not in r['verity'] and r['verity']['hash_offset'] == 0 and r['verity']['superblock'] is False
+assert ' verity 1 /dev/vda1 /dev/vda2 4096 4096 %d 0 sha256 ' % blocks in r['cmdline']
+print(p1['start'], p1['size'], p2['start'], p2['size'])
+EOF
+    read -r s1 n1 s2 n2 < <($PY -c "import json,sys; p=json.load(open(sys.argv[1]))['partitiontable']['partitions']; print(p[0]['start'],p[0]['size'],p[1]['start'],p[1]['size'])" "$W/pt.json")
+    dd if="$W/out/kata.img" of="$W/p1" bs=512 skip=$s1 count=$n1 status=none
+    dd if="$W/out/kata.img" of="$W/p2" bs=512 skip=$s2 count=$n2 status=none
+    check_fs "$W/p1"
+    "$FSLIST" input "$W/in" > "$W/want"
+    image_listing "$W/p1" > "$W/got"
+    diff -u "$W/want" "$W/got"
+    veritysetup verify --no-superblock --salt="$(json_field "$W/k.json" verity.salt)" "$W/p1" "$W/p2" \
+        "$(json_field "$W/k.json" verity.root_hash)"
+    [ "$(json_field "$W/k.json" image_sha256)" = "$(sha256sum < "$W/out/kata.img" | cut -d' ' -f1)" ]
+    # flip one byte of file data inside the disk
+    blk=$(debugfs -R 'bmap /etc/hostname 0' "$W/p1" 2>/dev/null)
+    $PY -c "import sys; f=open(sys.argv[1],'r+b'); f.seek(int(sys.argv[2])*512+int(sys.argv[3])*4096); b=f.read(1); f.seek(-1,1); f.write(bytes([b[0]^1]))" "$W/out/kata.img" $s1 "$blk"
+    dd if="$W/out/kata.img" of="$W/p1" bs=512 skip=$s1 count=$n1 status=none
+    run veritysetup verify --no-superblock --salt="$(json_field "$W/k.json" verity.salt)" "$W/p1" "$W/p2" \
+        "$(json_field "$W/k.json" verity.root_hash)"
+    [ "$status" -ne 0 ]
+}
+
+@test "rootfs: identifiers derive from --seed as documented" {
+    mkdir -p "$W/in" && echo x > "$W/in/f"
+    run "$GUESTIMG" rootfs -q --json -o "$W/out/a.img" --seed $SEED "$W/in"
+    [ "$status" -eq 0 ]
+    echo "$output" > "$W/a.json"
+    $PY - "$W/a.json" $SEED <<'EOF'
+import hashlib, hmac, json, sys, uuid
+r = json.load(open(sys.argv[1]))
+ns = uuid.UUID(sys.argv[2])
+assert r['fs_uuid'] == str(uuid.uuid5(ns, 'guestimg ext4 uuid')), r['fs_uuid']
+assert r['verity']['salt'] == hmac.new(ns.bytes, b'guestimg verity salt', hashlib.sha256).hexdigest()
+EOF
+    run dumpe2fs -h "$W/out/a.img"
+    [[ $output == *"Filesystem UUID:          $(json_field "$W/a.json" fs_uuid)"* ]]
+    want_seed=$($PY -c "import uuid,sys; print(uuid.uuid5(uuid.UUID(sys.argv[1]), 'guestimg ext4 hash seed'))" $SEED)
+    [[ $output == *"Directory Hash Seed:      $want_seed"* ]]
+    # another seed, other identifiers and root hash; same content
+    run "$GUESTIMG" rootfs -q --json -o "$W/out/b.img" --seed 11111111-2222-3333-4444-555555555555 "$W/in"
+    echo "$output" > "$W/b.json"
+    [ "$(json_field "$W/a.json" fs_uuid)" != "$(json_field "$W/b.json" fs_uuid)" ]
+    [ "$(json_field "$W/a.json" verity.root_hash)" != "$(json_field "$W/b.json" verity.root_hash)" ]
+}
+
+# Build the same tree in a given order (forward or reverse creation).
+make_ordered_tree() {
+    local d=$1 order=$2 names=(a b c d/e d/f g/h/i)
+    [ "$order" = reverse ] && names=(g/h/i d/f d/e c b a)
+    mkdir -p "$d"
+    for n in "${names[@]}"; do
+        mkdir -p "$d/$(dirname "$n")"
+        printf 'content of %s\n' "$n" > "$d/$n"
+        chmod 0644 "$d/$n"
+    done
+    chmod 0755 "$d" "$d/d" "$d/g" "$d/g/h"
+}
+
+@test "rootfs: bit-identical across cwd, umask, TZ, LC_ALL, creation order and clock" {
+    make_ordered_tree "$W/t1" forward
+    mkdir -p "$W/cwd1" "$W/cwd2" "$W/o1" "$W/o2"
+    (cd "$W/cwd1" && umask 022 && TZ=UTC LC_ALL=C SOURCE_DATE_EPOCH=1600000000 \
+        "$GUESTIMG" rootfs -q --json --layout kata -o ../o1/img --seed $SEED ../t1 > ../o1/json)
+    sleep 1
+    make_ordered_tree "$W/t2" reverse
+    touch -d '2001-02-03 04:05:06' "$W/t2/a" "$W/t2/d"
+    mv "$W/t2" "$W/t1-again" && mv "$W/t1" "$W/t1-old" && mv "$W/t1-again" "$W/t1"
+    (cd "$W/cwd2" && umask 077 && TZ=Asia/Kolkata LC_ALL=C.UTF-8 SOURCE_DATE_EPOCH=1600000000 \
+        faketime '2031-07-01 12:00:00' "$GUESTIMG" rootfs -q --json --layout kata -o ../o2/img --seed $SEED ../t1 > ../o2/json)
+    cmp "$W/o1/img" "$W/o2/img"
+    cmp "$W/o1/json" "$W/o2/json"
+    cmp "$W/o1/root_hash.txt" "$W/o2/root_hash.txt"
+    # and the raw layout, with epoch 0, whose write time libext2fs would take from the clock
+    (cd "$W/cwd1" && "$GUESTIMG" rootfs -q -o ../o1/raw --seed $SEED ../t1 > /dev/null)
+    (cd "$W/cwd2" && faketime '2031-07-01 12:00:00' "$GUESTIMG" rootfs -q -o ../o2/raw --seed $SEED ../t1-old > /dev/null)
+    cmp "$W/o1/raw" "$W/o2/raw"
+    cmp "$W/o1/raw.verity" "$W/o2/raw.verity"
+    run dumpe2fs -h "$W/o1/raw"
+    [[ $output == *"Last write time:          Thu Jan  1 00:00:00 1970"* ]]
+}
+
+@test "rootfs: --size auto is the smallest whole MiB with the documented headroom; fixed sizes" {
+    mkdir -p "$W/in"
+    head -c 5000000 /dev/urandom > "$W/in/blob"
+    run "$GUESTIMG" rootfs -q --json -o "$W/out/auto.img" "$W/in"
+    [ "$status" -eq 0 ]
+    size=$(stat -c %s "$W/out/auto.img")
+    [ $((size % 1048576)) -eq 0 ]
+    # free space: at least the headroom (1% + 1 MiB), less than that plus 1 MiB of rounding
+    free=$(dumpe2fs -h "$W/out/auto.img" 2>/dev/null | awk -F: '/^Free blocks/ {print $2+0}')
+    used=$(( size / 4096 - free ))
+    [ "$free" -ge $(( 256 )) ] && [ "$free" -lt $(( used / 100 + 256 + 256 + 64 )) ]
+    run "$GUESTIMG" rootfs -q -o "$W/out/fixed.img" --size 64M "$W/in"
+    [ "$status" -eq 0 ]
+    [ "$(stat -c %s "$W/out/fixed.img")" -eq $((64 * 1048576)) ]
+    check_fs "$W/out/fixed.img"
+    run "$GUESTIMG" rootfs -q -o "$W/out/journal.img" --journal "$W/in"
+    [ "$status" -eq 0 ]
+    check_fs "$W/out/journal.img"
+    run dumpe2fs -h "$W/out/journal.img"
+    [[ $output == *"has_journal"* ]]
+    "$FSLIST" input "$W/in" > "$W/want"
+    image_listing "$W/out/journal.img" > "$W/got"
+    diff -u "$W/want" "$W/got"
+}
+
+@test "rootfs: --no-verity writes the filesystem alone" {
+    mkdir -p "$W/in" && echo x > "$W/in/f"
+    run "$GUESTIMG" rootfs -q --json --no-verity -o "$W/out/plain.img" "$W/in"
+    [ "$status" -eq 0 ]
+    echo "$output" > "$W/p.json"
+    [ "$(ls "$W/out")" = plain.img ]
+    [ "$(json_field "$W/p.json" verity)" = None ]
+    [ "$(json_field "$W/p.json" cmdline)" = "root=/dev/vda rootfstype=ext4 ro" ]
+}
+
+# Bad input: one error line naming input and entry, exit 1, nothing left.
+assert_bad() {
+    local pattern=$1; shift
+    run "$GUESTIMG" rootfs -q -o "$W/out/bad.img" "$@"
+    assert_error 1 "$pattern"
+    [ -z "$(ls -A "$W/out")" ] || { ls -la "$W/out"; return 1; }
+}
+
+bad_tar() {
+    $PY - "$@" <<'EOF'
+import io, sys, tarfile
+out, spec = sys.argv[1], sys.argv[2:]
+with tarfile.open(out, 'w', format=tarfile.PAX_FORMAT) as t:
+    for item in spec:
+        kind, name, arg = (item.split(':', 2) + [''])[:3]
+        ti = tarfile.TarInfo(name)
+        data = None
+        if kind == 'f':
+            data = arg.encode()
+            ti.size = len(data)
+        elif kind == 'l':
+            ti.type, ti.linkname = tarfile.SYMTYPE, arg
+        elif kind == 'h':
+            ti.type, ti.linkname = tarfile.LNKTYPE, arg
+        t.addfile(ti, io.BytesIO(data) if data is not None else None)
+EOF
+}
+
+@test "rootfs: bad archive entries: '..', absolute, through a symlink, hard link to nothing, long name" {
+    bad_tar "$W/dotdot.tar" f:ok:1 f:a/../../escape:x
+    assert_bad "^guestimg: .*/dotdot.tar: a/../../escape: path contains \"..\"$" "$W/dotdot.tar"
+    bad_tar "$W/abs.tar" f:/etc/passwd:x
+    assert_bad "^guestimg: .*/abs.tar: /etc/passwd: absolute path$" "$W/abs.tar"
+    mkdir -p "$W/victim"
+    bad_tar "$W/through.tar" "l:etc:$W/victim" f:etc/passwd:owned
+    assert_bad "^guestimg: .*/through.tar: etc/passwd: path passes through the symlink /etc" "$W/through.tar"
+    [ -z "$(ls -A "$W/victim")" ]
+    bad_tar "$W/hard.tar" h:link:missing
+    assert_bad "^guestimg: .*/hard.tar: link: hard link to missing, which is not in the tree$" "$W/hard.tar"
+    bad_tar "$W/long.tar" "f:dir/$(printf 'x%.0s' {1..256}):x"
+    assert_bad "^guestimg: .*/long.tar: dir/x+: name longer than 255 bytes$" "$W/long.tar"
+}
+
+@test "rootfs: corrupt archives and unreadable inputs" {
+    mkdir -p "$W/src" && echo a > "$W/src/a" && head -c 300000 /dev/urandom > "$W/src/big"
+    tar -C "$W/src" -czf "$W/good.tar.gz" a big
+    head -c 150000 "$W/good.tar.gz" > "$W/cut.tar.gz"
+    assert_bad "^guestimg: .*/cut.tar.gz: big: cannot read the data: " "$W/cut.tar.gz"
+    head -c 100 "$W/good.tar.gz" > "$W/short.tar.gz"
+    assert_bad "^guestimg: .*/short.tar.gz: not a directory or a readable tar or cpio archive: truncated gzip input$" "$W/short.tar.gz"
+    head -c 4096 /dev/urandom > "$W/noise.bin"
+    assert_bad "^guestimg: .*/noise.bin: not a directory or a readable tar or cpio archive" "$W/noise.bin"
+    assert_bad "^guestimg: .*/missing: cannot read the input: No such file or directory$" "$W/missing"
+    # a file the (non-root) user cannot read, found while scanning a directory;
+    # run as nobody, in a directory nobody can reach
+    N=$(mktemp -d /tmp/guestimg-rootfs-test.XXXXXX)
+    chmod 755 "$N" && mkdir -p "$N/in" "$N/out" && chmod 777 "$N/out"
+    echo secret > "$N/in/locked" && chmod 000 "$N/in/locked"
+    run setpriv --reuid=65534 --regid=65534 --clear-groups "$GUESTIMG" rootfs -q -o "$N/out/bad.img" "$N/in"
+    assert_error 1 "^guestimg: .*/in/locked: cannot open: Permission denied$"
+    [ -z "$(ls -A "$N/out")" ]
+}
+
+teardown() {
+    [ -z "${N:-}" ] || rm -rf "$N"
+}
+
+@test "rootfs: a tree larger than a fixed --size is an error, and leaves nothing" {
+    mkdir -p "$W/in"
+    head -c 3000000 /dev/urandom > "$W/in/blob"
+    assert_bad "^guestimg: .*/bad.img: the tree does not fit in 2097152 bytes \(--size\)$" --size 2M "$W/in"
+    assert_bad "^guestimg: .*/bad.img: cannot make a 4096-byte filesystem \(--size\): " --size 4096 "$W/in"
+}
