@@ -20,7 +20,9 @@ ratio() {
 
 # peak_rss_mib CMD...: peak resident memory of CMD in MiB (GNU time).
 peak_rss_mib() {
-    local kb
-    kb=$( { /usr/bin/time -f '%M' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+    local kb out
+    out=$(mktemp)
+    /usr/bin/time -o "$out" -f '%M' "$@" >/dev/null 2>&1 || { rm -f "$out"; echo "benchmark command failed: $*" >&2; return 1; }
+    kb=$(tail -1 "$out"); rm -f "$out"
     echo "scale=1; $kb / 1024" | bc -l
 }

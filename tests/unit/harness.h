@@ -92,7 +92,7 @@ static const char *test_skip_;
 
 static inline const char *ref_dir(void)
 {
-    static char dir[4096];
+    static char dir[2048];
     const char *d = getenv("GUESTIMG_REFERENCE");
     snprintf(dir, sizeof(dir), "%s", d && *d ? d : "../shared/reference");
     struct stat st;
@@ -102,7 +102,7 @@ static inline const char *ref_dir(void)
 /* Path of a reference file, or NULL when the reference folder is absent. */
 static inline const char *ref_path(const char *rel)
 {
-    static char p[8][4096];
+    static char p[8][4096 + 2048];
     static int k;
     const char *d = ref_dir();
     if (!d)

@@ -1,0 +1,154 @@
+/* Writing a release's published files, release.json last but for its
+ * signature. */
+#include "release/assemble.h"
+#include "common/err.h"
+#include "common/fileio.h"
+#include "common/hash.h"
+#include "common/util.h"
+#include "release/publish.h"
+#include "release/sign.h"
+#include "sbom/sbom.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static int write_text(const char *dir, const char *name, const char *text)
+{
+    _cleanup_free_ char *path = xasprintf("%s/%s", dir, name);
+    return file_write_atomic(path, text, strlen(text), 0644);
+}
+
+static int file_sha256(const char *dir, const char *name, char hex[65], uint64_t *size)
+{
+    _cleanup_free_ char *path = xasprintf("%s/%s", dir, name);
+    return sha256_file_hex(path, hex, size);
+}
+
+static int write_sboms(const struct release_inputs *in)
+{
+    char image_sha[65], kernel_sha[65];
+    int r;
+    if ((r = file_sha256(in->dir, in->image, image_sha, NULL)) < 0 ||
+        (r = file_sha256(in->dir, in->kernel, kernel_sha, NULL)) < 0)
+        return r;
+    struct sbom_artifact image = {in->name, in->version, in->image, image_sha};
+    struct sbom_artifact kernel = {"linux", in->kernel_version, in->kernel, kernel_sha};
+    struct sbom_input s = {in->name, in->version, in->epoch, &image, &kernel, in->packages};
+    _cleanup_free_ char *spdx = sbom_spdx(&s);
+    _cleanup_free_ char *cdx = spdx ? sbom_cyclonedx(&s) : NULL;
+    if (!cdx)
+        return -EINVAL;
+    if ((r = write_text(in->dir, SBOM_SPDX_FILE, spdx)) < 0)
+        return r;
+    return write_text(in->dir, SBOM_CDX_FILE, cdx);
+}
+
+static int write_measurements(const struct release_inputs *in, const struct release *r)
+{
+    for (size_t i = 0; i < r->nmeasurements; i++) {
+        const struct release_measurement *m = &r->measurements[i];
+        if (!publish_is_snp(m))
+            continue;
+        _cleanup_free_ char *name = publish_measurement_file_name(r, m);
+        _cleanup_free_ char *text = publish_measurement_json(m->digest, r->svn);
+        int rc = write_text(in->dir, name, text);
+        if (rc < 0)
+            return rc;
+    }
+    _cleanup_free_ char *trustee = publish_trustee_message(r);
+    return trustee ? write_text(in->dir, TRUSTEE_REFERENCE_FILE, trustee) : 0;
+}
+
+/* Every regular file in dir but release.json and its signature. */
+static int list_artifacts(const char *dir, struct release *r)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return err_sys(-errno, "%s: cannot list", dir);
+    struct dirent *e;
+    size_t cap = 0;
+    int rc = 0;
+    while (rc == 0 && (e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || !strcmp(e->d_name, RELEASE_FILE) ||
+            !strcmp(e->d_name, RELEASE_SIG_FILE))
+            continue;
+        _cleanup_free_ char *path = xasprintf("%s/%s", dir, e->d_name);
+        struct stat st;
+        if (lstat(path, &st) < 0) {
+            rc = err_sys(-errno, "%s: cannot stat", path);
+            break;
+        }
+        if (!S_ISREG(st.st_mode) || !release_is_file_name(e->d_name)) {
+            rc = err_set(-EINVAL, "%s: not a regular file with a plain name: cannot publish it", path);
+            break;
+        }
+        if (r->nartifacts == cap) {
+            cap = cap ? 2 * cap : 16;
+            r->artifacts = xrealloc(r->artifacts, cap * sizeof(*r->artifacts));
+        }
+        struct release_artifact *a = &r->artifacts[r->nartifacts];
+        a->name = xstrdup(e->d_name);
+        a->sha256 = xmalloc(65);
+        r->nartifacts++;
+        rc = sha256_file_hex(path, a->sha256, &a->size);
+    }
+    closedir(d);
+    return rc;
+}
+
+static int sign(const struct release_inputs *in, const char *text)
+{
+    _cleanup_free_ uint8_t *sig = NULL;
+    size_t len;
+    int r = release_sign(in->sign_key, text, strlen(text), &sig, &len);
+    if (r < 0)
+        return r;
+    _cleanup_free_ char *path = xasprintf("%s/%s", in->dir, RELEASE_SIG_FILE);
+    return file_write_atomic(path, sig, len, 0644);
+}
+
+static void free_artifacts(struct release *r)
+{
+    for (size_t i = 0; i < r->nartifacts; i++) {
+        free(r->artifacts[i].name);
+        free(r->artifacts[i].sha256);
+    }
+    free(r->artifacts);
+}
+
+int release_assemble(const struct release_inputs *in)
+{
+    struct release r = {
+        .schema = RELEASE_SCHEMA, .name = (char *)in->name, .version = (char *)in->version,
+        .epoch = in->epoch, .tool_name = "guestimg", .tool_version = GUESTIMG_VERSION,
+        .manifest_sha256 = (char *)in->manifest_sha256, .lock_sha256 = (char *)in->lock_sha256,
+        .image = (char *)in->image, .kernel = (char *)in->kernel, .svn = in->svn, .verity = in->verity,
+        .cmdline = (char *)in->cmdline, .measurements = in->measurements, .nmeasurements = in->nmeasurements,
+    };
+    _cleanup_free_ char *cmdline = xasprintf("%s\n", in->cmdline);
+    int rc = write_text(in->dir, CMDLINE_FILE, cmdline);
+    if (rc == 0)
+        rc = write_sboms(in);
+    if (rc == 0)
+        rc = write_measurements(in, &r);
+    if (rc == 0)
+        rc = list_artifacts(in->dir, &r);
+    _cleanup_free_ char *text = NULL;
+    if (rc == 0) {
+        text = release_to_json(&r);
+        /* what verify will read: the same checks, before anyone relies on it */
+        struct release check;
+        rc = release_parse(text, strlen(text), RELEASE_FILE, &check);
+        release_free(&check);
+    }
+    if (rc == 0 && in->sign_key)
+        rc = sign(in, text);
+    if (rc == 0) {
+        _cleanup_free_ char *path = xasprintf("%s/%s", in->dir, RELEASE_FILE);
+        rc = file_write_atomic(path, text, strlen(text), 0644);
+    }
+    free_artifacts(&r);
+    return rc;
+}

@@ -1,0 +1,78 @@
+/* release.json: what a build publishes about itself, as canonical JSON
+ * (sorted keys, no insignificant whitespace, one trailing newline), signed
+ * detached (release/sign.h). docs/release.md documents every key.
+ *
+ * release_parse() reads it back for `guestimg verify`: the file is
+ * untrusted, so unknown keys, missing keys, wrong types, malformed digests
+ * and artifact names that are not plain file names are errors naming the
+ * key ("release.json: artifacts[2].sha256: …"). */
+#ifndef GUESTIMG_RELEASE_H
+#define GUESTIMG_RELEASE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The "schema" value this code writes and reads. */
+#define RELEASE_SCHEMA "guestimg-release/1"
+
+struct release_artifact {
+    char *name;              /* a plain file name in the release directory */
+    uint64_t size;
+    char *sha256;            /* hex */
+};
+
+struct release_verity {
+    char *root_hash;         /* hex (sha256: 32 bytes) */
+    char *salt;              /* hex, may be empty */
+    uint64_t data_blocks;
+    uint64_t data_block_size, hash_block_size;
+    uint64_t hash_offset;    /* bytes into the hash device where the tree starts */
+    char *layout;            /* "kata" (p1 data, p2 hash tree) or "raw" */
+};
+
+struct release_measurement {
+    char *mode;              /* sev-snp-measure's names: "snp", "seves", … */
+    char *vmm_type;          /* "QEMU", "ec2", "gce" */
+    uint64_t vcpus;
+    char *vcpu_type;         /* QEMU CPU model, "EPYC-v4" */
+    uint64_t vcpu_sig;       /* its CPUID signature */
+    uint64_t guest_features;
+    char *firmware_sha256;   /* hex */
+    bool kernel_hashes;      /* false: the firmware does not measure kernel, initrd, cmdline */
+    char *digest;            /* hex: 48 bytes (SNP) or 32 (SEV, SEV-ES) */
+};
+
+struct release {
+    char *schema;
+    char *name, *version;
+    int64_t epoch;
+    char *tool_name, *tool_version;
+    char *manifest_sha256, *lock_sha256;
+    char *image, *kernel;    /* which artifacts they are */
+    uint64_t svn;            /* guest SVN published with the measurements */
+    struct release_artifact *artifacts;
+    size_t nartifacts;
+    struct release_verity verity;
+    char *cmdline;
+    struct release_measurement *measurements;
+    size_t nmeasurements;
+};
+
+/* Canonical JSON text (allocated). Sorts the artifacts by name and the
+ * measurements by (mode, vmm_type, vcpu_type, vcpus) first. */
+char *release_to_json(struct release *r);
+/* Parse and validate; `what` names the input in errors. The lists come out
+ * sorted as release_to_json() sorts them. On failure r is left empty
+ * (release_free is still safe). */
+int release_parse(const char *text, size_t len, const char *what, struct release *r);
+void release_free(struct release *r);
+
+/* Lookups for verify. NULL when absent. */
+const struct release_artifact *release_artifact(const struct release *r, const char *name);
+
+/* A plain file name: non-empty, at most 255 bytes, no '/', not "." or "..",
+ * no control characters. What keeps `verify --artifacts DIR` inside DIR. */
+bool release_is_file_name(const char *s);
+
+#endif

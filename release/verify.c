@@ -1,0 +1,242 @@
+/* The checks behind `guestimg verify`. */
+#include "release/verify.h"
+#include "common/err.h"
+#include "common/fileio.h"
+#include "common/hash.h"
+#include "common/util.h"
+#include "release/measurements.h"
+#include "release/publish.h"
+#include "release/release.h"
+#include "release/sign.h"
+#include "release/verity_check.h"
+#include "sbom/sbom.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <string.h>
+
+/* Release files are small; artifacts that are read whole (text) too. */
+#define TEXT_MAX (16u << 20)
+
+struct verifier {
+    const struct verify_opts *o;
+    struct release r;
+    char *dir;
+    verify_report_fn report;
+    void *ctx;
+    int failed;
+};
+
+static void check(struct verifier *v, bool ok, const char *expected, const char *actual, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static void check(struct verifier *v, bool ok, const char *expected, const char *actual, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *what = NULL;
+    if (vasprintf(&what, fmt, ap) < 0)
+        abort();
+    va_end(ap);
+    struct verify_check c = {ok, what, expected, actual};
+    v->report(&c, v->ctx);
+    free(what);
+    v->failed += !ok;
+}
+
+static char *artifact_path(const struct verifier *v, const char *name)
+{
+    return xasprintf("%s/%s", v->dir, name);
+}
+
+/* A text artifact's content, or NULL (with the reason in *why). */
+static char *read_artifact(const struct verifier *v, const char *name, char **why)
+{
+    _cleanup_free_ char *path = artifact_path(v, name);
+    char *text = NULL;
+    if (file_read_text(path, &text, TEXT_MAX) < 0) {
+        *why = xstrdup(err_msg());
+        return NULL;
+    }
+    return text;
+}
+
+/* A key that cannot be used at all is an error, not a mismatch. */
+static int check_signature(struct verifier *v, const char *text, size_t len)
+{
+    _cleanup_free_ char *sig_path = xasprintf("%s.sig", v->o->release_path);
+    _cleanup_free_ uint8_t *sig = NULL;
+    size_t siglen;
+    if (file_read_all(sig_path, &sig, &siglen, 1 << 16) < 0) {
+        check(v, false, "a detached signature", err_msg(), "signature %s", sig_path);
+        return 0;
+    }
+    int r = release_verify_signature(v->o->pubkey, text, len, sig, siglen);
+    if (r < 0 && r != -EBADMSG)
+        return r;
+    check(v, r == 0, "a signature by this key", "a signature that does not verify", "signature %s (key %s)",
+          sig_path, v->o->pubkey);
+    return 0;
+}
+
+static void check_artifacts(struct verifier *v)
+{
+    for (size_t i = 0; i < v->r.nartifacts; i++) {
+        const struct release_artifact *a = &v->r.artifacts[i];
+        _cleanup_free_ char *path = artifact_path(v, a->name);
+        char hex[65];
+        uint64_t size = 0;
+        if (sha256_file_hex(path, hex, &size) < 0) {
+            check(v, false, "the file", err_msg(), "artifact %s", a->name);
+        } else if (size != a->size) {
+            _cleanup_free_ char *want = xasprintf("%llu bytes", (unsigned long long)a->size);
+            _cleanup_free_ char *got = xasprintf("%llu bytes", (unsigned long long)size);
+            check(v, false, want, got, "artifact %s size", a->name);
+        } else {
+            check(v, !strcmp(hex, a->sha256), a->sha256, hex, "artifact %s sha256", a->name);
+        }
+    }
+}
+
+/* Text artifacts whose whole content follows from release.json. */
+static void check_derived(struct verifier *v, const char *name, const char *want)
+{
+    if (!release_artifact(&v->r, name)) {
+        check(v, false, name, "not among the artifacts", "%s", name);
+        return;
+    }
+    _cleanup_free_ char *why = NULL;
+    _cleanup_free_ char *text = read_artifact(v, name, &why);
+    if (!text)
+        check(v, false, "the file", why, "%s matches release.json", name);
+    else
+        check(v, !strcmp(text, want), want, text, "%s matches release.json", name);
+}
+
+static void check_published_measurements(struct verifier *v)
+{
+    for (size_t i = 0; i < v->r.nmeasurements; i++) {
+        const struct release_measurement *m = &v->r.measurements[i];
+        if (!publish_is_snp(m))
+            continue;
+        _cleanup_free_ char *name = publish_measurement_file_name(&v->r, m);
+        _cleanup_free_ char *want = publish_measurement_json(m->digest, v->r.svn);
+        check_derived(v, name, want);
+    }
+    _cleanup_free_ char *trustee = publish_trustee_message(&v->r);
+    if (trustee)
+        check_derived(v, TRUSTEE_REFERENCE_FILE, trustee);
+}
+
+static void check_sbom_digest(struct verifier *v, const char *sbom, const char *role, const char *artifact,
+                              const char *recorded)
+{
+    const struct release_artifact *a = release_artifact(&v->r, artifact);
+    check(v, recorded && !strcmp(recorded, a->sha256), a->sha256, recorded ? recorded : "none",
+          "sbom %s %s sha256", sbom, role);
+}
+
+static void check_sboms(struct verifier *v)
+{
+    for (size_t i = 0; i < v->r.nartifacts; i++) {
+        const char *name = v->r.artifacts[i].name;
+        if (!endswith(name, ".spdx.json") && !endswith(name, ".cdx.json"))
+            continue;
+        _cleanup_free_ char *path = artifact_path(v, name);
+        struct sbom_digests d;
+        if (sbom_read_digests(path, &d) < 0) {
+            check(v, false, "an SBOM", err_msg(), "sbom %s", name);
+            continue;
+        }
+        check_sbom_digest(v, name, "image", v->r.image, d.image_sha256);
+        check_sbom_digest(v, name, "kernel", v->r.kernel, d.kernel_sha256);
+        sbom_digests_free(&d);
+    }
+}
+
+static void check_verity(struct verifier *v)
+{
+    char root[65];
+    _cleanup_free_ char *table = NULL;
+    bool tree_ok;
+    if (release_verity_recompute(&v->r, v->dir, root, &table, &tree_ok) < 0) {
+        check(v, false, v->r.verity.root_hash, err_msg(), "verity root hash of %s", v->r.image);
+        return;
+    }
+    check(v, !strcmp(root, v->r.verity.root_hash), v->r.verity.root_hash, root, "verity root hash of %s",
+          v->r.image);
+    _cleanup_free_ char *holder = !strcmp(v->r.verity.layout, "kata") ? xstrdup(v->r.image)
+                                                                       : xasprintf("%s.verity", v->r.image);
+    check(v, tree_ok, "the tree its data gives", "a different tree", "verity hash tree in %s", holder);
+    if (table)
+        check(v, strstr(v->r.cmdline, table) != NULL, table, v->r.cmdline, "cmdline carries the dm-verity table");
+}
+
+/* The firmware a measurement was computed for: the artifact with its digest. */
+static const struct release_artifact *firmware_artifact(const struct release *r, const char *sha256)
+{
+    for (size_t i = 0; i < r->nartifacts; i++)
+        if (!strcmp(r->artifacts[i].sha256, sha256))
+            return &r->artifacts[i];
+    return NULL;
+}
+
+static void check_measurements(struct verifier *v)
+{
+    _cleanup_free_ char *kernel = artifact_path(v, v->r.kernel);
+    for (size_t i = 0; i < v->r.nmeasurements; i++) {
+        const struct release_measurement *m = &v->r.measurements[i];
+        _cleanup_free_ char *what = xasprintf("measurement %s %s %s %llu vCPU", m->mode, m->vmm_type,
+                                              m->vcpu_type, (unsigned long long)m->vcpus);
+        const struct release_artifact *fw = firmware_artifact(&v->r, m->firmware_sha256);
+        if (!fw) {
+            _cleanup_free_ char *want = xasprintf("firmware with sha256 %s among the artifacts", m->firmware_sha256);
+            check(v, false, want, "none", "%s", what);
+            continue;
+        }
+        _cleanup_free_ char *fw_path = artifact_path(v, fw->name);
+        _cleanup_free_ char *digest = NULL;
+        bool kernel_hashes;
+        if (release_remeasure(m, fw_path, kernel, v->r.cmdline, &digest, &kernel_hashes) < 0) {
+            check(v, false, m->digest, err_msg(), "%s", what);
+            continue;
+        }
+        if (kernel_hashes != m->kernel_hashes)
+            check(v, false, m->kernel_hashes ? "kernel_hashes true" : "kernel_hashes false",
+                  kernel_hashes ? "a firmware that measures the kernel" : "a firmware without kernel hashes",
+                  "%s", what);
+        else
+            check(v, !strcmp(digest, m->digest), m->digest, digest, "%s", what);
+    }
+}
+
+int release_verify(const struct verify_opts *o, verify_report_fn report, void *ctx)
+{
+    struct verifier v = {.o = o, .report = report, .ctx = ctx};
+    _cleanup_free_ uint8_t *text = NULL;
+    size_t len;
+    int r = file_read_all(o->release_path, &text, &len, TEXT_MAX);
+    if (r < 0)
+        return r;
+    if ((r = release_parse((const char *)text, len, o->release_path, &v.r)) < 0)
+        return r;
+    if (o->artifacts_dir) {
+        v.dir = xstrdup(o->artifacts_dir);
+    } else {
+        _cleanup_free_ char *copy = xstrdup(o->release_path);
+        v.dir = xstrdup(dirname(copy));
+    }
+    r = o->pubkey ? check_signature(&v, (const char *)text, len) : 0;
+    if (r == 0) {
+        check_artifacts(&v);
+        _cleanup_free_ char *cmdline = xasprintf("%s\n", v.r.cmdline);
+        check_derived(&v, "cmdline.txt", cmdline);
+        check_verity(&v);
+        check_measurements(&v);
+        check_published_measurements(&v);
+        check_sboms(&v);
+        r = v.failed;
+    }
+    release_free(&v.r);
+    free(v.dir);
+    return r;
+}

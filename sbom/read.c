@@ -1,0 +1,71 @@
+/* Reading back what a published SBOM says about the image and the kernel,
+ * for `guestimg verify`. The file is untrusted: every type is checked. */
+#include "sbom/internal.h"
+#include "common/err.h"
+#include "common/json.h"
+#include "common/util.h"
+
+#include <errno.h>
+#include <string.h>
+
+/* The first element of an array of objects whose `key` equals `value`. */
+static json_t *find_by(json_t *array, const char *key, const char *value)
+{
+    size_t i;
+    json_t *e;
+    if (!json_is_array(array))
+        return NULL;
+    json_array_foreach(array, i, e)
+        if (json_is_object(e) && streq(json_string_value(json_object_get(e, key)), value))
+            return e;
+    return NULL;
+}
+
+/* The `value_key` of the entry of `array` whose `alg_key` is `alg`. */
+static char *digest_in(json_t *array, const char *alg_key, const char *alg, const char *value_key)
+{
+    const char *v = json_string_value(json_object_get(find_by(array, alg_key, alg), value_key));
+    return v ? xstrdup(v) : NULL;
+}
+
+static void read_spdx(json_t *doc, struct sbom_digests *d)
+{
+    json_t *pkgs = json_object_get(doc, "packages");
+    d->image_sha256 = digest_in(json_object_get(find_by(pkgs, "SPDXID", SPDX_ID_IMAGE), "checksums"),
+                                "algorithm", "SHA256", "checksumValue");
+    d->kernel_sha256 = digest_in(json_object_get(find_by(pkgs, "SPDXID", SPDX_ID_KERNEL), "checksums"),
+                                 "algorithm", "SHA256", "checksumValue");
+}
+
+static void read_cyclonedx(json_t *doc, struct sbom_digests *d)
+{
+    json_t *image = json_object_get(json_object_get(doc, "metadata"), "component");
+    if (json_is_object(image) && streq(json_string_value(json_object_get(image, "bom-ref")), CDX_REF_IMAGE))
+        d->image_sha256 = digest_in(json_object_get(image, "hashes"), "alg", "SHA-256", "content");
+    json_t *kernel = find_by(json_object_get(doc, "components"), "bom-ref", CDX_REF_KERNEL);
+    d->kernel_sha256 = digest_in(json_object_get(kernel, "hashes"), "alg", "SHA-256", "content");
+}
+
+int sbom_read_digests(const char *path, struct sbom_digests *d)
+{
+    memset(d, 0, sizeof(*d));
+    json_t *doc = json_load_path(path);
+    if (!doc)
+        return -EINVAL;
+    int r = 0;
+    if (json_is_object(doc) && json_is_string(json_object_get(doc, "spdxVersion")))
+        read_spdx(doc, d);
+    else if (json_is_object(doc) && streq(json_string_value(json_object_get(doc, "bomFormat")), "CycloneDX"))
+        read_cyclonedx(doc, d);
+    else
+        r = err_set(-EINVAL, "%s: neither an SPDX nor a CycloneDX document", path);
+    json_decref(doc);
+    return r;
+}
+
+void sbom_digests_free(struct sbom_digests *d)
+{
+    free(d->image_sha256);
+    free(d->kernel_sha256);
+    memset(d, 0, sizeof(*d));
+}

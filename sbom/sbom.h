@@ -1,0 +1,48 @@
+/* Software bills of materials: SPDX 2.3 JSON and CycloneDX 1.5 JSON, both
+ * made from one description of a release (its packages, its image and its
+ * kernel). The output is canonical JSON (common/json.h) with every list
+ * sorted and every identifier derived from the artifacts' digests, so the
+ * same inputs always give the same bytes. */
+#ifndef GUESTIMG_SBOM_H
+#define GUESTIMG_SBOM_H
+
+#include "builder/package.h"
+
+#include <stdint.h>
+
+/* A built file the SBOM describes besides the packages. */
+struct sbom_artifact {
+    const char *name;        /* what it is: the release name for the image, "linux" for the kernel */
+    const char *version;
+    const char *file_name;   /* as published: "kata-containers.img", "vmlinuz" */
+    const char *sha256;      /* hex */
+};
+
+struct sbom_input {
+    const char *name, *version;          /* the release */
+    int64_t epoch;                       /* creation time (seconds since 1970, UTC) */
+    const struct sbom_artifact *image;   /* contains the packages */
+    const struct sbom_artifact *kernel;  /* NULL when the release has none */
+    const struct package_set *packages;
+};
+
+/* The documents as canonical JSON text (allocated), or NULL with the error
+ * set (a package listed twice, a malformed digest). */
+char *sbom_spdx(const struct sbom_input *in);
+char *sbom_cyclonedx(const struct sbom_input *in);
+
+/* Package URL: pkg:rpm/azurelinux/NAME@VERSION-RELEASE?arch=A&epoch=E (epoch
+ * only when non-zero), pkg:deb/debian/NAME@[EPOCH:]VERSION?arch=A,
+ * pkg:generic/NAME@VERSION for tarballs. Allocated. */
+char *sbom_purl(const struct package *p);
+
+/* What an SBOM file says about the image and the kernel: their sha256 as
+ * recorded (NULL when absent). Reads either format (told apart by its
+ * content); sets the error naming the file when it is neither. */
+struct sbom_digests {
+    char *image_sha256, *kernel_sha256;
+};
+int sbom_read_digests(const char *path, struct sbom_digests *d);
+void sbom_digests_free(struct sbom_digests *d);
+
+#endif
