@@ -138,6 +138,8 @@ int accounts_load(struct tree *t, struct accounts *a)
         }
         if (k == 3)
             a->have_gshadow = text != NULL;
+        else if (text)
+            a->have_files = true;
         int lineno = 0;
         for (char *line = text, *next; line && *line; line = next) {
             next = strchr(line, '\n');
@@ -254,6 +256,8 @@ static int put_file(struct tree *t, const char *path, char *text, uint32_t mode)
 
 int accounts_write(struct tree *t, const struct accounts *a, int64_t epoch)
 {
+    if (!a->have_files && !a->nusers && !a->ngroups)
+        return 0;
     struct account_user **u = xcalloc(a->nusers + 1, sizeof(*u));
     struct account_group **g = xcalloc(a->ngroups + 1, sizeof(*g));
     for (size_t i = 0; i < a->nusers; i++)

@@ -32,6 +32,7 @@ struct accounts {
     size_t nusers;
     struct account_group *groups;
     size_t ngroups;
+    bool have_files;     /* the packages ship /etc/passwd, group or shadow */
     bool have_gshadow;   /* the packages ship /etc/gshadow: it is written too */
 };
 
@@ -42,7 +43,9 @@ int accounts_load(struct tree *t, struct accounts *a);
  * over a package's of the same name; an id used by two names is an error). */
 int accounts_merge(struct accounts *a, const struct manifest *m);
 /* Write the four files into the tree (shadow entries the packages did not
- * have get a locked password, last changed at epoch). */
+ * have get a locked password, last changed at epoch). Nothing is written
+ * for an image with no accounts at all (no package files, no manifest
+ * accounts). */
 int accounts_write(struct tree *t, const struct accounts *a, int64_t epoch);
 void accounts_free(struct accounts *a);
 

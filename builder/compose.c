@@ -145,8 +145,8 @@ static int install(const struct manifest *m, struct fetcher *f, struct tree *t, 
     if (r == 0)
         r = check_identity(lp, &meta, name);
     if (r == 0) {
-        const struct manifest_local *l = lp->format == PKG_TAR ? local_entry(m, lp->location) : NULL;
-        if (l && l->license)
+        const struct manifest_local *l = lp->repo ? NULL : local_entry(m, lp->location);
+        if (l && l->license && !meta.license)
             meta.license = xstrdup(l->license);
         describe(lp, &meta, out);
     }

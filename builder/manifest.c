@@ -32,7 +32,8 @@ enum field_type {
     F_IDENT,      /* manifest, repository, account or profile name */
     F_URL,        /* file://, http://, https:// */
     F_HOSTPATH,   /* host path, stored joined to the manifest's directory */
-    F_IMGPATH,    /* absolute, normalised path in the image */
+    F_IMGPATH,    /* absolute, normalised path in the image, not the root */
+    F_HOMEPATH,   /* the same, or the root "/" */
     F_BOOL,
     F_U32,
     F_U64,
@@ -212,7 +213,7 @@ static int parse_scalar_field(struct parser *p, const struct field *f, struct fy
 {
     static const char *const what[] = {
         [F_STR] = "a string", [F_NAME] = "a name", [F_IDENT] = "a name", [F_URL] = "a URL", [F_HOSTPATH] = "a path",
-        [F_IMGPATH] = "an absolute path", [F_BOOL] = "true or false", [F_U32] = "an integer",
+        [F_IMGPATH] = "an absolute path", [F_HOMEPATH] = "an absolute path", [F_BOOL] = "true or false", [F_U32] = "an integer",
         [F_U64] = "an integer", [F_I64] = "an integer", [F_MODE] = "an octal mode",
         [F_OWNER] = "an owner (USER:GROUP)",
     };
@@ -245,7 +246,8 @@ static int parse_scalar_field(struct parser *p, const struct field *f, struct fy
         return 0;
     }
     case F_IMGPATH:
-        if (!is_image_path(s))
+    case F_HOMEPATH:
+        if (!is_image_path(s) && !(f->type == F_HOMEPATH && !strcmp(s, "/")))
             return fail(p, line, key, "'%s' is not an absolute, normalised image path", s);
         break;
     case F_BOOL:
@@ -460,8 +462,9 @@ static enum package_format format_of(const char *path)
     return 0;
 }
 
-/* A string (path of an .rpm or .deb) or a mapping (a tarball needs its
- * name and version, which nothing inside it says). */
+/* A string (path of an .rpm or .deb) or a mapping: a tarball needs its
+ * name and version, which nothing inside it says; a tarball or a .deb
+ * (whose control file has none) may say its license for the SBOM. */
 static int parse_local(struct parser *p, struct fy_node *e, const char *key, int line, struct manifest_local *l)
 {
     int r;
@@ -477,8 +480,10 @@ static int parse_local(struct parser *p, struct fy_node *e, const char *key, int
         return fail(p, line, key, "'%s': not a .rpm, .deb or tarball (.tar, .tar.gz, .tar.xz, .tar.zst)", l->rel);
     if (l->format == PKG_TAR && (!l->name || !l->version))
         return fail(p, line, key, "tarball '%s' needs name and version", l->rel);
-    if (l->format != PKG_TAR && (l->name || l->version || l->license))
-        return fail(p, line, key, "name, version and license come from the package itself for '%s'", l->rel);
+    if (l->format != PKG_TAR && (l->name || l->version))
+        return fail(p, line, key, "name and version come from the package itself for '%s'", l->rel);
+    if (l->format == PKG_RPM && l->license)
+        return fail(p, line, key, "the license comes from the package's header for '%s'", l->rel);
     return 0;
 }
 
@@ -575,7 +580,7 @@ static const struct field user_fields[] = {
     FIELD("name", F_IDENT, struct manifest_user, name, true),
     FIELD("uid", F_U32, struct manifest_user, uid, true),
     FIELD("gid", F_U32, struct manifest_user, gid, true),
-    FIELD("home", F_IMGPATH, struct manifest_user, home, false),
+    FIELD("home", F_HOMEPATH, struct manifest_user, home, false),
     FIELD("shell", F_IMGPATH, struct manifest_user, shell, false),
     FIELD("gecos", F_STR, struct manifest_user, gecos, false),
     FIELD2("groups", F_IDENTS, struct manifest_user, groups, ngroups, false),
@@ -885,8 +890,8 @@ static int parse_measure(struct parser *p, struct fy_node *v, const char *key, i
     if (r < 0)
         return r;
     for (size_t i = 0; i < ms->nvmm_types; i++)
-        if (strcmp(ms->vmm_types[i], "QEMU") && strcmp(ms->vmm_types[i], "ec2"))
-            return fail(p, line, key, "vmm-types: '%s' is not QEMU or ec2", ms->vmm_types[i]);
+        if (strcmp(ms->vmm_types[i], "QEMU") && strcmp(ms->vmm_types[i], "ec2") && strcmp(ms->vmm_types[i], "gce"))
+            return fail(p, line, key, "vmm-types: '%s' is not QEMU, ec2 or gce", ms->vmm_types[i]);
     ms->present = true;
     return 0;
 }

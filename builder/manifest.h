@@ -28,7 +28,8 @@ struct manifest_local {
     char *path;            /* resolved host path */
     char *rel;             /* as written in the manifest (what the lock file records) */
     enum package_format format;
-    char *name, *version, *license;   /* tarballs only: what the SBOM says about them */
+    char *name, *version;  /* tarballs only: what the SBOM says about them */
+    char *license;         /* tarballs and debs (a deb's control file names none) */
 };
 
 struct manifest_file {
@@ -86,7 +87,7 @@ struct manifest_measure {
     bool have_firmware;           /* false: "firmware: none" or section absent */
     char *firmware;               /* resolved host path */
     uint8_t firmware_sha256[32];
-    char **vmm_types;             /* "QEMU", "ec2" (sev-snp-measure's names) */
+    char **vmm_types;             /* "QEMU", "ec2", "gce" (sev-snp-measure's names) */
     size_t nvmm_types;
     uint32_t *vcpus;              /* vCPU counts, ascending, distinct */
     size_t nvcpus;

@@ -463,3 +463,22 @@ CASES
     run "$GUESTIMG" rootfs -o "$W/img.ext4" --locked "$W"
     assert_error 2 "^guestimg rootfs: --locked and --cache go with --manifest"
 }
+
+@test "manifests/demo.yaml builds the same image bytes as tools/demo-guest/mkroot.sh + rootfs" {
+    local deb=$ROOT/output/debs/busybox-static.deb
+    [ -s "$deb" ] || skip "output/debs/busybox-static.deb is absent (make deps runs tools/fetch-debs.sh)"
+    [ -x /bin/busybox ] || skip "no host busybox-static to compare with"
+    [ "$(dpkg-deb --fsys-tarfile "$deb" | tar -xO ./bin/busybox | sha256sum)" = "$(sha256sum </bin/busybox)" ] ||
+        skip "the host's busybox is another version than output/debs'"
+    # the manifest's relative paths (../output, ../tools) resolve as in the tree
+    mkdir -p "$W/manifests"
+    cp "$ROOT/manifests/demo.yaml" "$W/manifests/"
+    ln -s "$ROOT/output" "$W/output"
+    ln -s "$ROOT/tools" "$W/tools"
+    run "$GUESTIMG" rootfs -q --cache "$CACHE" --manifest "$W/manifests/demo.yaml" -o "$W/a.img"
+    [ "$status" -eq 0 ]
+    "$ROOT/tools/demo-guest/mkroot.sh" "$W/root"
+    "$GUESTIMG" rootfs -q --layout kata --epoch 0 -o "$W/b.img" "$W/root" >/dev/null
+    cmp "$W/a.img" "$W/b.img"
+    assert_equal "$(/usr/bin/python3 -c 'import json,sys; p=json.load(open(sys.argv[1]))["packages"][0]; print(p["name"], p["format"])' "$W/manifests/demo.lock.json")" "busybox-static deb"
+}

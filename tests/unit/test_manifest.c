@@ -2,6 +2,8 @@
  * mistake reported as FILE:LINE: KEY: problem. */
 #include "builder/manifest.h"
 #include "common/err.h"
+#include "common/fileio.h"
+#include "common/util.h"
 #include "common/hex.h"
 #include "common/uuid.h"
 #include "harness.h"
@@ -224,7 +226,7 @@ TEST(consistency_rules)
     expect_error(with("files: [{src: a, dst: /a, owner: 'a:b:c'}]\n"),
                  "m.yaml:5: files[0].owner: 'a:b:c' is not an owner (USER:GROUP, names or numbers)");
     expect_error(with("measure: {firmware: {path: f, sha256: abc}}\n"), "m.yaml:5: measure.firmware: sha256 'abc' is not 64 hex digits");
-    expect_error(with("measure: {firmware: none, vmm-types: [kvm]}\n"), "m.yaml:5: measure: vmm-types: 'kvm' is not QEMU or ec2");
+    expect_error(with("measure: {firmware: none, vmm-types: [kvm]}\n"), "m.yaml:5: measure: vmm-types: 'kvm' is not QEMU, ec2 or gce");
     expect_error(with("measure: {firmware: none, vcpus: 8-2}\n"), "m.yaml:5: measure.vcpus: range 8-2 is empty");
     expect_error(with("measure: {firmware: none, vcpus: [0]}\n"), "m.yaml:5: measure.vcpus: '0' is not a vCPU count (1..1024)");
 }
@@ -298,5 +300,62 @@ TEST(kernel_from_a_local_package_file)
     m = parse(with("kernel: {from: profile, profile: kata-snp}\n"));
     CHECK(m != NULL);
     CHECK_STR(m->kernel.profile, "kata-snp");
+    manifest_free(m);
+}
+
+/* Every YAML example in docs/manifest.md parses: whole manifests as they
+ * are, fragments added to the minimal manifest. */
+TEST(documentation_examples_parse)
+{
+    char *doc;
+    if (file_read_text("docs/manifest.md", &doc, 0) < 0)
+        SKIP("docs/manifest.md not found (run from the repository root)");
+    int n = 0;
+    for (char *p = doc; (p = strstr(p, "```yaml\n"));) {
+        p += 8;
+        char *end = strstr(p, "```\n");
+        CHECK(end != NULL);
+        char *block = xstrndup(p, (size_t)(end - p));
+        char *text = strncmp(block, "name:", 5) ? xasprintf("%s%s", minimal, block) : xstrdup(block);
+        struct manifest *m = manifest_parse(text, strlen(text), "docs/manifest.md", "docs");
+        if (!m)
+            FAIL_("example %d does not parse: %s\n%s", n, err_msg(), block);
+        manifest_free(m);
+        free(text);
+        free(block);
+        p = end + 4;
+        n++;
+    }
+    free(doc);
+    CHECK(n >= 10);
+}
+
+/* The shipped manifests parse. */
+TEST(shipped_manifests_parse)
+{
+    static const char *const paths[] = {"manifests/azurelinux-3.0-kata-uvm.yaml", "manifests/demo.yaml"};
+    for (size_t i = 0; i < ARRAY_SIZE(paths); i++) {
+        struct manifest *m = manifest_load(paths[i]);
+        if (!m)
+            FAIL_("%s", err_msg());
+        CHECK(m->image.layout == IMAGE_LAYOUT_KATA);
+        manifest_free(m);
+    }
+    struct manifest *m = manifest_load("manifests/azurelinux-3.0-kata-uvm.yaml");
+    CHECK_STR(m->kernel.package, "kernel-uvm");
+    CHECK_STR(m->repos[0].gpgkey, "manifests/keys/microsoft-rpm-gpg-key.asc");
+    CHECK(m->measure.present);
+    manifest_free(m);
+}
+
+TEST(local_package_license_rules)
+{
+    expect_error(with("local-packages: [{path: a.rpm, license: MIT}]\n"),
+                 "m.yaml:5: local-packages[0]: the license comes from the package's header for 'a.rpm'");
+    expect_error(with("local-packages: [{path: a.deb, name: x}]\n"),
+                 "m.yaml:5: local-packages[0]: name and version come from the package itself for 'a.deb'");
+    struct manifest *m = parse(with("local-packages: [{path: a.deb, license: GPL-2.0-only}]\n"));
+    CHECK(m != NULL);
+    CHECK_STR(m->locals[0].license, "GPL-2.0-only");
     manifest_free(m);
 }

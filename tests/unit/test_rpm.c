@@ -8,6 +8,7 @@
 #include "common/strbuf.h"
 #include "common/util.h"
 #include "harness.h"
+#include "pkg_fixtures.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,46 +32,13 @@ static const char spec[] =
     "%dir %attr(0750,kata,kata) /var/lib/gi\n"
     "%attr(0640,kata,kata) /var/lib/gi/state\n";
 
-static char workdir[256];
-static char rpm_path[512];
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-    char cmd[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof(cmd), fmt, ap);
-    va_end(ap);
-    return system(cmd);
-}
-
-/* Build the package once (skip when rpmbuild is missing). */
+/* Built once. */
 static const char *built_rpm(void)
 {
-    if (rpm_path[0])
-        return rpm_path;
-    if (sh("command -v rpmbuild >/dev/null && command -v rpm >/dev/null") != 0)
-        return NULL;
-    snprintf(workdir, sizeof(workdir), "/tmp/gi-test-rpm-XXXXXX");
-    if (!mkdtemp(workdir))
-        return NULL;
-    char specpath[512];
-    snprintf(specpath, sizeof(specpath), "%s/gi-unit.spec", workdir);
-    if (file_write_atomic(specpath, spec, strlen(spec), 0644) < 0)
-        return NULL;
-    if (sh("cd %s && rpmbuild --quiet --define '_topdir %s/top' --define '_binary_payload w19.zstdio' "
-           "-bb gi-unit.spec >/dev/null 2>&1",
-           workdir, workdir) != 0)
-        return NULL;
-    snprintf(rpm_path, sizeof(rpm_path), "%s/top/RPMS/noarch/gi-unit-1.2-3.noarch.rpm", workdir);
-    return rpm_path;
-}
-
-__attribute__((destructor)) static void cleanup(void)
-{
-    if (workdir[0])
-        rm_rf(workdir);
+    static char *path;
+    if (!path)
+        path = fixture_rpm(spec, "w19.zstdio", "noarch/gi-unit-1.2-3.noarch.rpm");
+    return path;
 }
 
 #define REQUIRE_RPM(p)                                                          \
@@ -367,7 +335,7 @@ TEST(extract_files_from_the_payload)
 {
     REQUIRE_RPM(path);
     _cleanup_close_ int fd = open(path, O_RDONLY);
-    _cleanup_free_ char *out = xasprintf("%s/extracted", workdir);
+    _cleanup_free_ char *out = xasprintf("%s/extracted", fixture_dir());
     uint8_t *buf;
     size_t len;
     if (unpack_extract(fd, PKG_RPM, path, "/etc/gi.conf", out) < 0)

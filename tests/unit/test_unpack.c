@@ -8,6 +8,7 @@
 #include "common/fileio.h"
 #include "common/util.h"
 #include "harness.h"
+#include "pkg_fixtures.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -158,36 +159,16 @@ TEST(accounts_errors)
 
 /* ------------------------------------------------------- deb extraction --- */
 
-static char workdir[64];
-
-__attribute__((destructor)) static void cleanup(void)
-{
-    if (workdir[0])
-        rm_rf(workdir);
-}
-
-/* A .deb with /boot/vmlinuz-test (and a symlink to it), built with
- * dpkg-deb; NULL when dpkg-deb is missing. */
+/* A .deb with /boot/vmlinuz-test (and a symlink to it). */
 static const char *built_deb(void)
 {
-    static char path[128];
-    if (path[0])
-        return path;
-    if (system("command -v dpkg-deb >/dev/null") != 0)
-        return NULL;
-    snprintf(workdir, sizeof(workdir), "/tmp/gi-test-unpack-XXXXXX");
-    if (!mkdtemp(workdir))
-        return NULL;
-    char cmd[1024];
-    snprintf(cmd, sizeof(cmd),
-             "cd %s && mkdir -p r/DEBIAN r/boot && printf 'kernel bytes' > r/boot/vmlinuz-test && "
-             "ln -s vmlinuz-test r/boot/vmlinuz && printf 'Package: linux-image-test\\nVersion: 6.1-1\\n"
-             "Architecture: amd64\\nMaintainer: T <t@t>\\nDescription: k\\n' > r/DEBIAN/control && "
-             "dpkg-deb --root-owner-group -Zgzip --build r k.deb >/dev/null",
-             workdir);
-    if (system(cmd) != 0)
-        return NULL;
-    snprintf(path, sizeof(path), "%s/k.deb", workdir);
+    static char *path;
+    if (!path)
+        path = fixture_deb("k.deb",
+                           "Package: linux-image-test\nVersion: 6.1-1\nArchitecture: amd64\n"
+                           "Maintainer: T <t@t>\nDescription: k\n",
+                           "mkdir -p boot && printf 'kernel bytes' > boot/vmlinuz-test && "
+                           "ln -s vmlinuz-test boot/vmlinuz");
     return path;
 }
 
@@ -202,7 +183,7 @@ TEST(extract_a_file_from_a_deb)
     CHECK_STR(info.meta.name, "linux-image-test");
     CHECK_STR(info.meta.arch, "amd64");
     deb_info_free(&info);
-    _cleanup_free_ char *out = xasprintf("%s/vmlinuz", workdir);
+    _cleanup_free_ char *out = xasprintf("%s/vmlinuz", fixture_dir());
     if (unpack_extract(fd, PKG_DEB, deb, "/boot/vmlinuz-test", out) < 0)
         FAIL_("%s", err_msg());
     uint8_t *buf;
