@@ -567,7 +567,12 @@ static int write_file(struct writer *w, struct tree_node *p, ext2_ino_t ino, con
         if (rc < 0)
             return rc;
         ssize_t len;
-        while ((len = read_chunk(r, w->buf)) > 0) {
+        for (;;) {
+            uint64_t hole = tree_reader_skip_hole(r);
+            lblk += hole / BS;
+            w->done += hole;
+            if ((len = read_chunk(r, w->buf)) <= 0)
+                break;
             blk64_t nb = ALIGN_UP((uint64_t)len, BS) / BS;
             for (blk64_t i = 0; i < nb && rc == 0;) {
                 if (block_is_zero(w->buf + i * BS)) {

@@ -115,7 +115,8 @@ static int list_dir(int fd, const char *host, char ***names, size_t *n)
         free(v);
         return err_sys(-e, "%s: cannot read the directory", host);
     }
-    qsort(v, count, sizeof(*v), cmp_str);
+    if (count > 1)
+        qsort(v, count, sizeof(*v), cmp_str);
     *names = v;
     *n = count;
     return 0;
@@ -374,7 +375,7 @@ static int add_entries(struct tree *t, struct archive *ar, const char *input)
         if (r == ARCHIVE_EOF)
             return 0;
         if (r < ARCHIVE_WARN) {
-            const char *msg = archive_error_string(ar) ? archive_error_string(ar) : "unreadable";
+            const char *msg = archive_error_string(ar) ? archive_error_string(ar) : "corrupt or truncated";
             if (last)
                 return err_set(-EINVAL, "%s: corrupt archive after the entry %s: %s", input, last, msg);
             return err_set(-EINVAL, "%s: not a readable tar or cpio archive: %s", input, msg);
@@ -394,7 +395,7 @@ static int add_archive_file(struct tree *t, const char *input)
     int r;
     if (archive_read_open_filename(ar, input, 1 << 16) != ARCHIVE_OK)
         r = err_set(-EINVAL, "%s: not a directory or a readable tar or cpio archive: %s", input,
-                    archive_error_string(ar) ? archive_error_string(ar) : "unreadable");
+                    archive_error_string(ar) ? archive_error_string(ar) : "corrupt or truncated");
     else
         r = tree_add_archive(t, ar, input);
     archive_read_free(ar);

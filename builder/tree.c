@@ -677,6 +677,30 @@ ssize_t tree_reader_read(struct tree_reader *r, void *buf, size_t len)
     return got;
 }
 
+uint64_t tree_reader_skip_hole(struct tree_reader *r)
+{
+    const struct tree_node *n = r->n;
+    bool host = n->content == TREE_CONTENT_HOST;
+    if (!host && n->content != TREE_CONTENT_SPOOL)
+        return 0;
+    uint64_t base = host ? 0 : n->spool_offset;
+    off_t data = lseek(host ? r->fd : r->t->spool_fd, (off_t)(base + r->pos), SEEK_DATA);
+    uint64_t end;
+    if (data >= 0)
+        end = MIN((uint64_t)data - base, n->size);
+    else if (errno == ENXIO)
+        end = n->size;
+    else
+        return 0;
+    if (end < n->size)
+        end = r->pos + (end - r->pos) / TREE_BLOCK_SIZE * TREE_BLOCK_SIZE;
+    uint64_t skipped = end - r->pos;
+    if (skipped && host && lseek(r->fd, (off_t)end, SEEK_SET) < 0)
+        return 0;
+    r->pos = end;
+    return skipped;
+}
+
 void tree_reader_close(struct tree_reader *r)
 {
     if (!r)
@@ -699,7 +723,11 @@ static int scan_content(struct tree *t, struct node *n, bool want_hash, bool wan
     struct zscan z = {0};
     uint8_t *buf = scratch(t);
     ssize_t got;
-    while ((got = tree_reader_read(r, buf, IO_CHUNK)) > 0) {
+    for (;;) {
+        if (!ctx)   /* hashing needs the zeros; counting can skip them */
+            zscan_zeros(&z, tree_reader_skip_hole(r));
+        if ((got = tree_reader_read(r, buf, IO_CHUNK)) <= 0)
+            break;
         if (ctx)
             EVP_DigestUpdate(ctx, buf, (size_t)got);
         if (want_count)
@@ -762,7 +790,38 @@ static void apply_attr(struct tree *t, struct node *n, const struct tree_attr *a
     n->pub.origin = intern_origin(t, a->origin);
 }
 
-/* Move a node's inode (content, attributes, xattrs, hard links) to dst. */
+static void set_content(struct node *n, struct content *c)
+{
+    struct tree_node *p = &n->pub;
+    p->content = c->kind;
+    p->size = c->size;
+    p->spool_offset = c->spool_offset;
+    p->host_path = c->host_path;
+    p->inline_data = c->inline_data;
+    p->have_sha256 = c->have_sha256;
+    memcpy(p->sha256, c->sha256, 32);
+    n->counted = c->counted;
+    n->data_blocks = c->data_blocks;
+    n->data_runs = c->data_runs;
+    c->host_path = NULL;
+    c->inline_data = NULL;
+}
+
+/* Hand a node's content over to c (the node keeps none). */
+static void take_content(struct node *n, struct content *c)
+{
+    struct tree_node *p = &n->pub;
+    *c = (struct content){.kind = p->content, .size = p->size, .spool_offset = p->spool_offset,
+                          .host_path = p->host_path, .inline_data = p->inline_data,
+                          .have_sha256 = p->have_sha256, .counted = n->counted,
+                          .data_blocks = n->data_blocks, .data_runs = n->data_runs};
+    memcpy(c->sha256, p->sha256, 32);
+    p->host_path = NULL;
+    p->inline_data = NULL;
+    p->content = TREE_CONTENT_NONE;
+}
+
+/* Move a node's inode (content, attributes, xattrs) to dst. */
 static void move_inode(struct node *dst, struct node *src)
 {
     struct tree_node *d = &dst->pub, *s = &src->pub;
@@ -772,26 +831,17 @@ static void move_inode(struct node *dst, struct node *src)
     d->uid = s->uid;
     d->gid = s->gid;
     d->mtime = s->mtime;
-    d->size = s->size;
     d->rdev_major = s->rdev_major;
     d->rdev_minor = s->rdev_minor;
     d->link_target = s->link_target;
     d->xattrs = s->xattrs;
     d->nxattrs = s->nxattrs;
-    d->content = s->content;
-    d->host_path = s->host_path;
-    d->spool_offset = s->spool_offset;
-    d->inline_data = s->inline_data;
-    d->have_sha256 = s->have_sha256;
-    memcpy(d->sha256, s->sha256, 32);
-    dst->counted = src->counted;
-    dst->data_blocks = src->data_blocks;
-    dst->data_runs = src->data_runs;
-    s->link_target = s->host_path = NULL;
-    s->inline_data = NULL;
+    s->link_target = NULL;
     s->xattrs = NULL;
     s->nxattrs = 0;
-    s->content = TREE_CONTENT_NONE;
+    struct content c;
+    take_content(src, &c);
+    set_content(dst, &c);
 }
 
 static void unlink_from_target(struct node *n)
@@ -858,23 +908,6 @@ static void node_reset(struct tree *t, struct node *n)
     release_inode(n);
     node_clear_inode(n);
     n->implicit = false;
-}
-
-static void set_content(struct node *n, struct content *c)
-{
-    struct tree_node *p = &n->pub;
-    p->content = c->kind;
-    p->size = c->size;
-    p->spool_offset = c->spool_offset;
-    p->host_path = c->host_path;
-    p->inline_data = c->inline_data;
-    p->have_sha256 = c->have_sha256;
-    memcpy(p->sha256, c->sha256, 32);
-    n->counted = c->counted;
-    n->data_blocks = c->data_blocks;
-    n->data_runs = c->data_runs;
-    c->host_path = NULL;
-    c->inline_data = NULL;
 }
 
 static void fill_node(struct tree *t, struct node *n, struct entry *e)
@@ -993,6 +1026,14 @@ static int place(struct tree *t, const char *path, struct entry *e, struct node 
         if (out)
             *out = old;
         return 0;   /* already that inode */
+    }
+    if (old && e->hardlink_to) {
+        for (struct tree_node *up = e->hardlink_to->pub.parent; up; up = up->parent)
+            if (up == &old->pub) {
+                _cleanup_free_ char *p = path_of(&old->pub);
+                return err_set(-EINVAL, "%s: %s: a hard link cannot replace the directory that holds its target",
+                               origin, p);
+            }
     }
     struct node *n = old;
     if (n)
@@ -1185,7 +1226,8 @@ int tree_set_xattr(struct tree *t, const char *path, const char *name, const voi
         p->xattrs[i].name = xstrdup(name);
     }
     p->xattrs[i].value = xmalloc(len);
-    memcpy(p->xattrs[i].value, value, len);
+    if (len)
+        memcpy(p->xattrs[i].value, value, len);
     p->xattrs[i].len = len;
     return 0;
 }
@@ -1222,7 +1264,8 @@ static int cmp_child(const void *a, const void *b)
 
 static void sort_node(struct tree_node *n)
 {
-    qsort(n->children, n->nchildren, sizeof(*n->children), cmp_child);
+    if (n->nchildren > 1)
+        qsort(n->children, n->nchildren, sizeof(*n->children), cmp_child);
     for (size_t i = 0; i < n->nchildren; i++)
         if (n->children[i]->nchildren)
             sort_node(n->children[i]);

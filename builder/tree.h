@@ -165,6 +165,11 @@ struct tree_reader;
 int tree_reader_open(struct tree *t, const struct tree_node *n, struct tree_reader **r);
 /* Returns bytes read (0 at end) or a negative error. */
 ssize_t tree_reader_read(struct tree_reader *r, void *buf, size_t len);
+/* Skip what the backing file reports as a hole from the current position
+ * (those bytes are zeros): returns how many bytes were skipped, a multiple
+ * of TREE_BLOCK_SIZE unless it reaches the end. A shortcut only: reading
+ * the same bytes gives the same result. */
+uint64_t tree_reader_skip_hole(struct tree_reader *r);
 void tree_reader_close(struct tree_reader *r);
 /* sha256 of a regular file's content (computed and cached if needed). */
 int tree_file_sha256(struct tree *t, struct tree_node *n, uint8_t out[32]);

@@ -27,11 +27,12 @@ static void on_log(int level, const char *msg, void *ctx)
 
 uint64_t verity_tree_size(uint64_t data_blocks)
 {
+    /* levels until one block's hashes remain: that block's hash is the root */
     uint64_t total = 0, level = data_blocks;
-    do {
+    while (level > 1) {
         level = (level + HASHES_PER_BLOCK - 1) / HASHES_PER_BLOCK;
         total += level;
-    } while (level > 1);
+    }
     return total * VERITY_BLOCK_SIZE;
 }
 

@@ -55,12 +55,8 @@ echo "verity step: $t_verity s vs $t_floor s (openssl dgst -sha256 over the imag
 # Peak memory: the big tree, a tree of small files only, and the big tree
 # as a tar archive (content streamed through the spool).
 mkdir -p "$work/small" && cp -r "$tree/small/d000" "$work/small/"
-rss() {
-    /usr/bin/time -o "$work/rss" -f '%M' "$@" > /dev/null
-    echo "$(( $(tail -1 "$work/rss") / 1024 ))"
-}
-rss_big=$(rss "$GUESTIMG" rootfs -q -o "$work/rss.img" "$tree")
-rss_small=$(rss "$GUESTIMG" rootfs -q -o "$work/rss.img" "$work/small")
+rss_big=$(peak_rss_mib "$GUESTIMG" rootfs -q -o "$work/rss.img" "$tree")
+rss_small=$(peak_rss_mib "$GUESTIMG" rootfs -q -o "$work/rss.img" "$work/small")
 tar -C "$tree" -cf "$work/tree.tar" .
-rss_tar=$(rss "$GUESTIMG" rootfs -q -o "$work/rss.img" "$work/tree.tar")
+rss_tar=$(peak_rss_mib "$GUESTIMG" rootfs -q -o "$work/rss.img" "$work/tree.tar")
 echo "peak RSS: $rss_big MiB (1 GiB tree), $rss_small MiB (small files only), $rss_tar MiB (the tree as a tar) [target < 256]"

@@ -178,6 +178,11 @@ TEST(hard_links_survive_replacing_and_removing_their_target)
     struct tree_node *out = tree_lookup(t, "/out");
     CHECK(out && out->hardlink == NULL);
     CHECK_EQ_U64(read_all(t, out, buf, sizeof(buf)), 2);
+    /* a hard link may not replace the directory holding its target */
+    CHECK_EQ_INT(tree_add_file_buffer(t, "/e/f", "f", 1, &A), 0);
+    CHECK_EQ_INT(tree_add_hardlink(t, "/e", "/e/f", &A), -EINVAL);
+    CHECK(tree_lookup(t, "/e/f") != NULL);
+    CHECK_EQ_INT(tree_remove(t, "/e"), 0);
     CHECK_EQ_INT(tree_remove(t, "/absent"), 0);
     CHECK_EQ_INT(tree_remove(t, "/"), -EINVAL);
     struct tree_stats s;
