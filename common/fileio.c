@@ -188,10 +188,25 @@ int rm_rf(const char *path)
     return r;
 }
 
+#define MAX_SIGNAL_HOOKS 4
+static void (*signal_hooks[MAX_SIGNAL_HOOKS])(int sig);
+
+void cleanup_on_signal(void (*fn)(int sig))
+{
+    for (int i = 0; i < MAX_SIGNAL_HOOKS; i++)
+        if (!signal_hooks[i] || signal_hooks[i] == fn) {
+            signal_hooks[i] = fn;
+            return;
+        }
+}
+
 static void on_fatal_signal(int sig)
 {
     if (!cleanup_running) {
         cleanup_running = 1;
+        for (int i = 0; i < MAX_SIGNAL_HOOKS; i++)
+            if (signal_hooks[i])
+                signal_hooks[i](sig);
         for (int i = 0; i < MAX_CLEANUP; i++)
             if (cleanup_paths[i])
                 rm_rf(cleanup_paths[i]);
@@ -205,7 +220,11 @@ void fileio_install_signal_cleanup(void)
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_fatal_signal;
+    /* a second signal waits until the first one's cleanup is done */
     sigemptyset(&sa.sa_mask);
+    sigaddset(&sa.sa_mask, SIGINT);
+    sigaddset(&sa.sa_mask, SIGTERM);
+    sigaddset(&sa.sa_mask, SIGHUP);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);

@@ -34,6 +34,10 @@ int write_all(int fd, const void *buf, size_t len, const char *what);
 /* Temporary paths removed on SIGINT/SIGTERM (files or whole directories). */
 void cleanup_register(const char *path);
 void cleanup_unregister(const char *path);
+/* Functions the handler calls first, with the signal's number, before it
+ * removes the registered paths: stopping child processes that write into
+ * them, saying what was interrupted. Async-signal-safe code only. */
+void cleanup_on_signal(void (*fn)(int sig));
 /* Install handlers that remove registered paths and re-raise the signal. */
 void fileio_install_signal_cleanup(void);
 /* Remove a directory tree (no symlink following). Returns 0 or -errno. */
