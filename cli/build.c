@@ -57,9 +57,8 @@ void cli_on_interrupt(const char *what)
 static int print_summary(const char *dir)
 {
     _cleanup_free_ char *path = xasprintf("%s/%s", dir, RELEASE_FILE);
-    _cleanup_free_ char *text = NULL;
     struct release r;
-    if (file_read_text(path, &text, 64u << 20) < 0 || release_parse(text, strlen(text), path, &r) < 0)
+    if (release_load(path, &r) < 0)
         return cli_fail();
     const struct release_artifact *image = release_artifact(&r, r.image), *kernel = release_artifact(&r, r.kernel);
     printf("release: %s\n", path);
