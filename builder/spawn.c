@@ -160,20 +160,15 @@ int spawn_run(const struct spawn_opts *o, struct spawn_result *res)
     uint64_t deadline = o->timeout_ms ? now_ms() + o->timeout_ms : 0;
     pid_t parent = getpid();
     cleanup_on_signal(stop_running);
-    /* signals held off until the child is tracked: none may miss it */
-    sigset_t fatal, old;
-    sigemptyset(&fatal);
-    sigaddset(&fatal, SIGINT);
-    sigaddset(&fatal, SIGTERM);
-    sigaddset(&fatal, SIGHUP);
-    sigprocmask(SIG_BLOCK, &fatal, &old);
+    sigset_t old;
+    fatal_signals_hold(&old);   /* until the child is tracked: no signal may miss it */
     pid_t pid = fork();
     if (pid == 0) {
         /* the parent's cleanup handler is not the child's */
         signal(SIGINT, SIG_DFL);
         signal(SIGTERM, SIG_DFL);
         signal(SIGHUP, SIG_DFL);
-        sigprocmask(SIG_SETMASK, &old, NULL);
+        fatal_signals_release(&old);
         child_exec(o, out[1], errp[1], parent);
     }
     int fork_errno = errno;
@@ -181,7 +176,7 @@ int spawn_run(const struct spawn_opts *o, struct spawn_result *res)
         setpgid(pid, pid);
         track(pid, 0);
     }
-    sigprocmask(SIG_SETMASK, &old, NULL);
+    fatal_signals_release(&old);
     close(out[1]);
     close(errp[1]);
     if (pid < 0) {

@@ -200,6 +200,38 @@ void cleanup_on_signal(void (*fn)(int sig))
         }
 }
 
+static void fatal_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGHUP);
+}
+
+void fatal_signals_hold(sigset_t *old)
+{
+    sigset_t set;
+    fatal_signals(&set);
+    sigprocmask(SIG_BLOCK, &set, old);
+}
+
+void fatal_signals_release(const sigset_t *old)
+{
+    sigprocmask(SIG_SETMASK, old, NULL);
+}
+
+int mkdtemp_registered(char *tmpl)
+{
+    sigset_t old;
+    fatal_signals_hold(&old);
+    bool made = mkdtemp(tmpl) != NULL;
+    int e = errno;
+    if (made)
+        cleanup_register(tmpl);
+    fatal_signals_release(&old);
+    return made ? 0 : -e;
+}
+
 static void on_fatal_signal(int sig)
 {
     if (!cleanup_running) {
@@ -220,11 +252,7 @@ void fileio_install_signal_cleanup(void)
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_fatal_signal;
-    /* a second signal waits until the first one's cleanup is done */
-    sigemptyset(&sa.sa_mask);
-    sigaddset(&sa.sa_mask, SIGINT);
-    sigaddset(&sa.sa_mask, SIGTERM);
-    sigaddset(&sa.sa_mask, SIGHUP);
+    fatal_signals(&sa.sa_mask);   /* a second signal waits until the first one's cleanup is done */
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);

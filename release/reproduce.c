@@ -49,12 +49,12 @@ static char *scratch_dir(const char *parent)
     if (!parent)
         parent = tmpdir && *tmpdir ? tmpdir : "/var/tmp";
     char *dir = xasprintf("%s/guestimg-reproduce-XXXXXX", parent);
-    if (!mkdtemp(dir)) {
-        err_sys(-errno, "%s: cannot create a scratch directory", parent);
+    int r = mkdtemp_registered(dir);
+    if (r < 0) {
+        err_sys(r, "%s: cannot create a scratch directory", parent);
         free(dir);
         return NULL;
     }
-    cleanup_register(dir);
     return dir;
 }
 
