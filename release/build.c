@@ -323,7 +323,8 @@ static int publish(struct build *b)
     struct release_inputs in = {
         .dir = b->out.tmp, .name = b->m->name, .version = b->m->version, .epoch = b->m->epoch,
         .manifest_sha256 = b->manifest_sha256, .lock_sha256 = b->lock_sha256,
-        .image = b->image, .kernel = BUILD_KERNEL_FILE, .kernel_version = b->kernel_version,
+        .image = b->image, .image_sha256 = b->fs.image_sha256, .kernel = BUILD_KERNEL_FILE,
+        .kernel_version = b->kernel_version,
         .svn = b->m->measure.svn,
         .verity = {root, salt, b->fs.v.data_blocks, VERITY_BLOCK_SIZE, VERITY_BLOCK_SIZE, b->fs.v.hash_offset,
                    b->fs.layout == ROOTFS_KATA ? "kata" : "raw"},
