@@ -46,15 +46,6 @@ struct build {
     size_t nmeasurements;
 };
 
-static const unsigned NSTEPS = 7;
-
-static void step(unsigned n, const char *what)
-{
-    char msg[128];
-    snprintf(msg, sizeof(msg), "build %u/%u: %s", n, NSTEPS, what);
-    log_progress(msg, 0, 0);
-}
-
 static char *in_dir(const struct build *b, const char *name)
 {
     return xasprintf("%s/%s", b->out.tmp, name);
@@ -334,31 +325,36 @@ static int publish(struct build *b)
     return release_assemble(&in);
 }
 
-static int run_steps(struct build *b)
+/* The manifest's lock file (as `guestimg lock` writes it), then DIR. */
+static int finish(struct build *b)
 {
-    int r;
-    step(2, "packages");
-    if ((r = packages(b)) < 0)
-        return r;
-    step(3, "image: files.tsv, ext4, dm-verity, disk layout");
-    if ((r = image(b)) < 0)
-        return r;
-    step(4, "kernel");
-    if ((r = kernel(b)) < 0)
-        return r;
-    step(5, "measurements");
-    if ((r = measurements(b)) < 0)
-        return r;
-    step(6, b->o->sign_key ? "SBOMs, release.json, signature" : "SBOMs, release.json");
-    if ((r = publish(b)) < 0)
-        return r;
-    step(7, "publishing");
     if (!b->o->locked) {
         _cleanup_free_ char *lock_path = manifest_lock_path(b->m);
-        if ((r = lock_write(&b->lock, lock_path)) < 0)
+        int r = lock_write(&b->lock, lock_path);
+        if (r < 0)
             return r;
     }
     return outdir_commit(&b->out);
+}
+
+static const struct {
+    const char *what;
+    int (*run)(struct build *b);
+} steps[] = {
+    {"checking inputs", NULL},   /* before the temporary directory exists */
+    {"packages", packages},
+    {"image: files.tsv, ext4, dm-verity, disk layout", image},
+    {"kernel", kernel},
+    {"measurements", measurements},
+    {"SBOMs, release.json, signature", publish},
+    {"publishing", finish},
+};
+
+static void step(size_t i)
+{
+    char msg[128];
+    snprintf(msg, sizeof(msg), "build %zu/%zu: %s", i + 1, ARRAY_SIZE(steps), steps[i].what);
+    log_progress(msg, 0, 0);
 }
 
 static void build_free(struct build *b)
@@ -383,12 +379,14 @@ static void build_free(struct build *b)
 int release_build(const struct build_opts *o)
 {
     struct build b = {.o = o};
-    step(1, "checking inputs");
+    step(0);
     int r = check_inputs(&b);
     if (r == 0)
         r = outdir_begin(&b.out, o->out_dir);
-    if (r == 0)
-        r = run_steps(&b);
+    for (size_t i = 1; i < ARRAY_SIZE(steps) && r == 0; i++) {
+        step(i);
+        r = steps[i].run(&b);
+    }
     build_free(&b);
     return r;
 }

@@ -14,18 +14,7 @@ load lib/rpmrepo
 make_kernel_rpm() {
     local d=$1
     mkdir -p "$d/kspec"
-    /usr/bin/python3 - "$d/kspec/vmlinuz" <<'PY'
-import struct, sys
-img = bytearray(16384)
-img[0x1fe:0x200] = b"\x55\xaa"
-img[0x202:0x206] = b"HdrS"
-img[0x206:0x208] = struct.pack("<H", 0x020f)
-img[0x20e:0x210] = struct.pack("<H", 0x1000)
-img[0x1200:0x1209] = b"6.1.0-gi "
-for i in range(0x2000, len(img)):
-    img[i] = (i * 7) & 0xff
-open(sys.argv[1], "wb").write(img)
-PY
+    /usr/bin/python3 "$ROOT/tests/lib/fake_bzimage.py" "$d/kspec/vmlinuz" 6.1.0-gi
     cat >"$d/kspec/kernel.spec" <<EOF
 Name: gi-kernel
 Version: 6.1

@@ -41,8 +41,7 @@ setup_file() {
     export WS=$BATS_FILE_TMPDIR/ws KEYS=$BATS_FILE_TMPDIR/keys A=$BATS_FILE_TMPDIR/a
     workspace "$WS"
     mkdir -p "$KEYS"
-    openssl genpkey -algorithm ED25519 -out "$KEYS/ed.pem" 2>/dev/null
-    openssl pkey -in "$KEYS/ed.pem" -pubout -out "$KEYS/ed.pub"
+    ed25519_key "$KEYS/ed"
     # the kernel first: minutes on the first run, then cached for everyone
     demo_kernel "$BATS_FILE_TMPDIR/kernel"
     "$GUESTIMG" build -q "$WS/manifests/demo.yaml" -o "$A" --sign-key "$KEYS/ed.pem" >"$BATS_FILE_TMPDIR/a.out" 2>&1
@@ -170,8 +169,7 @@ flip() {
 }
 
 @test "verify: a wrong public key fails the signature" {
-    openssl genpkey -algorithm ED25519 -out "$T/other.pem" 2>/dev/null
-    openssl pkey -in "$T/other.pem" -pubout -out "$T/other.pub"
+    ed25519_key "$T/other"
     run "$GUESTIMG" verify "$A/release.json" --pubkey "$T/other.pub"
     [ "$status" -eq 1 ]
     [ "${lines[0]}" = "MISMATCH signature $A/release.json.sig (key $T/other.pub): expected a signature by this key actual a signature that does not verify" ]
