@@ -34,6 +34,8 @@ struct package_set {
 };
 
 void package_set_free(struct package_set *s);
+/* Free one package's strings and zero it (the struct itself is the caller's). */
+void package_clear(struct package *p);
 /* "EPOCH:VERSION-RELEASE" with "EPOCH:" only when non-zero; allocated. */
 char *package_evr(const struct package *p);
 

@@ -1,0 +1,361 @@
+/* builder/manifest: every key parsed into struct manifest; every kind of
+ * mistake reported as FILE:LINE: KEY: problem. */
+#include "builder/manifest.h"
+#include "common/err.h"
+#include "common/fileio.h"
+#include "common/util.h"
+#include "common/hex.h"
+#include "common/uuid.h"
+#include "harness.h"
+
+#include <errno.h>
+
+static const char full[] =
+    "name: azurelinux-3.0-kata-uvm\n"
+    "version: 3.0.0\n"
+    "epoch: 1735689600\n"
+    "seed: 5b9e1f3c-7f52-4c1e-9a57-2f0c1b7d8e61\n"
+    "arch: x86_64\n"
+    "repositories:\n"
+    "  - name: base\n"
+    "    baseurl: https://packages.microsoft.com/azurelinux/3.0/prod/base/x86_64\n"
+    "    gpgkey: keys/azurelinux.asc\n"
+    "  - {name: local, baseurl: 'file:///srv/repo', gpgcheck: false}\n"
+    "packages: [systemd, kata-agent, ca-certificates]\n"
+    "weak-deps: true\n"
+    "allow-overwrite: [kata-agent]\n"
+    "local-packages:\n"
+    "  - extra/foo-1.0-1.x86_64.rpm\n"
+    "  - /abs/bar_1.0_amd64.deb\n"
+    "  - {path: extra/tools.tar.gz, name: tools, version: '2.0', license: MIT}\n"
+    "remove: [/usr/share/doc, /usr/share/man]\n"
+    "directories: [{path: /run}, {path: /tmp, mode: '1777'}]\n"
+    "files:\n"
+    "  - {src: overlay/init, dst: /init, mode: \"0755\", owner: \"0:0\"}\n"
+    "  - {src: overlay/x.conf, dst: /etc/x.conf, owner: kata:kata}\n"
+    "symlinks: [{path: /sbin/init, target: /usr/lib/systemd/systemd}]\n"
+    "accounts:\n"
+    "  groups: [{name: kata, gid: 1000}]\n"
+    "  users:\n"
+    "    - {name: kata, uid: 1000, gid: 1000, home: /run/kata, shell: /sbin/nologin, groups: [kata]}\n"
+    "image: {layout: kata, size: 512M}\n"
+    "kernel: {from: package, package: kernel-uvm, path: /usr/share/cloud-hypervisor/bzImage}\n"
+    "measure:\n"
+    "  firmware: {path: fw/OVMF.fd, sha256: "
+    "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff}\n"
+    "  vmm-types: [QEMU]\n"
+    "  vcpus: 1-4\n"
+    "  vcpu-types: [EPYC-v4, EPYC-Milan]\n"
+    "  guest-features: 0x1\n"
+    "  svn: 2\n";
+
+static struct manifest *parse(const char *text)
+{
+    return manifest_parse(text, strlen(text), "m.yaml", "/srv/img");
+}
+
+TEST(full_manifest_parses_every_key)
+{
+    struct manifest *m = parse(full);
+    if (!m)
+        FAIL_("parse failed: %s", err_msg());
+    CHECK_STR(m->name, "azurelinux-3.0-kata-uvm");
+    CHECK_STR(m->version, "3.0.0");
+    CHECK_EQ_INT(m->epoch, 1735689600);
+    char seed[UUID_STR_LEN];
+    uuid_format(m->seed, seed);
+    CHECK_STR(seed, "5b9e1f3c-7f52-4c1e-9a57-2f0c1b7d8e61");
+    CHECK_STR(m->arch, "x86_64");
+    CHECK_EQ_U64(m->nrepos, 2);
+    CHECK_STR(m->repos[0].gpgkey, "/srv/img/keys/azurelinux.asc");
+    CHECK(m->repos[0].gpgcheck);
+    CHECK(!m->repos[1].gpgcheck);
+    CHECK(m->repos[1].gpgkey == NULL);
+    CHECK_EQ_U64(m->npackages, 3);
+    CHECK_STR(m->packages[2], "ca-certificates");
+    CHECK(m->weak_deps);
+    CHECK(manifest_allows_overwrite(m, "kata-agent"));
+    CHECK(!manifest_allows_overwrite(m, "systemd"));
+    CHECK_EQ_U64(m->nlocals, 3);
+    CHECK_EQ_INT(m->locals[0].format, PKG_RPM);
+    CHECK_STR(m->locals[0].path, "/srv/img/extra/foo-1.0-1.x86_64.rpm");
+    CHECK_STR(m->locals[0].rel, "extra/foo-1.0-1.x86_64.rpm");
+    CHECK_EQ_INT(m->locals[1].format, PKG_DEB);
+    CHECK_STR(m->locals[1].path, "/abs/bar_1.0_amd64.deb");
+    CHECK_EQ_INT(m->locals[2].format, PKG_TAR);
+    CHECK_STR(m->locals[2].name, "tools");
+    CHECK_STR(m->locals[2].license, "MIT");
+    CHECK_EQ_U64(m->nremove, 2);
+    CHECK_EQ_U64(m->ndirs, 2);
+    CHECK_EQ_INT(m->dirs[0].mode, 0755);
+    CHECK_EQ_INT(m->dirs[1].mode, 01777);
+    CHECK_EQ_U64(m->nfiles, 2);
+    CHECK_STR(m->files[0].src, "/srv/img/overlay/init");
+    CHECK_EQ_INT(m->files[0].mode, 0755);
+    CHECK_STR(m->files[0].owner, "0");
+    CHECK_EQ_INT(m->files[1].mode, 0644);
+    CHECK_STR(m->files[1].owner, "kata");
+    CHECK_STR(m->files[1].group, "kata");
+    CHECK_STR(m->symlinks[0].target, "/usr/lib/systemd/systemd");
+    CHECK_EQ_U64(m->ngroups, 1);
+    CHECK_EQ_INT(m->users[0].uid, 1000);
+    CHECK_STR(m->users[0].home, "/run/kata");
+    CHECK_STR(m->users[0].gecos, "");
+    CHECK_STR(m->users[0].groups[0], "kata");
+    CHECK_EQ_INT(m->image.layout, IMAGE_LAYOUT_KATA);
+    CHECK_EQ_U64(m->image.size, 512ull << 20);
+    CHECK_EQ_INT(m->kernel.from, KERNEL_PACKAGE);
+    CHECK_STR(m->kernel.package, "kernel-uvm");
+    CHECK_STR(m->kernel.path, "/usr/share/cloud-hypervisor/bzImage");
+    CHECK(m->kernel.package_file == NULL);
+    CHECK(m->measure.present && m->measure.have_firmware);
+    CHECK_STR(m->measure.firmware, "/srv/img/fw/OVMF.fd");
+    CHECK_EQ_INT(m->measure.firmware_sha256[31], 0xff);
+    CHECK_EQ_U64(m->measure.nvcpus, 4);
+    CHECK_EQ_INT(m->measure.vcpus[3], 4);
+    CHECK_STR(m->measure.vcpu_types[1], "EPYC-Milan");
+    CHECK_EQ_U64(m->measure.guest_features, 1);
+    CHECK_EQ_INT(m->measure.svn, 2);
+    manifest_free(m);
+}
+
+static const char minimal[] = "name: x\nversion: '1'\nepoch: 0\nseed: 5b9e1f3c-7f52-4c1e-9a57-2f0c1b7d8e61\n";
+
+TEST(defaults)
+{
+    struct manifest *m = parse(minimal);
+    if (!m)
+        FAIL_("parse failed: %s", err_msg());
+    CHECK_STR(m->arch, "x86_64");
+    CHECK(!m->weak_deps);
+    CHECK_EQ_INT(m->image.layout, IMAGE_LAYOUT_KATA);
+    CHECK_EQ_U64(m->image.size, 0);
+    CHECK_EQ_INT(m->kernel.from, KERNEL_NONE);
+    CHECK(!m->measure.present);
+    manifest_free(m);
+}
+
+/* The manifest must be rejected with exactly this message. */
+static void expect_error(const char *text, const char *msg)
+{
+    err_clear();
+    struct manifest *m = parse(text);
+    if (m) {
+        manifest_free(m);
+        FAIL_("accepted: %s", text);
+    }
+    CHECK_STR(err_msg(), msg);
+}
+
+static char *with(const char *extra)
+{
+    static char buf[4096];
+    snprintf(buf, sizeof(buf), "%s%s", minimal, extra);
+    return buf;
+}
+
+TEST(unknown_key_names_key_and_line)
+{
+    expect_error(with("pakages: [a]\n"), "m.yaml:5: unknown key 'pakages'");
+    expect_error(with("repositories:\n  - name: a\n    baseurl: file:///x\n    gpgchek: false\n"),
+                 "m.yaml:8: unknown key 'repositories[0].gpgchek'");
+    expect_error(with("image: {layout: kata, sise: 1G}\n"), "m.yaml:5: unknown key 'image.sise'");
+}
+
+TEST(wrong_types_name_key_and_line)
+{
+    expect_error("name: x\nversion: '1'\nepoch: soon\nseed: 5b9e1f3c-7f52-4c1e-9a57-2f0c1b7d8e61\n",
+                 "m.yaml:3: epoch: expected a non-negative integer, got 'soon'");
+    expect_error(with("packages: systemd\n"), "m.yaml:5: packages: expected a sequence, got a scalar");
+    expect_error(with("packages: [a, {b: c}]\n"), "m.yaml:5: packages[1]: expected a name, got a mapping");
+    expect_error(with("weak-deps: yes\n"), "m.yaml:5: weak-deps: expected true or false, got 'yes'");
+    expect_error(with("files: [{src: a, dst: /a, mode: '0999'}]\n"),
+                 "m.yaml:5: files[0].mode: expected an octal mode such as \"0755\", got '0999'");
+    expect_error(with("files: [{src: a, dst: etc/a}]\n"),
+                 "m.yaml:5: files[0].dst: 'etc/a' is not an absolute, normalised image path");
+    expect_error(with("remove: [/usr/../etc]\n"),
+                 "m.yaml:5: remove[0]: '/usr/../etc' is not an absolute, normalised image path");
+    expect_error(with("repositories: [{name: a, baseurl: ftp://x, gpgcheck: false}]\n"),
+                 "m.yaml:5: repositories[0].baseurl: 'ftp://x' is not a file://, http:// or https:// URL");
+    expect_error(with("accounts: {users: [{name: a, uid: 4294967296, gid: 0}]}\n"),
+                 "m.yaml:5: accounts.users[0].uid: expected a non-negative integer below 2^32, got '4294967296'");
+    expect_error(with("image: {size: big}\n"),
+                 "m.yaml:5: image.size: expected auto or a multiple of 4096 bytes such as 512M, got 'big'");
+    expect_error(with("image: {size: 5000}\n"),
+                 "m.yaml:5: image.size: expected auto or a multiple of 4096 bytes such as 512M, got '5000'");
+    expect_error(with("image: {layout: gpt}\n"), "m.yaml:5: image.layout: expected kata or raw, got 'gpt'");
+    expect_error(with("name2: {}\n"), "m.yaml:5: unknown key 'name2'");
+    expect_error("name: x\nversion:\nepoch: 0\nseed: 5b9e1f3c-7f52-4c1e-9a57-2f0c1b7d8e61\n",
+                 "m.yaml:2: version: expected a string, got nothing");
+    expect_error(with("seed2: 1\n"), "m.yaml:5: unknown key 'seed2'");
+    expect_error("name: x\nversion: '1'\nepoch: 0\nseed: not-a-uuid\n",
+                 "m.yaml:4: seed: 'not-a-uuid' is not a UUID (8-4-4-4-12 hex digits)");
+    expect_error("name: ../x\nversion: '1'\nepoch: 0\nseed: 5b9e1f3c-7f52-4c1e-9a57-2f0c1b7d8e61\n",
+                 "m.yaml:1: name: '../x' is not a valid name (letters, digits, '.', '_', '+', '-')");
+}
+
+TEST(missing_required_keys)
+{
+    expect_error("name: x\nversion: '1'\nepoch: 0\n", "m.yaml:1: missing required key 'seed'");
+    expect_error(with("repositories:\n  - name: a\n"), "m.yaml:6: repositories[0]: missing required key 'baseurl'");
+    expect_error(with("kernel: {package: k}\n"), "m.yaml:5: kernel: missing required key 'from'");
+    expect_error(with("measure: {svn: 1}\n"), "m.yaml:5: measure: missing required key 'firmware'");
+}
+
+TEST(consistency_rules)
+{
+    expect_error(with("repositories: [{name: a, baseurl: 'file:///r'}]\n"),
+                 "m.yaml:5: repositories: repository 'a' has no gpgkey (set gpgcheck: false to accept unsigned "
+                 "metadata)");
+    expect_error(with("repositories: [{name: a, baseurl: 'file:///r', gpgcheck: false},"
+                      " {name: a, baseurl: 'file:///s', gpgcheck: false}]\n"),
+                 "m.yaml:5: repositories: repository name 'a' is used twice");
+    expect_error(with("packages: [a]\n"), "m.yaml:1: packages: packages are listed but no repositories are");
+    expect_error(with("packages: [a, b, a]\n"), "m.yaml:5: packages[2]: 'a' is listed twice");
+    expect_error(with("local-packages: [x.zip]\n"),
+                 "m.yaml:5: local-packages[0]: 'x.zip': not a .rpm, .deb or tarball (.tar, .tar.gz, .tar.xz, .tar.zst)");
+    expect_error(with("local-packages: [x.tar.gz]\n"), "m.yaml:5: local-packages[0]: tarball 'x.tar.gz' needs name and version");
+    expect_error(with("kernel: {from: package, package: k}\n"),
+                 "m.yaml:5: kernel: from: package takes 'package' (a repository package) or 'package-file' (a local "
+                 ".rpm or .deb), and 'path' (the file inside it)");
+    expect_error(with("kernel: {from: package, package-file: k.zip, path: /boot/vmlinuz}\n"),
+                 "m.yaml:5: kernel: package-file 'k.zip' is not a .rpm or .deb");
+    expect_error(with("kernel: {from: magic}\n"), "m.yaml:5: kernel.from: expected profile, package or file, got 'magic'");
+    expect_error(with("accounts: {groups: [{name: a, gid: 1}, {name: b, gid: 1}]}\n"),
+                 "m.yaml:5: accounts: groups 'a' and 'b' share a name or gid");
+    expect_error(with("files: [{src: a, dst: /a, owner: 'a:b:c'}]\n"),
+                 "m.yaml:5: files[0].owner: 'a:b:c' is not an owner (USER:GROUP, names or numbers)");
+    expect_error(with("measure: {firmware: {path: f, sha256: abc}}\n"), "m.yaml:5: measure.firmware: sha256 'abc' is not 64 hex digits");
+    expect_error(with("measure: {firmware: none, vmm-types: [kvm]}\n"), "m.yaml:5: measure: vmm-types: 'kvm' is not QEMU, ec2 or gce");
+    expect_error(with("measure: {firmware: none, vcpus: 8-2}\n"), "m.yaml:5: measure.vcpus: range 8-2 is empty");
+    expect_error(with("measure: {firmware: none, vcpus: [0]}\n"), "m.yaml:5: measure.vcpus: '0' is not a vCPU count (1..1024)");
+}
+
+TEST(yaml_errors_carry_the_line)
+{
+    expect_error(with("packages: [a, b\n"), "m.yaml:6: invalid YAML: flow sequence without a closing bracket");
+    expect_error(with("name: y\n"), "m.yaml:5: invalid YAML: duplicate key");
+    expect_error(with("a: &x [1]\nb: *x\n"), "m.yaml:5: unknown key 'a'");
+    expect_error("- 1\n- 2\n", "m.yaml:1: expected a mapping, got a sequence");
+    expect_error("", "m.yaml:1: empty manifest");
+    expect_error("# nothing but a comment\n", "m.yaml:1: empty manifest");
+    expect_error(with("---\nfoo: 1\n"), "m.yaml:6: a manifest is one YAML document; a second one starts here");
+    err_clear();
+    CHECK(manifest_parse("name: x\0", 8, "m.yaml", ".") == NULL);
+    CHECK_STR(err_msg(), "m.yaml:1: not UTF-8 text (byte 0x00)");
+    expect_error("name: caf\xc3\xa9\n%x\xe0\n", "m.yaml:2: not UTF-8 text (byte 0xe0)");
+    expect_error("a: \xed\xa0\x80\n", "m.yaml:1: not UTF-8 text (byte 0xed)");
+}
+
+TEST(aliases_are_rejected)
+{
+    expect_error(with("packages: &p [a]\nallow-overwrite: *p\n"),
+                 "m.yaml:6: allow-overwrite: expected a sequence, got an alias");
+}
+
+TEST(vcpus_list_is_sorted_and_distinct)
+{
+    struct manifest *m = parse(with("measure: {firmware: none, vcpus: [8, 2, 8, 4]}\n"));
+    if (!m)
+        FAIL_("parse failed: %s", err_msg());
+    CHECK(!m->measure.have_firmware);
+    CHECK_EQ_U64(m->measure.nvcpus, 3);
+    CHECK_EQ_INT(m->measure.vcpus[0], 2);
+    CHECK_EQ_INT(m->measure.vcpus[2], 8);
+    manifest_free(m);
+}
+
+TEST(lock_path_sits_beside_the_manifest)
+{
+    struct manifest *m = manifest_parse(minimal, strlen(minimal), "dir/demo.yaml", "dir");
+    CHECK(m != NULL);
+    char *p = manifest_lock_path(m);
+    CHECK_STR(p, "dir/demo.lock.json");
+    free(p);
+    manifest_free(m);
+}
+
+TEST(load_reports_missing_file)
+{
+    err_clear();
+    CHECK(manifest_load("/nonexistent/m.yaml") == NULL);
+    CHECK_STR(err_msg(), "/nonexistent/m.yaml: cannot open: No such file or directory");
+}
+
+TEST(kernel_from_a_local_package_file)
+{
+    struct manifest *m = parse(with("kernel: {from: package, package-file: debs/linux-image.deb, "
+                                    "path: /boot/vmlinuz-6.1.0-18-amd64}\n"));
+    if (!m)
+        FAIL_("parse failed: %s", err_msg());
+    CHECK_EQ_INT(m->kernel.from, KERNEL_PACKAGE);
+    CHECK_STR(m->kernel.package_file, "/srv/img/debs/linux-image.deb");
+    CHECK_STR(m->kernel.package_file_rel, "debs/linux-image.deb");
+    CHECK(m->kernel.package == NULL);
+    manifest_free(m);
+    m = parse(with("kernel: {from: file, path: vmlinuz}\n"));
+    CHECK(m != NULL);
+    CHECK_STR(m->kernel.path, "/srv/img/vmlinuz");
+    manifest_free(m);
+    m = parse(with("kernel: {from: profile, profile: kata-snp}\n"));
+    CHECK(m != NULL);
+    CHECK_STR(m->kernel.profile, "kata-snp");
+    manifest_free(m);
+}
+
+/* Every YAML example in docs/manifest.md parses: whole manifests as they
+ * are, fragments added to the minimal manifest. */
+TEST(documentation_examples_parse)
+{
+    char *doc;
+    if (file_read_text("docs/manifest.md", &doc, 0) < 0)
+        SKIP("docs/manifest.md not found (run from the repository root)");
+    int n = 0;
+    for (char *p = doc; (p = strstr(p, "```yaml\n"));) {
+        p += 8;
+        char *end = strstr(p, "```\n");
+        CHECK(end != NULL);
+        char *block = xstrndup(p, (size_t)(end - p));
+        char *text = strncmp(block, "name:", 5) ? xasprintf("%s%s", minimal, block) : xstrdup(block);
+        struct manifest *m = manifest_parse(text, strlen(text), "docs/manifest.md", "docs");
+        if (!m)
+            FAIL_("example %d does not parse: %s\n%s", n, err_msg(), block);
+        manifest_free(m);
+        free(text);
+        free(block);
+        p = end + 4;
+        n++;
+    }
+    free(doc);
+    CHECK(n >= 10);
+}
+
+/* The shipped manifests parse. */
+TEST(shipped_manifests_parse)
+{
+    static const char *const paths[] = {"manifests/azurelinux-3.0-kata-uvm.yaml", "manifests/demo.yaml"};
+    for (size_t i = 0; i < ARRAY_SIZE(paths); i++) {
+        struct manifest *m = manifest_load(paths[i]);
+        if (!m)
+            FAIL_("%s", err_msg());
+        CHECK(m->image.layout == IMAGE_LAYOUT_KATA);
+        manifest_free(m);
+    }
+    struct manifest *m = manifest_load("manifests/azurelinux-3.0-kata-uvm.yaml");
+    CHECK_STR(m->kernel.package, "kernel-uvm");
+    CHECK_STR(m->repos[0].gpgkey, "manifests/keys/microsoft-rpm-gpg-key.asc");
+    CHECK(m->measure.present);
+    manifest_free(m);
+}
+
+TEST(local_package_license_rules)
+{
+    expect_error(with("local-packages: [{path: a.rpm, license: MIT}]\n"),
+                 "m.yaml:5: local-packages[0]: the license comes from the package's header for 'a.rpm'");
+    expect_error(with("local-packages: [{path: a.deb, name: x}]\n"),
+                 "m.yaml:5: local-packages[0]: name and version come from the package itself for 'a.deb'");
+    struct manifest *m = parse(with("local-packages: [{path: a.deb, license: GPL-2.0-only}]\n"));
+    CHECK(m != NULL);
+    CHECK_STR(m->locals[0].license, "GPL-2.0-only");
+    manifest_free(m);
+}
