@@ -122,22 +122,3 @@ verity_check() {
     [ ! -e "$T/g/console.log" ]
 }
 
-@test "boot: manifests/demo.yaml (what make demo builds) makes the same image as the demo guest's root" {
-    command -v dpkg-deb >/dev/null || skip "dpkg-deb not installed"
-    "$ROOT/tools/fetch-debs.sh" "$ROOT/output/debs" 2>"$T/fetch.err" ||
-        skip "apt-get download busybox-static failed: $(tail -1 "$T/fetch.err")"
-    # the manifest, where its relative paths still reach output/ and tools/,
-    # so that its lock file is written here and not into the checkout
-    mkdir -p "$T/m/manifests"
-    cp "$ROOT/manifests/demo.yaml" "$T/m/manifests/"
-    ln -s "$ROOT/output" "$T/m/output"
-    ln -s "$ROOT/tools" "$T/m/tools"
-    from_manifest=$("$GUESTIMG" rootfs -q --manifest "$T/m/manifests/demo.yaml" --json -o "$T/m/kata-containers.img" |
-                    jq -r .image_sha256)
-    # the same busybox, from the package, as a directory
-    dpkg-deb -x "$ROOT/output/debs/busybox-static.deb" "$T/deb"
-    BUSYBOX=$T/deb/bin/busybox "$ROOT/tools/demo-guest/mkroot.sh" "$T/root"
-    kata_disk "$T/root" "$T/d" >/dev/null
-    assert_equal "$from_manifest" "$(sha256sum < "$T/d/kata-containers.img" | cut -d' ' -f1)"
-    [ -s "$T/m/manifests/demo.lock.json" ]
-}
