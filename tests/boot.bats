@@ -121,3 +121,4 @@ verity_check() {
     # nothing ran, so no console log was written
     [ ! -e "$T/g/console.log" ]
 }
+
