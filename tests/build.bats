@@ -263,6 +263,15 @@ flip() {
     nothing_published "$T" out
 }
 
+@test "build: a kernel source or profile that is not there is refused before building" {
+    run "$GUESTIMG" build -q "$WS/manifests/demo.yaml" -o "$T/out" --kernel-source "$T/linux.tar.xz"
+    assert_error 1 "^guestimg: kernel source $T/linux.tar.xz \(kernel.profile demo\): No such file or directory$"
+    mkdir -p "$T/configs/profiles"
+    run "$GUESTIMG" build -q "$WS/manifests/demo.yaml" -o "$T/out" --configs "$T/configs"
+    assert_error 1 "^guestimg: $WS/manifests/demo.yaml: kernel.profile 'demo': no such profile \($T/configs/profiles/demo.list\)$"
+    nothing_published "$T" out
+}
+
 @test "build: a firmware that is not the one the manifest pins is refused before building" {
     sed "s|sha256: [0-9a-f]\{64\}}|sha256: $(printf '0%.0s' {1..64})}|" "$WS/manifests/demo.yaml" >"$WS/manifests/fw.yaml"
     run "$GUESTIMG" build -q "$WS/manifests/fw.yaml" -o "$T/out"
