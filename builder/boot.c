@@ -14,32 +14,33 @@
 #define CONSOLE_LINE_MAX 4096
 #define KERNEL_HEADER_BYTES 65536
 
+/* dir/name, or an error naming what to pass instead. */
+static int dir_file(const char *dir, const char *const *names, size_t n, const char *option, char **out)
+{
+    for (size_t i = 0; i < n; i++) {
+        char *p = xasprintf("%s/%s", dir, names[i]);
+        if (access(p, F_OK) == 0) {
+            *out = p;
+            return 0;
+        }
+        free(p);
+    }
+    return err_set(-ENOENT, "%s: no %s%s%s (pass %s)", dir, names[0], n > 1 ? " or " : "", n > 1 ? names[1] : "",
+                   option);
+}
+
 int boot_dir_files(const char *dir, char **kernel, char **disk, char **cmdline_file)
 {
     static const char *const kernels[] = {"bzImage", "vmlinuz"};
-    *kernel = *disk = *cmdline_file = NULL;
-    for (size_t i = 0; i < ARRAY_SIZE(kernels) && !*kernel; i++) {
-        char *p = xasprintf("%s/%s", dir, kernels[i]);
-        if (access(p, F_OK) == 0)
-            *kernel = p;
-        else
-            free(p);
-    }
-    if (!*kernel)
-        return err_set(-ENOENT, "%s: no bzImage or vmlinuz (pass --kernel)", dir);
-    *disk = xasprintf("%s/" BOOT_DISK_NAME, dir);
-    *cmdline_file = xasprintf("%s/" BOOT_CMDLINE_NAME, dir);
+    static const char *const disks[] = {BOOT_DISK_NAME};
+    static const char *const cmdlines[] = {BOOT_CMDLINE_NAME};
     int r = 0;
-    if (access(*disk, F_OK) < 0)
-        r = err_set(-ENOENT, "%s: no " BOOT_DISK_NAME " (pass --disk)", dir);
-    else if (access(*cmdline_file, F_OK) < 0)
-        r = err_set(-ENOENT, "%s: no " BOOT_CMDLINE_NAME " (pass --cmdline)", dir);
-    if (r < 0) {
-        free(*kernel);
-        free(*disk);
-        free(*cmdline_file);
-        *kernel = *disk = *cmdline_file = NULL;
-    }
+    if (kernel)
+        r = dir_file(dir, kernels, ARRAY_SIZE(kernels), "--kernel", kernel);
+    if (r == 0 && disk)
+        r = dir_file(dir, disks, ARRAY_SIZE(disks), "--disk", disk);
+    if (r == 0 && cmdline_file)
+        r = dir_file(dir, cmdlines, ARRAY_SIZE(cmdlines), "--cmdline", cmdline_file);
     return r;
 }
 

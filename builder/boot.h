@@ -35,8 +35,10 @@ struct boot_result {
     struct spawn_result qemu;
 };
 
-/* The files of a guest directory; *kernel is bzImage or else vmlinuz.
- * A missing file is an error naming it. Results are allocated. */
+/* The files of a guest directory that the caller asks for (a NULL pointer:
+ * not needed); *kernel is bzImage or else vmlinuz. A missing file is an
+ * error naming it and the option that replaces it. Results are allocated
+ * (the caller frees them, also after an error). */
 int boot_dir_files(const char *dir, char **kernel, char **disk, char **cmdline_file);
 /* cmdline.txt's text, one line, trailing newline removed. */
 int boot_read_cmdline(const char *path, char **cmdline);

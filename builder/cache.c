@@ -7,6 +7,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -41,7 +43,7 @@ void cache_lock_release(struct cache_lock *l)
     l->fd = -1;
 }
 
-void cache_sweep_temporaries(const char *dir, const char *entry)
+static void sweep_temporaries(const char *dir, const char *entry)
 {
     _cleanup_free_ char *prefix = xasprintf("%s.tmp-", entry);
     DIR *d = opendir(dir);
@@ -54,4 +56,39 @@ void cache_sweep_temporaries(const char *dir, const char *entry)
             rm_rf(p);
         }
     closedir(d);
+}
+
+int cache_temp_dir(const char *dir, const char *entry, char **out)
+{
+    sweep_temporaries(dir, entry);
+    char *tmp = xasprintf("%s/%s.tmp-XXXXXX", dir, entry);
+    sigset_t fatal, old;
+    sigemptyset(&fatal);
+    sigaddset(&fatal, SIGINT);
+    sigaddset(&fatal, SIGTERM);
+    sigaddset(&fatal, SIGHUP);
+    sigprocmask(SIG_BLOCK, &fatal, &old);
+    bool made = mkdtemp(tmp) != NULL;
+    int e = errno;
+    if (made)
+        cleanup_register(tmp);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    if (!made) {
+        int r = err_sys(-e, "%s: cannot create directory", tmp);
+        free(tmp);
+        return r;
+    }
+    *out = tmp;
+    return 0;
+}
+
+int cache_temp_finish(char *tmp, const char *final, int r)
+{
+    if (r == 0 && final && rename(tmp, final) < 0)
+        r = err_sys(-errno, "%s: cannot rename into place", final);
+    if (r < 0 || !final)
+        rm_rf(tmp);
+    cleanup_unregister(tmp);
+    free(tmp);
+    return r;
 }

@@ -12,8 +12,13 @@ struct cache_lock {
 int cache_lock_take(struct cache_lock *l, const char *path, const char *what);
 void cache_lock_release(struct cache_lock *l);
 
-/* Remove dir/<entry>.tmp-* (call with entry's lock held: any such
- * directory belongs to a build that died). */
-void cache_sweep_temporaries(const char *dir, const char *entry);
+/* A fresh dir/<entry>.tmp-XXXXXX to build an entry in, registered for
+ * removal on SIGINT/SIGTERM (with those signals held off while it is made,
+ * so no interruption leaves it behind). Call with the entry's lock held: it
+ * first removes the temporaries of builds that died. Sets *tmp (allocated). */
+int cache_temp_dir(const char *dir, const char *entry, char **tmp);
+/* End a temporary directory: when r is 0 and final is not NULL, rename it
+ * to final; otherwise remove it. Returns r, or the rename's error. Frees tmp. */
+int cache_temp_finish(char *tmp, const char *final, int r);
 
 #endif

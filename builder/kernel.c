@@ -409,19 +409,15 @@ static int config_text(const struct kernel_source *src, const struct kernel_prof
         cache_lock_release(&lock);
         return 0;
     }
-    cache_sweep_temporaries(dir, key);
-    _cleanup_free_ char *objdir = xasprintf("%s/%s.tmp-XXXXXX", dir, key);
     _cleanup_free_ char *log_path = xasprintf("%s/%s.log", dir, key);
     unlink(log_path);
-    if (!mkdtemp(objdir)) {
-        r = err_sys(-errno, "%s: cannot create directory", objdir);
-    } else {
-        cleanup_register(objdir);
+    char *objdir = NULL;
+    r = cache_temp_dir(dir, key, &objdir);
+    if (r == 0) {
         r = run_kconfig(src, prof, env, objdir, log_path, text);
         if (r == 0)
             r = file_write_atomic(cached, *text, strlen(*text), 0644);
-        rm_rf(objdir);
-        cleanup_unregister(objdir);
+        r = cache_temp_finish(objdir, NULL, r);
     }
     if (r == 0)
         unlink(log_path);
@@ -588,24 +584,17 @@ int kernel_build(const struct kernel_source *src, const struct kernel_profile *p
     if (r == 0 && !out->cached && is_dir(out->dir))
         out->cached = true;
     if (r == 0 && !out->cached) {
-        cache_sweep_temporaries(dir, out->key);
-        _cleanup_free_ char *tmp = xasprintf("%s.tmp-XXXXXX", out->dir);
         _cleanup_free_ char *log_path = xasprintf("%s.log", out->dir);
         unlink(log_path);
-        if (!mkdtemp(tmp)) {
-            r = err_sys(-errno, "%s: cannot create directory", tmp);
-        } else {
-            cleanup_register(tmp);
+        char *tmp = NULL;
+        r = cache_temp_dir(dir, out->key, &tmp);
+        if (r == 0) {
             r = build_into(src, &env, set, cfg.text, inputs.buf, tmp, log_path);
             if (r == 0 && chmod(tmp, 0755) < 0)
                 r = err_sys(-errno, "%s: cannot set its mode", tmp);
-            if (r == 0 && rename(tmp, out->dir) < 0)
-                r = err_sys(-errno, "%s: cannot rename into place", out->dir);
-            if (r < 0) {
-                rm_rf(tmp);
+            r = cache_temp_finish(tmp, out->dir, r);
+            if (r < 0)
                 err_prefix(r, "kernel build");
-            }
-            cleanup_unregister(tmp);
         }
     }
     cache_lock_release(&lock);

@@ -318,12 +318,9 @@ static int open_tarball(const char *path, const char *cache_dir, struct kernel_s
     if (r < 0)
         return r;
     if (access(final, F_OK) < 0) {
-        cache_sweep_temporaries(srcdir, src->digest);
-        _cleanup_free_ char *tmp = xasprintf("%s.tmp-XXXXXX", final);
-        if (!mkdtemp(tmp)) {
-            r = err_sys(-errno, "%s: cannot create directory", tmp);
-        } else {
-            cleanup_register(tmp);
+        char *tmp = NULL;
+        r = cache_temp_dir(srcdir, src->digest, &tmp);
+        if (r == 0) {
             r = extract_tarball(path, tmp);
             if (r == 0) {
                 _cleanup_free_ char *root = tree_root(tmp);
@@ -331,11 +328,7 @@ static int open_tarball(const char *path, const char *cache_dir, struct kernel_s
                 r = check_kernel_tree(root, path, &version);
                 free(version);
             }
-            if (r == 0 && rename(tmp, final) < 0)
-                r = err_sys(-errno, "%s: cannot rename into place", final);
-            if (r < 0)
-                rm_rf(tmp);
-            cleanup_unregister(tmp);
+            r = cache_temp_finish(tmp, final, r);
         }
     }
     cache_lock_release(&lock);

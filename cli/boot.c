@@ -92,7 +92,8 @@ int cmd_boot(int argc, char **argv)
     if (r)
         return r < 0 ? 0 : r;
     _cleanup_free_ char *kernel = NULL, *disk = NULL, *cmdline_file = NULL, *cmdline = NULL, *console = NULL;
-    if (a.dir && (!a.kernel || !a.disk || !a.cmdline) && boot_dir_files(a.dir, &kernel, &disk, &cmdline_file) < 0)
+    if (a.dir && boot_dir_files(a.dir, a.kernel ? NULL : &kernel, a.disk ? NULL : &disk,
+                                a.cmdline ? NULL : &cmdline_file) < 0)
         return cli_fail();
     if (!a.cmdline && boot_read_cmdline(cmdline_file, &cmdline) < 0)
         return cli_fail();

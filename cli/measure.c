@@ -329,7 +329,7 @@ static int check_combinations(struct options *o)
     }
     if (p->snp_ovmf_hash && p->mode != SEV_MODE_SNP)
         return cli_usage(CMD, "--snp-ovmf-hash applies to --mode snp only");
-    if (o->dump_vmsa && (p->mode == SEV_MODE_SEV))
+    if (o->dump_vmsa && p->mode == SEV_MODE_SEV)
         return cli_usage(CMD, "--dump-vmsa applies to seves, snp and snp:svsm modes only");
     return 0;
 }

@@ -8,6 +8,7 @@
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <string.h>
@@ -75,6 +76,7 @@ EVP_PKEY *id_key_load(const char *path)
         !EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group), NULL) ||
         strcmp(group, SN_secp384r1)) {
         EVP_PKEY_free(key);
+        ERR_clear_error(); /* the message below says it all */
         err_set(-EINVAL, "%s: not a PEM EC P-384 private key (SNP signs with P-384 only)", path);
         return NULL;
     }

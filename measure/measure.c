@@ -93,6 +93,8 @@ static int check_params(const struct measure_params *p)
 {
     if ((unsigned)p->mode > SEV_MODE_SNP_SVSM || (unsigned)p->vmm > VMM_GCE)
         return err_set(-EINVAL, "unknown guest mode or VMM type");
+    if (p->mode == SEV_MODE_SNP_OVMF_HASH)
+        return 0; /* the firmware pages only: nothing else counts */
     if (p->snp_ovmf_hash && p->mode != SEV_MODE_SNP)
         return err_set(-EINVAL, "a precalculated firmware hash applies to snp mode only");
     if (!p->kernel_path && ((p->initrd_path && *p->initrd_path) || (p->append && *p->append)))

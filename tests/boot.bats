@@ -40,9 +40,25 @@ flip_file_byte() {
     grep -q 'Run /sbin/init as init process' "$T/g/console.log"
 }
 
+# verity_check DIR: veritysetup's verdict on DIR's kata disk (partitions
+# from its partition table) with the parameters on DIR's command line.
+verity_check() {
+    local dir=$1 name start size
+    while read -r name start size; do
+        dd if="$dir/kata-containers.img" of="$T/$name" bs=512 skip="$start" count="$size" status=none
+    done < <(sfdisk -J "$dir/kata-containers.img" |
+             jq -r '.partitiontable.partitions[] | "p\(.node[-1:]) \(.start) \(.size)"')
+    # dm-mod.create="… <data blocks> 0 sha256 <root hash> <salt>" …
+    read -r blocks hash salt < <(sed -E 's/.* ([0-9]+) 0 sha256 ([0-9a-f]+) ([0-9a-f]+)".*/\1 \2 \3/' "$dir/cmdline.txt")
+    veritysetup verify --no-superblock --data-blocks "$blocks" --salt "$salt" "$T/p1" "$T/p2" "$hash"
+}
+
 @test "boot: one flipped byte of file data gives a dm-verity error and no marker" {
-    # the image's own check agrees that the data no longer matches
+    verity_check "$T/g"
     flip_file_byte "$T/g/kata-containers.img" /sbin/init
+    # veritysetup agrees that the data no longer matches
+    run verity_check "$T/g"
+    [ "$status" -ne 0 ]
     run "$GUESTIMG" boot "$T/g"
     [ "$status" -eq 1 ]
     [[ ${lines[0]} =~ ^guestimg:\ the\ guest\ did\ not\ print\ GUESTIMG-BOOT-OK\ \(qemu\ exit\ status\ 0\ after\ [0-9.]+\ s\):\ device-mapper:\ verity:\ [0-9:]+:\ data\ block\ [0-9]+\ is\ corrupted$ ]]
@@ -105,3 +121,4 @@ flip_file_byte() {
     # nothing ran, so no console log was written
     [ ! -e "$T/g/console.log" ]
 }
+

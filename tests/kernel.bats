@@ -144,8 +144,9 @@ EOF
     export XDG_CACHE_HOME=$T/cache
     "$GUESTIMG" kernel build --source "$tree" --profile "$T/kc/profiles/fake.list" -o "$T/out" 2>/dev/null 3>&- &
     pid=$!
-    for _ in $(seq 100); do
-        compgen -G "$T/cache/guestimg/kernel/*.tmp-*" >/dev/null && break
+    # wait until make runs in its temporary build tree
+    for _ in $(seq 300); do
+        compgen -G "$T/cache/guestimg/kernel/*.log" >/dev/null && break
         sleep 0.1
     done
     compgen -G "$T/cache/guestimg/kernel/*.tmp-*" >/dev/null

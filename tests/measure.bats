@@ -178,6 +178,13 @@ json_get() {
     cmp "$BATS_TEST_TMPDIR/1.json" "$BATS_TEST_TMPDIR/2.json"
 }
 
+@test "snp:ovmf-hash ignores every other option, as sev-snp-measure does" {
+    run "$GUESTIMG" measure --mode snp:ovmf-hash --ovmf "$INPUTS/ovmf.bin" --initrd "$INPUTS/initrd-a.bin" \
+        --append quiet --snp-ovmf-hash "$(printf '0%.0s' {1..96})" --vmm-type bogus --dump-vmsa -v --output-format base64
+    [ "$status" -eq 0 ]
+    assert_equal "$output" "$(vector_for "--mode snp:ovmf-hash --ovmf @P/ovmf.bin")"
+}
+
 @test "--verbose labels the digest as sev-snp-measure does" {
     run "$GUESTIMG" measure -v --mode seves --vcpus 1 --vcpu-type EPYC-Rome --ovmf "$INPUTS/ovmf.bin"
     assert_equal "$output" "Calculated SEV_ES guest measurement: $(vector_for "--mode seves --vcpus 1 --vcpu-type EPYC-Rome --ovmf @P/ovmf.bin")"

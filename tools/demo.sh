@@ -2,8 +2,9 @@
 # make demo: build the demo guest and boot it.
 #   1. the demo kernel (profile demo) from Debian's linux-source-6.1, cached
 #      after the first build;
-#   2. the demo root filesystem (Debian's static busybox and a small init)
-#      as a kata-layout disk with a dm-verity root;
+#   2. the demo root filesystem from manifests/demo.yaml (Debian's
+#      busybox-static package and tools/demo-guest/init) as a kata-layout
+#      disk with a dm-verity root;
 #   3. boot it under QEMU: the guest's init prints GUESTIMG-BOOT-OK with the
 #      root hash it was given, which must be the image's.
 # Everything goes to output/demo/. Ends with a short summary.
@@ -19,9 +20,9 @@ mkdir -p "$out"
 say "kernel: profile demo from $source (minutes the first time, then cached)"
 "$GUESTIMG" kernel build --source "$source" --profile demo -o "$out" >/dev/null
 
-say "root filesystem: busybox and tools/demo-guest/init, kata layout with dm-verity"
-tools/demo-guest/mkroot.sh "$out/root"
-"$GUESTIMG" rootfs --layout kata --epoch 0 --json -o "$out/kata-containers.img" "$out/root" >"$out/rootfs.json"
+say "root filesystem: manifests/demo.yaml (busybox-static, tools/demo-guest/init), kata layout with dm-verity"
+tools/fetch-debs.sh "$PWD/output/debs"
+"$GUESTIMG" rootfs --manifest manifests/demo.yaml --json -o "$out/kata-containers.img" >"$out/rootfs.json"
 jq -r .cmdline "$out/rootfs.json" >"$out/cmdline.txt"
 root_hash=$(jq -r .verity.root_hash "$out/rootfs.json")
 

@@ -586,8 +586,14 @@ TEST(boot_cmdline_and_console_tail)
     CHECK_STR(tail, "th ree\nfour\n");
     _cleanup_free_ char *all = boot_console_tail(log, 10);
     CHECK_STR(all, "one\ntwo\nth ree\nfour\n");
-    char *k, *d, *c;
+    char *k = NULL, *d = NULL, *c = NULL;
     CHECK_EQ_INT(boot_dir_files(dir, &k, &d, &c), -ENOENT);
-    CHECK(strstr(err_msg(), "no bzImage or vmlinuz"));
+    CHECK(strstr(err_msg(), "no bzImage or vmlinuz (pass --kernel)"));
+    /* only what is asked for must be there */
+    CHECK_EQ_INT(boot_dir_files(dir, NULL, NULL, &c), 0);
+    CHECK(endswith(c, "/cmdline.txt"));
+    free(c);
+    CHECK_EQ_INT(boot_dir_files(dir, NULL, &d, NULL), -ENOENT);
+    CHECK(strstr(err_msg(), "no kata-containers.img (pass --disk)"));
     CHECK_EQ_INT(rm_rf(dir), 0);
 }

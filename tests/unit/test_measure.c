@@ -224,6 +224,16 @@ TEST(api_matches_reference_vectors_from_a_buffer)
     free(fw);
 }
 
+/* Defaults, on the reference AmdSev build (skips when it is absent). */
+static void amdsev_params(struct measure_params *p)
+{
+    const char *fw = ref_file("snp/ovmf_AmdSev_suffix.bin");
+    if (!fw)
+        SKIP("reference data ../shared/reference is not present");
+    measure_params_init(p);
+    p->ovmf_path = fw;
+}
+
 /* One context asked for counts in any order gives what separate one-shot
  * measurements give. */
 static void check_counts_against_one_shot(struct measure_params *p)
@@ -245,12 +255,8 @@ static void check_counts_against_one_shot(struct measure_params *p)
 
 TEST(context_extends_per_count_like_fresh_measurements)
 {
-    const char *fw = ref_file("snp/ovmf_AmdSev_suffix.bin");
-    if (!fw)
-        SKIP("reference data ../shared/reference is not present");
     struct measure_params p;
-    measure_params_init(&p);
-    p.ovmf_path = fw;
+    amdsev_params(&p);
     p.vcpu_sig = 0xa00f11;
     p.kernel_path = "/dev/null";
     check_counts_against_one_shot(&p);
@@ -262,12 +268,8 @@ TEST(context_extends_per_count_like_fresh_measurements)
 
 TEST(context_rejects_zero_and_too_many_vcpus)
 {
-    const char *fw = ref_file("snp/ovmf_AmdSev_suffix.bin");
-    if (!fw)
-        SKIP("reference data ../shared/reference is not present");
     struct measure_params p;
-    measure_params_init(&p);
-    p.ovmf_path = fw;
+    amdsev_params(&p);
     struct measure_ctx *m;
     CHECK_EQ_INT(measure_open(&m, &p), 0);
     uint8_t d[MEASURE_DIGEST_MAX];
@@ -282,11 +284,8 @@ TEST(context_rejects_zero_and_too_many_vcpus)
 
 TEST(kernel_hashes_support_per_firmware_and_mode)
 {
-    const char *amdsev = ref_file("snp/ovmf_AmdSev_suffix.bin");
-    if (!amdsev)
-        SKIP("reference data ../shared/reference is not present");
     struct measure_params p;
-    measure_params_init(&p);
+    amdsev_params(&p);
     static const struct {
         const char *fw;
         enum sev_mode mode;
@@ -312,19 +311,15 @@ TEST(kernel_hashes_support_per_firmware_and_mode)
 
 TEST(describe_inputs_reports_sizes_and_sha256)
 {
-    const char *fw = ref_file("snp/ovmf_AmdSev_suffix.bin");
-    if (!fw)
-        SKIP("reference data ../shared/reference is not present");
     struct measure_params p;
-    measure_params_init(&p);
-    p.ovmf_path = fw;
+    amdsev_params(&p);
     p.kernel_path = "/dev/null";
     struct measure_ctx *m;
     CHECK_EQ_INT(measure_open(&m, &p), 0);
     struct measure_inputs in;
     CHECK_EQ_INT(measure_describe_inputs(m, &in), 0);
     uint8_t want[SHA256_LEN];
-    CHECK_EQ_INT(hash_file(fw, "sha256", want, NULL, NULL), 0);
+    CHECK_EQ_INT(hash_file(p.ovmf_path, "sha256", want, NULL, NULL), 0);
     CHECK(in.ovmf.present);
     CHECK_EQ_U64(in.ovmf.size, 4096);
     CHECK_MEM(in.ovmf.sha256, want, SHA256_LEN);

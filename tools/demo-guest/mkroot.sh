@@ -1,6 +1,7 @@
 #!/bin/bash
 # Assemble the demo guest's root directory in $1: Debian's static busybox
-# (package busybox-static) and the demo init as /sbin/init. There is no
+# (package busybox-static) and the demo init as /sbin/init;
+# manifests/demo.yaml describes the same tree. There is no
 # /bin/sh on purpose: when init cannot run (a corrupted root), the kernel
 # finds no fallback shell and panics instead of waiting on the console.
 set -euo pipefail
