@@ -92,6 +92,7 @@ units: $(UNIT_BINS)
 # deps.txt. Nothing is installed when all are present.
 deps:
 	@tools/deps.sh deps.txt
+	@tools/fetch-debs.sh || echo "deps: could not download the demo's .deb files into output/debs (make demo needs them)" >&2
 
 # ----------------------------------------------------------------- tests ---
 # tests/run prints TAP per test and ends with "N passed, N failed".

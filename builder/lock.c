@@ -32,7 +32,8 @@ json_t *lock_inputs(const struct manifest *m)
         json_array_append_new(repos, json_pack("{s:s, s:s}", "name", m->repos[i].name, "baseurl", m->repos[i].baseurl));
     /* the order of package names does not change the resolution */
     char **names = xcalloc(m->npackages ? m->npackages : 1, sizeof(char *));
-    memcpy(names, m->packages, m->npackages * sizeof(char *));
+    if (m->npackages)
+        memcpy(names, m->packages, m->npackages * sizeof(char *));
     qsort(names, m->npackages, sizeof(char *), cmp_str);
     json_t *locals = json_array();
     for (size_t i = 0; i < m->nlocals; i++)
