@@ -318,32 +318,28 @@ void accounts_free(struct accounts *a)
     memset(a, 0, sizeof(*a));
 }
 
+/* A decimal id, root's name, or a name found (with its id at *found). */
+static int name_to_id(const char *name, const uint32_t *found, uint32_t *id)
+{
+    if (parse_id(name, id) == 0)
+        return 0;
+    if (!strcmp(name, "root"))
+        *id = 0;
+    else if (found)
+        *id = *found;
+    else
+        return -ENOENT;
+    return 0;
+}
+
 int accounts_uid(const struct accounts *a, const char *name, uint32_t *uid)
 {
-    if (parse_id(name, uid) == 0)
-        return 0;
-    if (!strcmp(name, "root")) {
-        *uid = 0;
-        return 0;
-    }
     const struct account_user *u = find_user(a, name);
-    if (!u)
-        return -ENOENT;
-    *uid = u->uid;
-    return 0;
+    return name_to_id(name, u ? &u->uid : NULL, uid);
 }
 
 int accounts_gid(const struct accounts *a, const char *name, uint32_t *gid)
 {
-    if (parse_id(name, gid) == 0)
-        return 0;
-    if (!strcmp(name, "root")) {
-        *gid = 0;
-        return 0;
-    }
     const struct account_group *g = find_group(a, name);
-    if (!g)
-        return -ENOENT;
-    *gid = g->gid;
-    return 0;
+    return name_to_id(name, g ? &g->gid : NULL, gid);
 }

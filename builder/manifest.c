@@ -44,11 +44,21 @@ enum field_type {
     F_IDENTS,     /* sequence of F_IDENT */
     F_STRS,       /* sequence of F_STR */
     F_IMGPATHS,   /* sequence of F_IMGPATH */
+    F_LIST,       /* sequence of mappings (struct list_spec) into an array at off, count at off2 */
     F_CUSTOM,
 };
 
 struct field;
 typedef int (*field_fn)(struct parser *p, struct fy_node *v, const char *key, int line, void *obj);
+
+/* The elements of an F_LIST: mappings parsed with fields into structs of
+ * elem_size bytes, defaults set first by init (optional). */
+struct list_spec {
+    const struct field *fields;
+    size_t nfields;
+    size_t elem_size;
+    void (*init)(void *elem);
+};
 
 struct field {
     const char *key;
@@ -56,11 +66,13 @@ struct field {
     size_t off, off2;
     bool required;
     field_fn fn;
+    const struct list_spec *list;
 };
 
-#define FIELD(k, t, s, m, req) {k, t, offsetof(s, m), 0, req, NULL}
-#define FIELD2(k, t, s, m, n, req) {k, t, offsetof(s, m), offsetof(s, n), req, NULL}
-#define CUSTOM(k, fn, req) {k, F_CUSTOM, 0, 0, req, fn}
+#define FIELD(k, t, s, m, req) {k, t, offsetof(s, m), 0, req, NULL, NULL}
+#define FIELD2(k, t, s, m, n, req) {k, t, offsetof(s, m), offsetof(s, n), req, NULL, NULL}
+#define CUSTOM(k, fn, req) {k, F_CUSTOM, 0, 0, req, fn, NULL}
+#define LIST(k, spec, s, m, n) {k, F_LIST, offsetof(s, m), offsetof(s, n), false, NULL, &spec}
 
 __attribute__((format(printf, 4, 5))) static int fail(struct parser *p, int line, const char *key,
                                                        const char *fmt, ...)
@@ -312,7 +324,7 @@ static int parse_scalar_list(struct parser *p, const struct field *f, struct fy_
     *cnt = 0;
     static const enum field_type item_type[] = {
         [F_NAMES] = F_NAME, [F_IDENTS] = F_IDENT, [F_STRS] = F_STR, [F_IMGPATHS] = F_IMGPATH};
-    struct field item = {f->key, item_type[f->type], 0, 0, true, NULL};
+    struct field item = {f->key, item_type[f->type], 0, 0, true, NULL, NULL};
     void *it = NULL;
     struct fy_node *e;
     for (size_t i = 0; (e = fy_node_sequence_iterate(v, &it)); i++) {
@@ -389,8 +401,14 @@ static int parse_map(struct parser *p, struct fy_node *n, const char *key, int l
         const struct field *f = &fields[i];
         int vline = v && fy_node_is_scalar(v) ? node_line(v, kline) : kline;
         int r;
-        if (f->type == F_CUSTOM)
+        if (f->type == F_CUSTOM) {
             r = f->fn(p, v, full, vline, obj);
+        } else if (f->type == F_LIST) {
+            void *arr = NULL;
+            r = parse_map_list(p, v, full, vline, f->list->fields, f->list->nfields, f->list->elem_size,
+                               f->list->init, &arr, (size_t *)((char *)obj + f->off2));
+            memcpy((char *)obj + f->off, &arr, sizeof(arr));
+        }
         else if (f->type == F_NAMES || f->type == F_IDENTS || f->type == F_STRS || f->type == F_IMGPATHS)
             r = parse_scalar_list(p, f, v, full, vline, obj);
         else
@@ -541,35 +559,12 @@ static void dir_defaults(void *elem)
     d->group = xstrdup("0");
 }
 
-static int parse_files(struct parser *p, struct fy_node *v, const char *key, int line, void *obj)
-{
-    struct manifest *m = obj;
-    void *arr = NULL;
-    int r = parse_map_list(p, v, key, line, file_fields, ARRAY_SIZE(file_fields), sizeof(struct manifest_file),
-                           file_defaults, &arr, &m->nfiles);
-    m->files = arr;
-    return r;
-}
-
-static int parse_dirs(struct parser *p, struct fy_node *v, const char *key, int line, void *obj)
-{
-    struct manifest *m = obj;
-    void *arr = NULL;
-    int r = parse_map_list(p, v, key, line, dir_fields, ARRAY_SIZE(dir_fields), sizeof(struct manifest_dir),
-                           dir_defaults, &arr, &m->ndirs);
-    m->dirs = arr;
-    return r;
-}
-
-static int parse_symlinks(struct parser *p, struct fy_node *v, const char *key, int line, void *obj)
-{
-    struct manifest *m = obj;
-    void *arr = NULL;
-    int r = parse_map_list(p, v, key, line, symlink_fields, ARRAY_SIZE(symlink_fields),
-                           sizeof(struct manifest_symlink), NULL, &arr, &m->nsymlinks);
-    m->symlinks = arr;
-    return r;
-}
+static const struct list_spec file_list = {file_fields, ARRAY_SIZE(file_fields), sizeof(struct manifest_file),
+                                           file_defaults};
+static const struct list_spec dir_list = {dir_fields, ARRAY_SIZE(dir_fields), sizeof(struct manifest_dir),
+                                          dir_defaults};
+static const struct list_spec symlink_list = {symlink_fields, ARRAY_SIZE(symlink_fields),
+                                              sizeof(struct manifest_symlink), NULL};
 
 static const struct field group_fields[] = {
     FIELD("name", F_IDENT, struct manifest_group, name, true),
@@ -586,29 +581,14 @@ static const struct field user_fields[] = {
     FIELD2("groups", F_IDENTS, struct manifest_user, groups, ngroups, false),
 };
 
-static int parse_groups(struct parser *p, struct fy_node *v, const char *key, int line, void *obj)
-{
-    struct manifest *m = obj;
-    void *arr = NULL;
-    int r = parse_map_list(p, v, key, line, group_fields, ARRAY_SIZE(group_fields), sizeof(struct manifest_group),
-                           NULL, &arr, &m->ngroups);
-    m->groups = arr;
-    return r;
-}
-
-static int parse_users(struct parser *p, struct fy_node *v, const char *key, int line, void *obj)
-{
-    struct manifest *m = obj;
-    void *arr = NULL;
-    int r = parse_map_list(p, v, key, line, user_fields, ARRAY_SIZE(user_fields), sizeof(struct manifest_user),
-                           NULL, &arr, &m->nusers);
-    m->users = arr;
-    return r;
-}
+static const struct list_spec group_list = {group_fields, ARRAY_SIZE(group_fields),
+                                            sizeof(struct manifest_group), NULL};
+static const struct list_spec user_list = {user_fields, ARRAY_SIZE(user_fields), sizeof(struct manifest_user),
+                                           NULL};
 
 static const struct field account_fields[] = {
-    CUSTOM("groups", parse_groups, false),
-    CUSTOM("users", parse_users, false),
+    LIST("groups", group_list, struct manifest, groups, ngroups),
+    LIST("users", user_list, struct manifest, users, nusers),
 };
 
 static bool account_field_bad(const char *s)
@@ -644,20 +624,30 @@ static int parse_accounts(struct parser *p, struct fy_node *v, const char *key, 
     return 0;
 }
 
-static int parse_layout(struct parser *p, struct fy_node *v, const char *key, int line, void *obj)
+/* One of choices[] (NULL-terminated, listed in what); *out = its index + 1
+ * (the enums below count from 1 in the same order). */
+static int get_choice(struct parser *p, struct fy_node *v, const char *key, int line, const char *const *choices,
+                      const char *what, int *out)
 {
-    struct manifest_image *im = obj;
     _cleanup_free_ char *s = NULL;
-    int r = get_scalar(p, v, key, line, "kata or raw", &s);
+    int r = get_scalar(p, v, key, line, what, &s);
     if (r < 0)
         return r;
-    if (!strcmp(s, "kata"))
-        im->layout = IMAGE_LAYOUT_KATA;
-    else if (!strcmp(s, "raw"))
-        im->layout = IMAGE_LAYOUT_RAW;
-    else
-        return fail(p, line, key, "expected kata or raw, got '%s'", s);
-    return 0;
+    for (int i = 0; choices[i]; i++)
+        if (!strcmp(s, choices[i])) {
+            *out = i + 1;
+            return 0;
+        }
+    return fail(p, line, key, "expected %s, got '%s'", what, s);
+}
+
+static int parse_layout(struct parser *p, struct fy_node *v, const char *key, int line, void *obj)
+{
+    static const char *const names[] = {"kata", "raw", NULL}; /* enum image_layout */
+    int c = 0;
+    int r = get_choice(p, v, key, line, names, "kata or raw", &c);
+    ((struct manifest_image *)obj)->layout = (enum image_layout)c;
+    return r;
 }
 
 /* "auto", or bytes with an optional binary suffix K, M, G (KiB, MiB, GiB);
@@ -703,20 +693,11 @@ static int parse_image(struct parser *p, struct fy_node *v, const char *key, int
 
 static int parse_kernel_from(struct parser *p, struct fy_node *v, const char *key, int line, void *obj)
 {
-    struct manifest_kernel *k = obj;
-    _cleanup_free_ char *s = NULL;
-    int r = get_scalar(p, v, key, line, "profile, package or file", &s);
-    if (r < 0)
-        return r;
-    if (!strcmp(s, "profile"))
-        k->from = KERNEL_PROFILE;
-    else if (!strcmp(s, "package"))
-        k->from = KERNEL_PACKAGE;
-    else if (!strcmp(s, "file"))
-        k->from = KERNEL_FILE;
-    else
-        return fail(p, line, key, "expected profile, package or file, got '%s'", s);
-    return 0;
+    static const char *const names[] = {"profile", "package", "file", NULL}; /* enum kernel_source */
+    int c = 0;
+    int r = get_choice(p, v, key, line, names, "profile, package or file", &c);
+    ((struct manifest_kernel *)obj)->from = (enum kernel_source)c;
+    return r;
 }
 
 static const struct field kernel_fields[] = {
@@ -920,9 +901,9 @@ static const struct field manifest_fields[] = {
     FIELD2("allow-overwrite", F_NAMES, struct manifest, allow_overwrite, nallow_overwrite, false),
     CUSTOM("local-packages", parse_locals, false),
     FIELD2("remove", F_IMGPATHS, struct manifest, remove, nremove, false),
-    CUSTOM("directories", parse_dirs, false),
-    CUSTOM("files", parse_files, false),
-    CUSTOM("symlinks", parse_symlinks, false),
+    LIST("directories", dir_list, struct manifest, dirs, ndirs),
+    LIST("files", file_list, struct manifest, files, nfiles),
+    LIST("symlinks", symlink_list, struct manifest, symlinks, nsymlinks),
     CUSTOM("accounts", parse_accounts, false),
     CUSTOM("image", parse_image, false),
     CUSTOM("kernel", parse_kernel, false),

@@ -129,6 +129,11 @@ static int solvable_package(Solvable *s, const char *baseurl, struct package *p)
     const char *loc = solvable_lookup_location(s, NULL), *base = solvable_lookup_str(s, SOLVABLE_MEDIABASE);
     if (!loc || !*loc || loc[0] == '/' || strstr(loc, "..") || strstr(loc, "://"))
         return err_set(-EINVAL, "repository %s: package %s has no usable location", s->repo->name, name);
+    /* a remote repository's metadata may name mirrors, not local files */
+    if (base && *base && !startswith(base, "http://") && !startswith(base, "https://") &&
+        !startswith(baseurl, "file://"))
+        return err_set(-EINVAL, "repository %s: package %s: xml:base '%s' is not an HTTP(S) URL", s->repo->name,
+                       name, base);
     p->location = url_join(base && *base ? base : baseurl, loc);
     p->size = solvable_lookup_num(s, SOLVABLE_DOWNLOADSIZE, 0);
     Id type = 0;

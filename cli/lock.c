@@ -72,7 +72,8 @@ int cmd_lock(int argc, char **argv)
     if (r == 0)
         r = lock_write(&l, path);
     if (r == 0)
-        log_info("%s: %zu packages%s", path, l.pkgs.n, l.kernel ? " and the kernel package" : "");
+        log_info("%s: %zu package%s%s", path, l.pkgs.n, l.pkgs.n == 1 ? "" : "s",
+                 l.kernel ? " and the kernel package" : "");
     lock_free(&l);
     fetcher_free(f);
     manifest_free(m);

@@ -53,6 +53,42 @@ static char *write_fixtures(const char *extra)
     return path;
 }
 
+/* The manifest of write_fixtures(extra), composed; NULL when the tools
+ * are missing. */
+struct composed {
+    struct manifest *m;
+    struct compose_opts o;
+    struct tree *t;
+    struct package_set s;
+    struct lock l;
+    char *cache;
+};
+
+static bool compose_fixtures(const char *extra, struct composed *c)
+{
+    memset(c, 0, sizeof(*c));
+    _cleanup_free_ char *path = write_fixtures(extra);
+    if (!path)
+        return false;
+    c->m = manifest_load(path);
+    CHECK(c->m != NULL);
+    c->cache = xasprintf("%s/cache", fixture_dir());
+    c->o.cache_dir = c->cache;
+    c->t = tree_new(NULL);
+    if (compose_tree(c->m, &c->o, c->t, &c->s, &c->l) < 0)
+        FAIL_("%s", err_msg());
+    return true;
+}
+
+static void composed_free(struct composed *c)
+{
+    package_set_free(&c->s);
+    lock_free(&c->l);
+    tree_free(c->t);
+    manifest_free(c->m);
+    free(c->cache);
+}
+
 static const struct package *find(const struct package_set *s, const char *name)
 {
     for (size_t i = 0; i < s->n; i++)
@@ -63,18 +99,11 @@ static const struct package *find(const struct package_set *s, const char *name)
 
 TEST(package_set_has_every_field)
 {
-    _cleanup_free_ char *path = write_fixtures("");
-    if (!path)
+    struct composed c;
+    if (!compose_fixtures("", &c))
         SKIP("rpmbuild or dpkg-deb not available");
-    struct manifest *m = manifest_load(path);
-    CHECK(m != NULL);
-    _cleanup_free_ char *cache = xasprintf("%s/cache", fixture_dir());
-    struct compose_opts o = {.cache_dir = cache};
-    struct tree *t = tree_new(NULL);
-    struct package_set s;
-    struct lock l;
-    if (compose_tree(m, &o, t, &s, &l) < 0)
-        FAIL_("%s", err_msg());
+    const struct package_set s = c.s;
+    struct tree *t = c.t;
     CHECK_EQ_U64(s.n, 3);
     /* sorted by name */
     CHECK_STR(s.v[0].name, "gi-deb");
@@ -128,33 +157,21 @@ TEST(package_set_has_every_field)
     CHECK(tree_lookup(t, "/opt/tools/t") != NULL);
     CHECK(tree_lookup(t, "/usr/share/gi-deb/file") != NULL);
     CHECK(tree_lookup(t, "/etc/passwd") != NULL);
-    package_set_free(&s);
-    lock_free(&l);
-    tree_free(t);
-    manifest_free(m);
+    composed_free(&c);
 }
 
 TEST(kernel_from_a_local_package)
 {
-    _cleanup_free_ char *path =
-        write_fixtures("kernel: {from: package, package-file: gi-deb.deb, path: /boot/vmlinuz-9}\n");
-    if (!path)
+    struct composed c;
+    if (!compose_fixtures("kernel: {from: package, package-file: gi-deb.deb, path: /boot/vmlinuz-9}\n", &c))
         SKIP("rpmbuild or dpkg-deb not available");
-    struct manifest *m = manifest_load(path);
-    CHECK(m != NULL);
-    _cleanup_free_ char *cache = xasprintf("%s/cache", fixture_dir());
-    struct compose_opts o = {.cache_dir = cache};
-    struct tree *t = tree_new(NULL);
-    struct package_set s;
-    struct lock l;
-    if (compose_tree(m, &o, t, &s, &l) < 0)
-        FAIL_("%s", err_msg());
+    struct lock l = c.l;
     CHECK(l.kernel != NULL);
     CHECK_STR(l.kernel->name, "gi-deb");
     CHECK_STR(l.kernel->location, "gi-deb.deb");
     _cleanup_free_ char *out = xasprintf("%s/vmlinuz", fixture_dir());
     struct package kp;
-    if (compose_kernel(m, &l, &o, out, &kp) < 0)
+    if (compose_kernel(c.m, &l, &c.o, out, &kp) < 0)
         FAIL_("%s", err_msg());
     CHECK_STR(kp.name, "gi-deb");
     CHECK_STR(kp.vendor, "Deb Team <d@t>");
@@ -166,12 +183,9 @@ TEST(kernel_from_a_local_package)
     package_clear(&kp);
     /* the lock says another file: refused */
     memset(l.kernel->sha256, '0', 64);
-    CHECK(compose_kernel(m, &l, &o, out, NULL) == -EBADMSG);
+    CHECK(compose_kernel(c.m, &l, &c.o, out, NULL) == -EBADMSG);
     CHECK(strstr(err_msg(), "gi-deb.deb: sha256 mismatch: expected 0000") != NULL);
-    package_set_free(&s);
-    lock_free(&l);
-    tree_free(t);
-    manifest_free(m);
+    composed_free(&c);
 }
 
 TEST(locked_without_a_lock)

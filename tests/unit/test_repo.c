@@ -94,6 +94,10 @@ TEST(bad_metadata_is_refused)
                  "<metadata>" PKG("up", "0", "1", "1", "noarch", "sha256", SHA_A,
                                   "<location href=\"../../etc/up.rpm\"/>") "</metadata>",
                  "repository fuzz: package up has no usable location");
+    expect_error(repomd,
+                 "<metadata>" PKG("local", "0", "1", "1", "noarch", "sha256", SHA_A,
+                                  "<location xml:base=\"file:///etc\" href=\"shadow\"/>") "</metadata>",
+                 "repository fuzz: package local: xml:base 'file:///etc' is not an HTTP(S) URL");
 }
 
 TEST(repomd_without_checksum_or_with_absolute_location)

@@ -131,17 +131,25 @@ TEST(files_match_rpm_query)
     rpm_package_free(&p);
 }
 
+/* The package's bytes, and where its headers end. */
+static uint8_t *read_rpm(const char *path, size_t *len, size_t *hdr_end)
+{
+    uint8_t *buf;
+    CHECK(file_read_all(path, &buf, len, 0) == 0);
+    struct rpm_package p;
+    CHECK(rpm_read_mem(buf, *len, "x.rpm", &p) == 0);
+    *hdr_end = p.payload_offset;
+    rpm_package_free(&p);
+    return buf;
+}
+
 /* Every truncation of the headers is an error, never a crash. */
 TEST(every_truncation_is_an_error)
 {
     REQUIRE_RPM(path);
-    uint8_t *buf;
-    size_t len;
-    CHECK(file_read_all(path, &buf, &len, 0) == 0);
+    size_t len, hdr_end;
+    uint8_t *buf = read_rpm(path, &len, &hdr_end);
     struct rpm_package p;
-    CHECK(rpm_read_mem(buf, len, "x.rpm", &p) == 0);
-    size_t hdr_end = p.payload_offset;
-    rpm_package_free(&p);
     for (size_t n = 0; n < hdr_end; n++) {
         if (rpm_read_mem(buf, n, "x.rpm", &p) == 0) {
             free(buf);
@@ -157,13 +165,9 @@ TEST(every_truncation_is_an_error)
 TEST(header_corruption_is_detected)
 {
     REQUIRE_RPM(path);
-    uint8_t *buf;
-    size_t len;
-    CHECK(file_read_all(path, &buf, &len, 0) == 0);
+    size_t len, end;
+    uint8_t *buf = read_rpm(path, &len, &end);
     struct rpm_package p;
-    CHECK(rpm_read_mem(buf, len, "x.rpm", &p) == 0);
-    size_t end = p.payload_offset;
-    rpm_package_free(&p);
     size_t start = end - 200;
     for (size_t i = start; i < end; i++) {
         buf[i] ^= 0x40;
