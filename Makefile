@@ -89,7 +89,8 @@ units: $(UNIT_BINS)
 
 # ---------------------------------------------------------------- set-up ---
 # Every Debian package the build, the demo and the tests need is listed in
-# deps.txt. Nothing is installed when all are present.
+# deps.txt. Nothing is installed when all are present. The demo manifest's
+# .deb files go to output/debs/ (kept once there: later builds are offline).
 deps:
 	@tools/deps.sh deps.txt
 	@tools/fetch-debs.sh || echo "deps: could not download the demo's .deb files into output/debs (make demo needs them)" >&2

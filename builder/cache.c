@@ -62,19 +62,9 @@ int cache_temp_dir(const char *dir, const char *entry, char **out)
 {
     sweep_temporaries(dir, entry);
     char *tmp = xasprintf("%s/%s.tmp-XXXXXX", dir, entry);
-    sigset_t fatal, old;
-    sigemptyset(&fatal);
-    sigaddset(&fatal, SIGINT);
-    sigaddset(&fatal, SIGTERM);
-    sigaddset(&fatal, SIGHUP);
-    sigprocmask(SIG_BLOCK, &fatal, &old);
-    bool made = mkdtemp(tmp) != NULL;
-    int e = errno;
-    if (made)
-        cleanup_register(tmp);
-    sigprocmask(SIG_SETMASK, &old, NULL);
-    if (!made) {
-        int r = err_sys(-e, "%s: cannot create directory", tmp);
+    int r = mkdtemp_registered(tmp);
+    if (r < 0) {
+        r = err_sys(r, "%s: cannot create directory", tmp);
         free(tmp);
         return r;
     }

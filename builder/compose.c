@@ -22,7 +22,7 @@ static int obtain_lock(const struct manifest *m, const struct compose_opts *o, s
 {
     if (!o->locked)
         return repo_resolve(m, f, l);
-    _cleanup_free_ char *path = manifest_lock_path(m);
+    _cleanup_free_ char *path = o->lock_path ? xstrdup(o->lock_path) : manifest_lock_path(m);
     if (access(path, F_OK) < 0)
         return err_set(-ENOENT, "%s: no lock file for --locked; run 'guestimg lock %s' first", path, m->path);
     int r = lock_read(path, l);

@@ -27,6 +27,7 @@ struct tree;
 struct compose_opts {
     const char *cache_dir;   /* NULL: fetch_default_cache_dir() */
     bool locked;             /* resolve nothing: use the manifest's lock file */
+    const char *lock_path;   /* with locked: this lock file instead (NULL: manifest_lock_path()) */
 };
 
 /* Fill t. pkgs receives every installed package (sorted by name, every

@@ -63,6 +63,7 @@ static int fs_error(errcode_t e, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(what, sizeof(what), fmt, ap);
     va_end(ap);
+    initialize_ext2_error_table();   /* else error_message() says "Unknown code ext2 37" */
     return err_set(-EIO, "%s: %s", what, error_message(e));
 }
 

@@ -693,10 +693,10 @@ static int parse_image(struct parser *p, struct fy_node *v, const char *key, int
 
 static int parse_kernel_from(struct parser *p, struct fy_node *v, const char *key, int line, void *obj)
 {
-    static const char *const names[] = {"profile", "package", "file", NULL}; /* enum kernel_source */
+    static const char *const names[] = {"profile", "package", "file", NULL}; /* enum kernel_origin */
     int c = 0;
     int r = get_choice(p, v, key, line, names, "profile, package or file", &c);
-    ((struct manifest_kernel *)obj)->from = (enum kernel_source)c;
+    ((struct manifest_kernel *)obj)->from = (enum kernel_origin)c;
     return r;
 }
 

@@ -69,10 +69,10 @@ struct manifest_image {
     uint64_t size;                /* bytes; 0 = auto */
 };
 
-enum kernel_source { KERNEL_NONE = 0, KERNEL_PROFILE, KERNEL_PACKAGE, KERNEL_FILE };
+enum kernel_origin { KERNEL_NONE = 0, KERNEL_PROFILE, KERNEL_PACKAGE, KERNEL_FILE };
 
 struct manifest_kernel {
-    enum kernel_source from;
+    enum kernel_origin from;
     char *profile;         /* KERNEL_PROFILE: kernel-configs/profiles/<profile>.list */
     char *package;         /* KERNEL_PACKAGE: package name, resolved from the repositories, or */
     char *package_file;    /* KERNEL_PACKAGE: a local .rpm or .deb (resolved host path) */

@@ -1,5 +1,6 @@
 #include "builder/spawn.h"
 #include "common/err.h"
+#include "common/fileio.h"
 #include "common/strbuf.h"
 #include "common/util.h"
 
@@ -24,11 +25,41 @@ static uint64_t now_ms(void)
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* Children run in process groups of their own, so that stopping one stops
+ * everything it started (make's compilers). The fatal-signal handler
+ * stops those still running before it removes their temporary outputs. */
+#define MAX_RUNNING 8
+static volatile sig_atomic_t running[MAX_RUNNING];
+
+static void stop_running(int sig)
+{
+    (void)sig;
+    for (int i = 0; i < MAX_RUNNING; i++) {
+        pid_t pid = running[i];
+        if (pid <= 0)
+            continue;
+        kill(-pid, SIGKILL);
+        kill(pid, SIGKILL);   /* in case it has not made its group yet */
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+        running[i] = 0;
+    }
+}
+
+static void track(pid_t pid, pid_t old)
+{
+    for (int i = 0; i < MAX_RUNNING; i++)
+        if (running[i] == old) {
+            running[i] = pid;
+            return;
+        }
+}
+
 /* In the child, between fork and exec: only async-signal-safe calls. */
 static void child_exec(const struct spawn_opts *o, int out_fd, int err_fd, pid_t parent)
 {
     int e;
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent || setpgid(0, 0) < 0)
         _exit(127);
     int devnull = open("/dev/null", O_RDONLY);
     if (devnull < 0 || dup2(devnull, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0 ||
@@ -58,7 +89,7 @@ static int reap(pid_t pid, bool kill_it)
 {
     int status = 0;
     if (kill_it) {
-        kill(pid, SIGTERM);
+        kill(-pid, SIGTERM);
         for (int i = 0; i < 40; i++) {
             pid_t r = waitpid(pid, &status, WNOHANG);
             if (r == pid)
@@ -66,10 +97,11 @@ static int reap(pid_t pid, bool kill_it)
             struct timespec ts = {0, 50 * 1000000};
             nanosleep(&ts, NULL);
         }
-        kill(pid, SIGKILL);
+        kill(-pid, SIGKILL);
     }
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
+    track(0, pid);
     return status;
 }
 
@@ -127,10 +159,24 @@ int spawn_run(const struct spawn_opts *o, struct spawn_result *res)
     }
     uint64_t deadline = o->timeout_ms ? now_ms() + o->timeout_ms : 0;
     pid_t parent = getpid();
+    cleanup_on_signal(stop_running);
+    sigset_t old;
+    fatal_signals_hold(&old);   /* until the child is tracked: no signal may miss it */
     pid_t pid = fork();
-    if (pid == 0)
+    if (pid == 0) {
+        /* the parent's cleanup handler is not the child's */
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        signal(SIGHUP, SIG_DFL);
+        fatal_signals_release(&old);
         child_exec(o, out[1], errp[1], parent);
+    }
     int fork_errno = errno;
+    if (pid > 0) {
+        setpgid(pid, pid);
+        track(pid, 0);
+    }
+    fatal_signals_release(&old);
     close(out[1]);
     close(errp[1]);
     if (pid < 0) {

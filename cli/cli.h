@@ -17,6 +17,16 @@ int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Quiet mode silences progress and info (warnings still show). */
 void cli_set_quiet(bool quiet);
+/* kernel-configs/ beside the binary (build/guestimg, build/san/guestimg),
+ * else in the current directory; allocated. */
+char *cli_kernel_configs_dir(void);
+/* Debian's linux-source-6.1: the kernel source build and reproduce use for
+ * kernel.from: profile unless told otherwise. */
+#define CLI_KERNEL_SOURCE_DEFAULT "/usr/src/linux-source-6.1.tar.xz"
+/* When SIGINT, SIGTERM or SIGHUP ends the command (after stopping child
+ * processes, before removing temporary files), say on stderr
+ * "guestimg: interrupted by SIGTERM: <what>" (cli/build.c). */
+void cli_on_interrupt(const char *what);
 
 /* One function per subcommand (cli/<name>.c); argv[0] is the subcommand's
  * name. Declared weak while the project is young: a command whose file has

@@ -48,9 +48,7 @@ struct kernel_args {
     bool json;
 };
 
-/* kernel-configs/ beside the binary (build/guestimg, build/san/guestimg),
- * else in the current directory. */
-static char *find_configs_dir(void)
+char *cli_kernel_configs_dir(void)
 {
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -71,7 +69,7 @@ static char *find_configs_dir(void)
 
 static int load_profile(const struct kernel_args *a, struct kernel_profile *prof)
 {
-    _cleanup_free_ char *configs = a->configs ? xstrdup(a->configs) : find_configs_dir();
+    _cleanup_free_ char *configs = a->configs ? xstrdup(a->configs) : cli_kernel_configs_dir();
     _cleanup_free_ char *path = NULL, *fragments = NULL;
     if (strchr(a->profile, '/') || endswith(a->profile, ".list")) {
         path = xstrdup(a->profile);

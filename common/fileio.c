@@ -188,10 +188,57 @@ int rm_rf(const char *path)
     return r;
 }
 
+#define MAX_SIGNAL_HOOKS 4
+static void (*signal_hooks[MAX_SIGNAL_HOOKS])(int sig);
+
+void cleanup_on_signal(void (*fn)(int sig))
+{
+    for (int i = 0; i < MAX_SIGNAL_HOOKS; i++)
+        if (!signal_hooks[i] || signal_hooks[i] == fn) {
+            signal_hooks[i] = fn;
+            return;
+        }
+}
+
+static void fatal_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGHUP);
+}
+
+void fatal_signals_hold(sigset_t *old)
+{
+    sigset_t set;
+    fatal_signals(&set);
+    sigprocmask(SIG_BLOCK, &set, old);
+}
+
+void fatal_signals_release(const sigset_t *old)
+{
+    sigprocmask(SIG_SETMASK, old, NULL);
+}
+
+int mkdtemp_registered(char *tmpl)
+{
+    sigset_t old;
+    fatal_signals_hold(&old);
+    bool made = mkdtemp(tmpl) != NULL;
+    int e = errno;
+    if (made)
+        cleanup_register(tmpl);
+    fatal_signals_release(&old);
+    return made ? 0 : -e;
+}
+
 static void on_fatal_signal(int sig)
 {
     if (!cleanup_running) {
         cleanup_running = 1;
+        for (int i = 0; i < MAX_SIGNAL_HOOKS; i++)
+            if (signal_hooks[i])
+                signal_hooks[i](sig);
         for (int i = 0; i < MAX_CLEANUP; i++)
             if (cleanup_paths[i])
                 rm_rf(cleanup_paths[i]);
@@ -205,7 +252,7 @@ void fileio_install_signal_cleanup(void)
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_fatal_signal;
-    sigemptyset(&sa.sa_mask);
+    fatal_signals(&sa.sa_mask);   /* a second signal waits until the first one's cleanup is done */
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);

@@ -4,6 +4,7 @@
 #ifndef GUESTIMG_FILEIO_H
 #define GUESTIMG_FILEIO_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -34,6 +35,19 @@ int write_all(int fd, const void *buf, size_t len, const char *what);
 /* Temporary paths removed on SIGINT/SIGTERM (files or whole directories). */
 void cleanup_register(const char *path);
 void cleanup_unregister(const char *path);
+/* Functions the handler calls first, with the signal's number, before it
+ * removes the registered paths: stopping child processes that write into
+ * them, saying what was interrupted. Async-signal-safe code only. */
+void cleanup_on_signal(void (*fn)(int sig));
+/* Hold off SIGINT, SIGTERM and SIGHUP (the signals the handler cleans up
+ * for) while a temporary is made and registered, or a child started and
+ * tracked, so that no signal finds it half done; release restores *old. */
+void fatal_signals_hold(sigset_t *old);
+void fatal_signals_release(const sigset_t *old);
+/* mkdtemp(tmpl) and cleanup_register() it, the signals held in between so
+ * that none leaves it behind. 0, or -errno (no message: the caller names
+ * what it was for). */
+int mkdtemp_registered(char *tmpl);
 /* Install handlers that remove registered paths and re-raise the signal. */
 void fileio_install_signal_cleanup(void);
 /* Remove a directory tree (no symlink following). Returns 0 or -errno. */

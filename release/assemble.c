@@ -26,12 +26,28 @@ static int file_sha256(const char *dir, const char *name, char hex[65], uint64_t
     return sha256_file_hex(path, hex, size);
 }
 
+/* sha256 and size of a file in dir; the image's digest from the caller
+ * when it has it (the image is the one large file: read it no more). */
+static int artifact_digest(const struct release_inputs *in, const char *name, char hex[65], uint64_t *size)
+{
+    if (!in->image_sha256 || strcmp(name, in->image))
+        return file_sha256(in->dir, name, hex, size);
+    _cleanup_free_ char *path = xasprintf("%s/%s", in->dir, name);
+    struct stat st;
+    if (stat(path, &st) < 0)
+        return err_sys(-errno, "%s: cannot stat", path);
+    memcpy(hex, in->image_sha256, 65);
+    if (size)
+        *size = (uint64_t)st.st_size;
+    return 0;
+}
+
 static int write_sboms(const struct release_inputs *in)
 {
     char image_sha[65], kernel_sha[65];
     int r;
-    if ((r = file_sha256(in->dir, in->image, image_sha, NULL)) < 0 ||
-        (r = file_sha256(in->dir, in->kernel, kernel_sha, NULL)) < 0)
+    if ((r = artifact_digest(in, in->image, image_sha, NULL)) < 0 ||
+        (r = artifact_digest(in, in->kernel, kernel_sha, NULL)) < 0)
         return r;
     struct sbom_artifact image = {in->name, in->version, in->image, image_sha};
     struct sbom_artifact kernel = {"linux", in->kernel_version, in->kernel, kernel_sha};
@@ -62,8 +78,9 @@ static int write_measurements(const struct release_inputs *in, const struct rele
 }
 
 /* Every regular file in dir but release.json and its signature. */
-static int list_artifacts(const char *dir, struct release *r)
+static int list_artifacts(const struct release_inputs *in, struct release *r)
 {
+    const char *dir = in->dir;
     DIR *d = opendir(dir);
     if (!d)
         return err_sys(-errno, "%s: cannot list", dir);
@@ -92,7 +109,7 @@ static int list_artifacts(const char *dir, struct release *r)
         a->name = xstrdup(e->d_name);
         a->sha256 = xmalloc(65);
         r->nartifacts++;
-        rc = sha256_file_hex(path, a->sha256, &a->size);
+        rc = artifact_digest(in, e->d_name, a->sha256, &a->size);
     }
     closedir(d);
     return rc;
@@ -134,7 +151,7 @@ int release_assemble(const struct release_inputs *in)
     if (rc == 0)
         rc = write_measurements(in, &r);
     if (rc == 0)
-        rc = list_artifacts(in->dir, &r);
+        rc = list_artifacts(in, &r);
     _cleanup_free_ char *text = NULL;
     if (rc == 0) {
         text = release_to_json(&r);

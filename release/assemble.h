@@ -14,6 +14,8 @@ struct release_inputs {
     int64_t epoch;
     const char *manifest_sha256, *lock_sha256;
     const char *image, *kernel;      /* file names in dir */
+    const char *image_sha256;        /* the image's digest when the caller knows it (rootfs_build
+                                        computes it while writing); NULL: read the image */
     const char *kernel_version;      /* what the SBOMs call it */
     uint64_t svn;
     struct release_verity verity;

@@ -15,14 +15,6 @@
 #define FILES_TSV "files.tsv"
 #define LIST_MAX (1u << 30)
 
-static int load_release(const char *path, struct release *r)
-{
-    _cleanup_free_ uint8_t *text = NULL;
-    size_t len;
-    int rc = file_read_all(path, &text, &len, 64u << 20);
-    return rc < 0 ? rc : release_parse((const char *)text, len, path, r);
-}
-
 /* files.tsv of a release, checked against the sha256 its release.json
  * records; *why says what went wrong when it cannot be used. */
 static int load_files(const struct release *r, const char *dir, struct files_list *l, char **why)
@@ -68,10 +60,10 @@ int release_compare(const char *published_json, const char *rebuilt_dir, const s
 {
     struct release pub, reb;
     _cleanup_free_ char *reb_json = xasprintf("%s/%s", rebuilt_dir, RELEASE_FILE);
-    int rc = load_release(published_json, &pub);
+    int rc = release_load(published_json, &pub);
     if (rc < 0)
         return rc;
-    if ((rc = load_release(reb_json, &reb)) < 0) {
+    if ((rc = release_load(reb_json, &reb)) < 0) {
         release_free(&pub);
         return rc;
     }

@@ -36,6 +36,10 @@ struct files_list {
 /* "file", "dir", … for an enum tree_type; NULL for an unknown one. */
 const char *files_type_name(unsigned tree_type);
 
+/* A path as files.tsv writes it (escaped: one line whatever it holds);
+ * allocated. */
+char *files_escape_path(const char *path);
+
 /* Walk the tree (sorted) and write files.tsv atomically to path. */
 int files_tsv_write(struct tree *t, const char *path);
 

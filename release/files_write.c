@@ -28,6 +28,13 @@ static void escape(struct strbuf *sb, const char *s, const char *also)
     }
 }
 
+char *files_escape_path(const char *path)
+{
+    struct strbuf sb = STRBUF_INIT;
+    escape(&sb, path, "");
+    return sb_detach(&sb);
+}
+
 /* ------------------------------------------------------------- writing --- */
 
 struct line {

@@ -1,6 +1,7 @@
 /* Launch measurements through measure/: see measurements.h. */
 #include "release/measurements.h"
 #include "common/err.h"
+#include "common/fileio.h"
 #include "common/hex.h"
 #include "common/util.h"
 #include "measure/measure.h"
@@ -9,14 +10,23 @@
 #include <errno.h>
 #include <string.h>
 
+/* The firmware in memory, read once for every combination. */
+struct firmware {
+    const char *path;
+    uint8_t *data;
+    size_t size;
+};
+
 /* Parameters shared by every vCPU count of one (VMM, vCPU type). */
-static int base_params(struct measure_params *mp, const char *firmware, const char *vmm, const char *vcpu_type,
+static int base_params(struct measure_params *mp, const struct firmware *fw, const char *vmm, const char *vcpu_type,
                        uint64_t guest_features, const char *kernel, const char *initrd, const char *cmdline,
                        bool *kernel_hashes)
 {
     measure_params_init(mp);
     mp->mode = SEV_MODE_SNP;
-    mp->ovmf_path = firmware;
+    mp->ovmf_path = fw->path;
+    mp->ovmf_data = fw->data;
+    mp->ovmf_size = fw->size;
     mp->guest_features = guest_features;
     if (vmm_type_parse(vmm, &mp->vmm) < 0)
         return err_set(-EINVAL, "unknown VMM type '%s' (QEMU, ec2 or gce)", vmm);
@@ -50,15 +60,18 @@ static void fill(struct release_measurement *m, const struct measure_plan *p, co
 
 int release_measure(const struct measure_plan *p, struct release_measurement **out, size_t *n)
 {
+    struct firmware fw = {.path = p->firmware};
+    int r = file_read_all(p->firmware, &fw.data, &fw.size, OVMF_FOUR_GIB);
+    if (r < 0)
+        return r;
     size_t total = p->nvmm_types * p->nvcpu_types * p->nvcpus, k = 0;
-    struct release_measurement *v = xcalloc(total, sizeof(*v));
-    int r = 0;
+    struct release_measurement *v = xcalloc(total ? total : 1, sizeof(*v));
     for (size_t i = 0; r == 0 && i < p->nvmm_types; i++)
         for (size_t t = 0; r == 0 && t < p->nvcpu_types; t++) {
             struct measure_params mp;
             bool kh;
             struct measure_ctx *ctx = NULL;
-            r = base_params(&mp, p->firmware, p->vmm_types[i], p->vcpu_types[t], p->guest_features, p->kernel,
+            r = base_params(&mp, &fw, p->vmm_types[i], p->vcpu_types[t], p->guest_features, p->kernel,
                             p->initrd, p->cmdline, &kh);
             if (r == 0)
                 r = measure_open(&ctx, &mp);
@@ -72,6 +85,7 @@ int release_measure(const struct measure_plan *p, struct release_measurement **o
             if (ctx)
                 measure_close(ctx);
         }
+    free(fw.data);
     if (r < 0) {
         release_measurements_free(v, k);
         return r;
@@ -87,7 +101,8 @@ int release_remeasure(const struct release_measurement *m, const char *firmware,
     struct measure_params mp;
     if (strcmp(m->mode, sev_mode_name(SEV_MODE_SNP)))
         return err_set(-EINVAL, "measurement mode '%s': this guestimg recomputes snp only", m->mode);
-    int r = base_params(&mp, firmware, m->vmm_type, m->vcpu_type, m->guest_features, kernel, NULL, cmdline,
+    struct firmware fw = {.path = firmware};   /* one measurement: read by the measure library */
+    int r = base_params(&mp, &fw, m->vmm_type, m->vcpu_type, m->guest_features, kernel, NULL, cmdline,
                         kernel_hashes);
     if (r < 0)
         return r;

@@ -49,13 +49,12 @@ int outdir_begin(struct outdir *o, const char *dir)
     if ((r = mkdir_p(parent, 0755)) < 0)
         return r;
     o->tmp = xasprintf("%s/.%s.tmp-XXXXXX", parent, base);
-    if (!mkdtemp(o->tmp)) {
-        r = err_sys(-errno, "%s: cannot create a temporary directory beside it", dir);
+    if ((r = mkdtemp_registered(o->tmp)) < 0) {
+        r = err_sys(r, "%s: cannot create a temporary directory beside it", dir);
         free(o->tmp);
         o->tmp = NULL;
         return r;
     }
-    cleanup_register(o->tmp);
     /* the published directory's own mode does not follow the umask */
     chmod(o->tmp, 0755);
     o->final = xstrdup(dir);

@@ -4,6 +4,7 @@
  * cannot drift apart. */
 #include "release/release.h"
 #include "common/err.h"
+#include "common/fileio.h"
 #include "common/json.h"
 #include "common/strbuf.h"
 #include "common/util.h"
@@ -13,6 +14,9 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <string.h>
+
+/* release.json lists a few dozen files; this bounds what a reader loads. */
+#define RELEASE_JSON_MAX (64u << 20)
 
 enum ftype {
     F_STR,      /* char *, any string (UTF-8, no NUL) */
@@ -376,6 +380,15 @@ static int check_release(const char *what, const struct release *r)
     if (!release_artifact(r, r->kernel))
         return err_set(-EINVAL, "%s: kernel: %s is not among the artifacts", what, r->kernel);
     return 0;
+}
+
+int release_load(const char *path, struct release *r)
+{
+    memset(r, 0, sizeof(*r));
+    _cleanup_free_ uint8_t *text = NULL;
+    size_t len;
+    int rc = file_read_all(path, &text, &len, RELEASE_JSON_MAX);
+    return rc < 0 ? rc : release_parse((const char *)text, len, path, r);
 }
 
 int release_parse(const char *text, size_t len, const char *what, struct release *r)

@@ -66,6 +66,8 @@ char *release_to_json(struct release *r);
  * sorted as release_to_json() sorts them. On failure r is left empty
  * (release_free is still safe). */
 int release_parse(const char *text, size_t len, const char *what, struct release *r);
+/* Read and parse the file at path (named in errors). */
+int release_load(const char *path, struct release *r);
 void release_free(struct release *r);
 
 /* Lookups for verify. NULL when absent. */

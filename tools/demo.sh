@@ -1,43 +1,62 @@
 #!/bin/bash
-# make demo: build the demo guest and boot it.
-#   1. the demo kernel (profile demo) from Debian's linux-source-6.1, cached
-#      after the first build;
-#   2. the demo root filesystem from manifests/demo.yaml (Debian's
-#      busybox-static package and tools/demo-guest/init) as a kata-layout
-#      disk with a dm-verity root;
-#   3. boot it under QEMU: the guest's init prints GUESTIMG-BOOT-OK with the
-#      root hash it was given, which must be the image's.
-# Everything goes to output/demo/. Ends with a short summary.
+# make demo: build the demo release with `guestimg build` and boot it.
+#   1. the Debian package the demo guest is made of (busybox-static) into
+#      output/debs/ (tools/fetch-debs.sh; nothing to do once it is there);
+#   2. guestimg build manifests/demo.yaml -o output/demo, signed with a demo
+#      Ed25519 key (made once, output/demo-key.pem): the root filesystem
+#      (busybox and tools/demo-guest/init) as a kata disk with a dm-verity
+#      root, the demo kernel (profile demo, from Debian's linux-source-6.1:
+#      minutes the first time, then cached), the command line, the SNP
+#      launch measurements for Debian's OVMF.fd, SBOMs, release.json;
+#   3. guestimg verify against the demo public key;
+#   4. guestimg boot output/demo under QEMU: the guest's init prints
+#      GUESTIMG-BOOT-OK with the root hash it was given, which must be the
+#      release's.
+# Ends with a short summary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 GUESTIMG=${GUESTIMG:-$PWD/build/guestimg}
 source=${GUESTIMG_KERNEL_SOURCE:-/usr/src/linux-source-6.1.tar.xz}
 out=output/demo
+key=output/demo-key.pem pub=output/demo-key.pub
 
 say() { printf 'demo: %s\n' "$*"; }
+field() { jq -r "$1" "$out/release.json"; }
+artifact_sha256() { field ".artifacts[] | select(.name == \"$1\") | .sha256"; }
 
-mkdir -p "$out"
-say "kernel: profile demo from $source (minutes the first time, then cached)"
-"$GUESTIMG" kernel build --source "$source" --profile demo -o "$out" >/dev/null
+tools/fetch-debs.sh
 
-say "root filesystem: manifests/demo.yaml (busybox-static, tools/demo-guest/init), kata layout with dm-verity"
-tools/fetch-debs.sh "$PWD/output/debs"
-"$GUESTIMG" rootfs --manifest manifests/demo.yaml --json -o "$out/kata-containers.img" >"$out/rootfs.json"
-jq -r .cmdline "$out/rootfs.json" >"$out/cmdline.txt"
-root_hash=$(jq -r .verity.root_hash "$out/rootfs.json")
+if [ ! -s "$key" ]; then
+    openssl genpkey -algorithm ED25519 -out "$key.tmp" 2>/dev/null
+    mv "$key.tmp" "$key"
+fi
+openssl pkey -in "$key" -pubout -out "$pub"
 
-say "boot: qemu-system-x86_64 (TCG), console in $out/console.log"
-marker=$("$GUESTIMG" boot "$out")
+say "build: manifests/demo.yaml -> $out (the kernel takes minutes the first time, then it is cached)"
+"$GUESTIMG" build manifests/demo.yaml -o "$out" --sign-key "$key" --kernel-source "$source" >/dev/null
+
+say "verify: $out/release.json with $pub"
+"$GUESTIMG" verify "$out/release.json" --pubkey "$pub" >output/demo-verify.log ||
+    { cat output/demo-verify.log >&2; exit 1; }
+tail -1 output/demo-verify.log | sed 's/^/demo: /'
+
+root_hash=$(field .verity.root_hash)
+say "boot: qemu-system-x86_64 (TCG), console in output/demo-console.log"
+marker=$("$GUESTIMG" boot "$out" --console output/demo-console.log)
 if [ "$marker" != "GUESTIMG-BOOT-OK root_hash=$root_hash" ]; then
     say "the guest reported '$marker', expected root hash $root_hash" >&2
     exit 1
 fi
 
+image=$(field .image) kernel=$(field .kernel)
 printf '\n'
-say "image        $out/kata-containers.img"
-say "image sha256 $(jq -r .image_sha256 "$out/rootfs.json")"
-say "root hash    $root_hash"
-say "kernel       $out/bzImage ($("$GUESTIMG" kernel inspect "$out/bzImage" | sed 's/.*version //'))"
-say "kernel sha256 $(sha256sum "$out/bzImage" | cut -d' ' -f1)"
-say "cmdline      $(cat "$out/cmdline.txt")"
+say "release       $out/release.json (signed: $out/release.json.sig)"
+say "image         $out/$image"
+say "image sha256  $(artifact_sha256 "$image")"
+say "root hash     $root_hash"
+say "kernel        $out/$kernel ($("$GUESTIMG" kernel inspect "$out/$kernel" | sed 's/.*version //'))"
+say "kernel sha256 $(artifact_sha256 "$kernel")"
+say "cmdline       $(field .cmdline)"
+field '.measurements[] | "\(.mode) \(.vmm_type) \(.vcpu_type) \(.vcpus) vCPU: \(.digest)\(if .kernel_hashes then "" else " (firmware only)" end)"' |
+    sed 's/^/demo: measurement   /'
 say "boot ok"

@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 dir=${1:-output/debs}
 packages=(busybox-static)
 mkdir -p "$dir"
+dir=$(cd "$dir" && pwd)   # absolute: apt-get runs in a temporary directory below it
 for p in "${packages[@]}"; do
     [ -s "$dir/$p.deb" ] && continue
     tmp=$(mktemp -d "$dir/.fetch-XXXXXX")

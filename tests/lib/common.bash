@@ -32,3 +32,10 @@ assert_equal() {
         return 1
     fi
 }
+
+# ed25519_key PREFIX: a new Ed25519 private key PREFIX.pem and its public
+# key PREFIX.pub (openssl).
+ed25519_key() {
+    openssl genpkey -algorithm ED25519 -out "$1.pem" 2>/dev/null &&
+        openssl pkey -in "$1.pem" -pubout -out "$1.pub"
+}

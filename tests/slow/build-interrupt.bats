@@ -1,0 +1,47 @@
+#!/usr/bin/env bats
+# guestimg build interrupted while it compiles the kernel (a fresh kernel
+# cache: the source is extracted and configured first, a minute or two):
+# SIGTERM stops make and every compiler it started, the kernel cache keeps
+# no half-built entry, and nothing is published.
+load ../lib/common
+load ../lib/guest
+
+@test "build: SIGTERM during the kernel build stops make and its compilers; nothing published" {
+    require_kernel_source
+    [ -s "$ROOT/output/debs/busybox-static.deb" ] || skip "output/debs/busybox-static.deb is absent (make deps)"
+    [ -f /usr/share/ovmf/OVMF.fd ] || skip "/usr/share/ovmf/OVMF.fd is absent (package ovmf)"
+    command -v pgrep >/dev/null || skip "pgrep not installed (package procps)"
+    T=$BATS_TEST_TMPDIR
+    mkdir -p "$T/ws/manifests" "$T/cache"
+    cp "$ROOT/manifests/demo.yaml" "$T/ws/manifests/"
+    ln -s "$ROOT/output" "$T/ws/output"
+    ln -s "$ROOT/tools" "$T/ws/tools"
+    XDG_CACHE_HOME=$T/cache "$GUESTIMG" build -q "$T/ws/manifests/demo.yaml" -o "$T/out" \
+        --kernel-source "$KERNEL_SOURCE" --jobs 2 >"$T/stdout" 2>"$T/stderr" &
+    pid=$!
+    # wait for compilers working on this cache's kernel build (their
+    # command lines carry its path in the prefix maps)
+    for _ in $(seq 1200); do
+        [ "$(pgrep -fc -- "-fmacro-prefix-map=$T/cache" || true)" -ge 1 ] && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.5
+    done
+    [ "$(pgrep -fc -- "-fmacro-prefix-map=$T/cache")" -ge 1 ]
+    pgrep -f "O=$T/cache" >/dev/null
+    kill -TERM "$pid"
+    rc=0
+    wait "$pid" || rc=$?
+    [ "$rc" -eq 143 ]
+    assert_equal "$(cat "$T/stderr")" "guestimg: interrupted by SIGTERM: nothing was published, $T/out is as it was"
+    # nothing of the build runs on
+    for _ in $(seq 50); do
+        pgrep -f "$T/cache" >/dev/null || break
+        sleep 0.1
+    done
+    run pgrep -fa "$T/cache"
+    [ "$status" -eq 1 ]
+    # no half-built kernel in the cache, nothing published
+    [ -z "$(find "$T/cache/guestimg/kernel" -mindepth 1 -maxdepth 1 -type d 2>/dev/null)" ]
+    [ ! -e "$T/out" ]
+    [ -z "$(find "$T" -maxdepth 1 -name '.out.tmp-*')" ]
+}
