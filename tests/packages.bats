@@ -478,7 +478,9 @@ CASES
     run "$GUESTIMG" rootfs -q --cache "$CACHE" --manifest "$W/manifests/demo.yaml" -o "$W/a.img"
     [ "$status" -eq 0 ]
     "$ROOT/tools/demo-guest/mkroot.sh" "$W/root"
-    "$GUESTIMG" rootfs -q --layout kata --epoch 0 -o "$W/b.img" "$W/root" >/dev/null
+    local seed
+    seed=$(sed -n 's/^seed: *//p' "$ROOT/manifests/demo.yaml")
+    "$GUESTIMG" rootfs -q --layout kata --epoch 0 --seed "$seed" -o "$W/b.img" "$W/root" >/dev/null
     cmp "$W/a.img" "$W/b.img"
     assert_equal "$(/usr/bin/python3 -c 'import json,sys; p=json.load(open(sys.argv[1]))["packages"][0]; print(p["name"], p["format"])' "$W/manifests/demo.lock.json")" "busybox-static deb"
 }

@@ -32,6 +32,12 @@ if [ ! -s "$key" ]; then
 fi
 openssl pkey -in "$key" -pubout -out "$pub"
 
+# output/demo is the demo's own directory: an older demo's non-release
+# contents (before `guestimg build` made it) are simply replaced.
+if [ -d "$out" ] && [ ! -e "$out/release.json" ]; then
+    rm -rf "$out"
+fi
+
 say "build: manifests/demo.yaml -> $out (the kernel takes minutes the first time, then it is cached)"
 "$GUESTIMG" build manifests/demo.yaml -o "$out" --sign-key "$key" --kernel-source "$source" >/dev/null
 
