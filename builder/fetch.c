@@ -186,18 +186,21 @@ static int transfer(struct fetcher *f, const char *url, struct sink *s)
             return err_sys(-s->write_error, "%s: cannot store the download", url);
         if (s->too_big || rc == CURLE_FILESIZE_EXCEEDED)
             return err_set(-EFBIG, "%s: larger than the %llu bytes expected", url, (unsigned long long)s->max);
-        bool retry = transient(rc, http) && attempt < ATTEMPTS;
-        if (!retry) {
-            const char *why = f->errbuf[0] ? f->errbuf : curl_easy_strerror(rc);
-            const char *tries = attempt > 1 ? " (after retries)" : "";
-            if (rc == CURLE_HTTP_RETURNED_ERROR)
-                return err_set(http == 404 ? -ENOENT : -EIO, "%s: HTTP %ld%s", url, http, tries);
+        char why[CURL_ERROR_SIZE + 32];
+        if (rc == CURLE_HTTP_RETURNED_ERROR)
+            snprintf(why, sizeof(why), "HTTP %ld", http);
+        else
+            snprintf(why, sizeof(why), "%s", f->errbuf[0] ? f->errbuf : curl_easy_strerror(rc));
+        if (!transient(rc, http) || attempt == ATTEMPTS) {
+            char tries[32] = "";
+            if (attempt > 1)
+                snprintf(tries, sizeof(tries), " (after %d attempts)", attempt);
             if (rc == CURLE_FILE_COULDNT_READ_FILE)
                 return err_set(-ENOENT, "%s: no such file", url);
-            return err_set(-EIO, "%s: %s%s", url, why, tries);
+            return err_set(rc == CURLE_HTTP_RETURNED_ERROR && http == 404 ? -ENOENT : -EIO, "%s: %s%s", url, why,
+                           tries);
         }
-        log_warn("%s: %s; retrying in %ld ms", url,
-                 rc == CURLE_HTTP_RETURNED_ERROR ? "server error" : curl_easy_strerror(rc), delay_ms);
+        log_warn("%s: %s; retrying in %ld ms", url, why, delay_ms);
         struct timespec ts = {delay_ms / 1000, (delay_ms % 1000) * 1000000L};
         while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
             ;

@@ -35,6 +35,14 @@ setup_file() {
     printf '<?xml version="1.0"?>\n<metadata packages="1"><package type="rpm"><name>x</na' >"$FX/bad-primary.xml"
     replace_primary "$WWW/corrupt" "$FX/bad-primary.xml"
     sign_repo "$FX/gpg" "$WWW/corrupt"
+    # missingpkg: metadata intact, one package file gone
+    cp -r "$WWW/good" "$WWW/missingpkg"
+    rm "$WWW/missingpkg/gi-base-1.0-1.noarch.rpm"
+    # filedeps: the good packages and two with file dependencies
+    cp -r "$FX/repo" "$WWW/filedeps"
+    cp "$FX"/filedeps/*.rpm "$WWW/filedeps/"
+    make_repo "$WWW/filedeps"
+    sign_repo "$FX/gpg" "$WWW/filedeps"
     # swapped: primary.xml replaced without updating repomd.xml
     cp -r "$WWW/good" "$WWW/swapped"
     gzip -9n <"$FX/bad-primary.xml" >"$WWW/swapped/repodata/primary.xml.gz"
@@ -106,6 +114,55 @@ locked_names() {
     assert_equal "$(locked_names)" "gi-base gi-extra gi-impl gi-tool"
 }
 
+@test "as tdnf: the newest of a name, or of a provide; an obsoleting package replaces a renamed one" {
+    lock_of good 'packages: [gi-impl, gi-virtual, gi-old]'
+    [ "$status" -eq 0 ]
+    assert_equal "$(locked_names)" "gi-impl gi-new"
+    assert_equal "$(locked gi-impl version)" "1.0"
+    assert_equal "$(locked gi-new version)" "2.0"
+}
+
+@test "as tdnf: the newest version is installed or nothing is, never a silently older one" {
+    # gi-broken 1.0 needs what nobody provides; 0.5 would install
+    lock_of good 'packages: [gi-broken]'
+    assert_error 1 "^guestimg: cannot resolve the packages: nothing provides gi-nonexistent needed by gi-broken-1.0-1.noarch$"
+}
+
+@test "architectures: x86_64 before a newer i686, never aarch64; arch: aarch64 picks it" {
+    lock_of good 'packages: [gi-arch]'
+    [ "$status" -eq 0 ]
+    assert_equal "$(locked gi-arch version) $(locked gi-arch arch)" "1.0 x86_64"
+    lock_of good $'packages: [gi-arch]\narch: aarch64'
+    [ "$status" -eq 0 ]
+    assert_equal "$(locked gi-arch version) $(locked gi-arch arch)" "9.0 aarch64"
+    assert_equal "$(locked gi-arch url)" "$SERVER_URL/good/gi-arch-9.0-1.aarch64.rpm"
+    # noarch fits every architecture
+    lock_of good $'packages: [gi-base]\narch: aarch64'
+    [ "$status" -eq 0 ]
+    assert_equal "$(locked gi-base arch)" "noarch"
+}
+
+@test "file dependencies: filelists.xml is read when primary.xml does not list the file, and only then" {
+    local before
+    before=$(wc -l <"$FX/http.log")
+    lock_of good 'packages: [gi-tool]'
+    [ "$status" -eq 0 ]
+    run bash -c "tail -n +$((before + 1)) '$FX/http.log' | grep -c filelists"
+    assert_equal "$output" "0"
+    lock_of filedeps 'packages: [gi-filedep]'
+    [ "$status" -eq 0 ]
+    assert_equal "$(locked_names)" "gi-filedep gi-impl"
+    assert_equal "$(locked gi-impl version)" "1.0"
+    assert_equal "$(locked gi-filedep depends)" "gi-impl"
+    tail -n +$((before + 1)) "$FX/http.log" | grep -q 'GET /filedeps/repodata/filelists.xml'
+}
+
+@test "a file dependency nobody provides: the error says so and what to do" {
+    lock_of filedeps 'packages: [gi-nofile]'
+    assert_error 1 "^guestimg: cannot resolve the packages: nothing provides /opt/gi/nowhere needed by gi-nofile-1.0-1.noarch \(no package of the repositories has that file, filelists.xml included: add a repository or a local package that ships it\)$"
+    [ ! -e "$W/m.lock.json" ]
+}
+
 @test "local packages: an rpm joins the resolution, debs keep their own metadata and depends" {
     cp "$FX"/local/*.rpm "$FX"/local/*.deb "$W/"
     lock_of good $'local-packages: [gi-local-1.0-1.noarch.rpm, gi-deb.deb, gi-deb-base.deb]'
@@ -154,16 +211,32 @@ assert d["lock-version"] == 1' "$W/m.lock.json"
     done
 }
 
-@test "a transient HTTP 503 is retried" {
-    local log=$BATS_TEST_TMPDIR/flaky.log pid url
+@test "transient HTTP errors (503, 500) are retried, saying so" {
+    local code SERVER_PID= SERVER_URL=
+    for code in 503 500; do
+        serve_dir "$WWW" "$BATS_TEST_TMPDIR/flaky-$code.log" flaky "$code"
+        write_manifest "$W/m.yaml" "$SERVER_URL/good" 'packages: [gi-tool]'
+        rm -rf "$CACHE"
+        run "$GUESTIMG" lock --cache "$CACHE" "$W/m.yaml"
+        stop_server
+        [ "$status" -eq 0 ]
+        [[ $output == *"/good/repodata/repomd.xml: HTTP $code; retrying in 500 ms"* ]]
+        assert_equal "$(locked gi-tool sha256)" "$(sha256sum "$WWW/good/gi-tool-2.1-3.x86_64.rpm" | cut -c1-64)"
+    done
+}
+
+@test "a server that keeps failing: retried, then one error naming the URL and the status" {
     local SERVER_PID= SERVER_URL=
-    serve_dir "$WWW" "$log" flaky
+    serve_dir "$WWW" "$BATS_TEST_TMPDIR/down.log" flaky 500 1000
     write_manifest "$W/m.yaml" "$SERVER_URL/good" 'packages: [gi-tool]'
     run "$GUESTIMG" lock --cache "$CACHE" "$W/m.yaml"
     stop_server
-    [ "$status" -eq 0 ]
-    [[ $output == *"repomd.xml: server error; retrying"* ]]
-    [ -f "$W/m.lock.json" ]
+    [ "$status" -eq 1 ]
+    assert_equal "${#lines[@]}" 4
+    assert_equal "$(grep -c 'repomd.xml: HTTP 500; retrying in' <<<"$output")" 3
+    [[ ${lines[3]} =~ ^guestimg:\ repository\ test:\ http://127.0.0.1:[0-9]+/good/repodata/repomd.xml:\ HTTP\ 500\ \(after\ 4\ attempts\)$ ]]
+    assert_equal "$(grep -c 'GET /good/repodata/repomd.xml' "$BATS_TEST_TMPDIR/down.log")" 4
+    [ ! -e "$W/m.lock.json" ]
 }
 
 # ------------------------------------------------------------ bad cases ---
@@ -184,6 +257,26 @@ assert d["lock-version"] == 1' "$W/m.lock.json"
     lock_of otherkey 'packages: [gi-tool]'
     assert_error 1 "^guestimg: repository test: .*/otherkey/repodata/repomd.xml: signed by key [0-9A-F]+, which is not in .*/key.asc$"
     [ ! -e "$W/m.lock.json" ]
+}
+
+@test "gpgcheck: false accepts an unsigned repository, and only with it; a binary key works too" {
+    write_manifest "$W/m.yaml" "$SERVER_URL/unsigned" 'packages: [gi-tool]'
+    sed -i 's|    gpgkey: key.asc|    gpgcheck: false|' "$W/m.yaml"
+    run "$GUESTIMG" lock --cache "$CACHE" "$W/m.yaml"
+    [ "$status" -eq 0 ]
+    assert_equal "$(locked_names)" "gi-base gi-impl gi-tool"
+    # no gpgkey and no gpgcheck: false is a manifest error
+    sed -i '/gpgcheck: false/d' "$W/m.yaml"
+    run "$GUESTIMG" lock --cache "$CACHE" "$W/m.yaml"
+    assert_error 1 "^guestimg: .*/m.yaml:[0-9]+: repositories: repository 'test' has no gpgkey \(set gpgcheck: false to accept unsigned metadata\)$"
+    # the key as a binary keyring (gpg --dearmor)
+    gpg --dearmor <"$W/key.asc" >"$W/key.gpg"
+    lock_of good 'packages: [gi-tool]'
+    sed -i 's|gpgkey: key.asc|gpgkey: key.gpg|' "$W/m.yaml"
+    rm "$W/key.asc" "$W/m.lock.json"
+    run "$GUESTIMG" lock --cache "$CACHE" "$W/m.yaml"
+    [ "$status" -eq 0 ]
+    [ -f "$W/m.lock.json" ]
 }
 
 @test "a key file that is no key: refused" {
@@ -448,6 +541,7 @@ otherkey|packages: [gi-tool]|^guestimg: repository test: .*: signed by key [0-9A
 good|packages: [gi-broken]|^guestimg: cannot resolve the packages: nothing provides gi-nonexistent needed by gi-broken
 nothing-here|packages: [gi-tool]|^guestimg: repository test: .*/nothing-here/repodata/repomd.xml: HTTP 404$
 corrupt|packages: [gi-tool]|^guestimg: repository test: .*/corrupt/repodata/primary.xml.gz: corrupt primary metadata
+missingpkg|packages: [gi-tool]|^guestimg: http://127.0.0.1:[0-9]+/missingpkg/gi-base-1.0-1.noarch.rpm: HTTP 404$
 good|packages: gi-tool|^guestimg: .*/m.yaml:12: packages: expected a sequence, got a scalar$
 CASES
 }
