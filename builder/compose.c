@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -108,16 +109,25 @@ static void describe(const struct package *lp, struct package *meta, struct pack
     meta->license = meta->source = meta->vendor = meta->url = meta->summary = NULL;
 }
 
-/* The package must be the one the lock names (its bytes are, so the
- * lock itself would be wrong). */
+static bool same_str(const char *a, const char *b)
+{
+    return a && b ? !strcmp(a, b) : a == b;
+}
+
+/* The package must be the one the lock names, epoch, version, release
+ * and arch included (its bytes are the locked ones, so the lock itself
+ * would be wrong). A tarball's identity is the manifest's. */
 static int check_identity(const struct package *lp, const struct package *meta, const char *name)
 {
     if (lp->format == PKG_TAR)
         return 0;
-    if (!meta->name || strcmp(meta->name, lp->name) || strcmp(meta->version, lp->version) || meta->epoch != lp->epoch)
-        return err_set(-EINVAL, "%s: the lock says %s %s but the package is %s %s", name, lp->name, lp->version,
-                       meta->name ? meta->name : "?", meta->version ? meta->version : "?");
-    return 0;
+    if (same_str(meta->name, lp->name) && same_str(meta->version, lp->version) && same_str(meta->release, lp->release) &&
+        same_str(meta->arch, lp->arch) && meta->epoch == lp->epoch)
+        return 0;
+    _cleanup_free_ char *want = package_evr(lp);
+    _cleanup_free_ char *have = meta->name && meta->version ? package_evr(meta) : xstrdup("?");
+    return err_set(-EINVAL, "%s: the lock says %s %s.%s but the package is %s %s.%s", name, lp->name, want, lp->arch,
+                   meta->name ? meta->name : "?", have, meta->arch ? meta->arch : "?");
 }
 
 static const struct manifest_local *local_entry(const struct manifest *m, const char *rel)
@@ -213,13 +223,53 @@ static int add_manifest_symlinks(const struct manifest *m, struct tree *t)
     return 0;
 }
 
+struct matches {
+    const char *pattern;
+    char **paths;
+    size_t n;
+};
+
+static int collect_match(struct tree_node *n, const char *path, void *ctx)
+{
+    struct matches *g = ctx;
+    if (n->parent && fnmatch(g->pattern, path, FNM_PATHNAME | FNM_PERIOD) == 0) {
+        g->paths = xrealloc(g->paths, (g->n + 1) * sizeof(char *));
+        g->paths[g->n++] = xstrdup(path);
+    }
+    return 0;
+}
+
+/* One remove: entry, a path or a shell pattern (*, ?, [...] within a
+ * component); what matches nothing is fine. The directories before the
+ * first pattern component are followed through the image's symlinks, as
+ * a package's files would be. */
+static int remove_entry(const struct manifest *m, struct tree *t, const char *entry)
+{
+    _cleanup_free_ char *what = xasprintf("%s: remove: %s", m->path, entry);
+    _cleanup_free_ char *path = unpack_resolve_path(t, entry, what);
+    if (!path)
+        return -ELOOP;
+    if (!strpbrk(path, "*?["))
+        return tree_remove(t, path);
+    struct matches g = {path, NULL, 0};
+    tree_walk(t, collect_match, &g);
+    int r = 0;
+    for (size_t i = 0; i < g.n; i++) {
+        if (r == 0)
+            r = tree_remove(t, g.paths[i]); /* below an earlier match: already gone, fine */
+        free(g.paths[i]);
+    }
+    free(g.paths);
+    return r;
+}
+
 /* Everything the manifest itself changes, once the packages are in. Its
  * paths land as packages' do: through the image's directory symlinks. */
 static int apply_manifest(const struct manifest *m, struct tree *t, const struct unpack_owners *owners)
 {
     tree_set_policy(t, TREE_REPLACE);
     for (size_t i = 0; i < m->nremove; i++) {
-        int r = tree_remove(t, m->remove[i]);
+        int r = remove_entry(m, t, m->remove[i]);
         if (r < 0)
             return r;
     }

@@ -2,6 +2,7 @@
 #include "builder/fetch.h"
 #include "common/err.h"
 #include "common/fileio.h"
+#include "common/hash.h"
 #include "common/hex.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -226,32 +227,14 @@ int fetch_memory(struct fetcher *f, const char *url, size_t max, uint8_t **buf, 
 
 /* ------------------------------------------------------------- digests --- */
 
-static int digest_fd(int fd, const EVP_MD *md, const char *what, char *hex)
+static int digest_fd(int fd, const char *alg, const char *what, char *hex)
 {
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    EVP_DigestInit_ex(ctx, md, NULL);
-    const size_t bufsz = 1 << 20;
-    _cleanup_free_ uint8_t *buf = xmalloc(bufsz);
-    for (off_t off = 0;;) {
-        ssize_t n = pread(fd, buf, bufsz, off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            int e = errno;
-            EVP_MD_CTX_free(ctx);
-            return err_sys(-e, "%s: read failed", what);
-        }
-        if (n == 0)
-            break;
-        EVP_DigestUpdate(ctx, buf, (size_t)n);
-        off += n;
-    }
     uint8_t d[EVP_MAX_MD_SIZE];
-    unsigned dlen = 0;
-    EVP_DigestFinal_ex(ctx, d, &dlen);
-    EVP_MD_CTX_free(ctx);
-    hex_encode(d, dlen, hex);
-    return 0;
+    size_t dlen;
+    int r = hash_fd(fd, alg, what, d, &dlen, NULL);
+    if (r == 0)
+        hex_encode(d, dlen, hex);
+    return r;
 }
 
 static const EVP_MD *digest_by_name(const char *alg, const char *hex)
@@ -286,7 +269,7 @@ int open_verified(const char *path, const char *alg, const char *hex, int *fd_ou
     if (fd < 0)
         return err_sys(-errno, "%s: cannot open", path);
     char have[2 * EVP_MAX_MD_SIZE + 1];
-    int r = digest_fd(fd, md, path, have);
+    int r = digest_fd(fd, alg, path, have);
     if (r == 0 && strcasecmp(have, hex))
         r = mismatch(path, alg, hex, have);
     if (r < 0) {
@@ -314,7 +297,7 @@ int fetch_verified(struct fetcher *f, const char *url, const char *alg, const ch
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd >= 0) {
         char have[2 * EVP_MAX_MD_SIZE + 1];
-        int r = digest_fd(fd, md, path, have);
+        int r = digest_fd(fd, alg, path, have);
         if (r == 0 && !strcmp(have, lower)) {
             *fd_out = fd;
             if (path_out)

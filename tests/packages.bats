@@ -431,6 +431,18 @@ symlinks: [{path: /sbin/init, target: /init}]'
     [[ $(debugfs -R "stat /sbin/init" "$W/p1" 2>/dev/null) == *'Fast link dest: "/init"'* ]]
 }
 
+@test "image: remove follows the image's directory symlinks and takes shell patterns" {
+    build_image good $'packages: [gi-tool]\nimage: {layout: raw}\nremove: [/bin/gi-p, "/bin/gi-ping[0-9]", "/var/lib/*/state", "/opt/*"]'
+    [ "$status" -eq 0 ]
+    local gone
+    for gone in /usr/bin/gi-p /usr/bin/gi-ping2 /var/lib/gi-tool/state; do
+        [[ $(debugfs_out "stat $gone" 2>&1) != *"Inode:"* ]] || { echo "$gone is still there"; return 1; }
+    done
+    [[ $(debugfs_out 'stat /usr/bin/gi-ping') == *"Links: 1"* ]]
+    [[ $(debugfs_out 'stat /var/lib/gi-tool') == *"Type: directory"* ]]
+    [[ $(debugfs_out 'stat /bin') == *'Fast link dest: "usr/bin"'* ]]
+}
+
 @test "image: local rpm, deb and tarball" {
     cp "$FX"/local/gi-local-1.0-1.noarch.rpm "$FX"/local/*.deb "$W/"
     mkdir -p "$W/t/opt/tools" && echo tool >"$W/t/opt/tools/t" && tar -C "$W/t" -cJf "$W/tools.tar.xz" opt
@@ -444,6 +456,29 @@ local-packages: [gi-local-1.0-1.noarch.rpm, gi-deb-base.deb, gi-deb.deb, {path: 
     [[ $(debugfs_out 'stat /usr/share/gi-deb/file') == *"User:     0   Group:     0"* ]]
     # gi-local requires gi-base: resolved from the repository
     assert_equal "$(debugfs_out 'cat /etc/gi-base.conf')" "setting=1"
+}
+
+@test "image: .deb with data.tar.gz, .zst, .xz or uncompressed; modes and symlinks from the tar headers" {
+    local z
+    for z in gzip zstd xz none; do
+        local root=$BATS_TEST_TMPDIR/deb-$z
+        mkdir -p "$root/DEBIAN" "$root/usr/lib/gi-$z"
+        printf 'Package: gi-z-%s\nVersion: 1.0-1\nArchitecture: all\nMaintainer: T <t@guestimg.test>\nDescription: %s\n' \
+            "$z" "$z" >"$root/DEBIAN/control"
+        echo "$z payload" >"$root/usr/lib/gi-$z/data"
+        chmod 0750 "$root/usr/lib/gi-$z/data"
+        ln -s data "$root/usr/lib/gi-$z/link"
+        SOURCE_DATE_EPOCH=1700000000 dpkg-deb --root-owner-group -Z"$z" --build "$root" "$W/gi-z-$z.deb" >/dev/null
+    done
+    [ "$(ar t "$W/gi-z-zstd.deb" | tail -1)" = data.tar.zst ] && [ "$(ar t "$W/gi-z-none.deb" | tail -1)" = data.tar ]
+    build_image good $'image: {layout: raw}\nlocal-packages: [gi-z-gzip.deb, gi-z-zstd.deb, gi-z-xz.deb, gi-z-none.deb]'
+    [ "$status" -eq 0 ]
+    for z in gzip zstd xz none; do
+        assert_equal "$(debugfs_out "cat /usr/lib/gi-$z/data")" "$z payload"
+        [[ $(debugfs_out "stat /usr/lib/gi-$z/data") == *"Mode:  0750"* ]]
+        [[ $(debugfs_out "stat /usr/lib/gi-$z/link") == *'Fast link dest: "data"'* ]]
+        assert_equal "$(locked "gi-z-$z" format) $(locked "gi-z-$z" version)" "deb 1.0-1"
+    done
 }
 
 @test "image and lock are the same bytes from another directory, TZ, locale and umask" {
@@ -483,6 +518,27 @@ local-packages: [gi-local-1.0-1.noarch.rpm, gi-deb-base.deb, gi-deb.deb, {path: 
     run "$GUESTIMG" rootfs -q --cache "$CACHE" -o "$W/img.ext4" --manifest "$W/m.yaml" --locked
     assert_error 1 "^guestimg: .*/locked-$BATS_TEST_NUMBER/gi-tool-2.1-3.x86_64.rpm: sha256 mismatch: expected [0-9a-f]{64}, got [0-9a-f]{64}$"
     [ ! -e "$W/img.ext4" ]
+}
+
+@test "--locked: a lock entry that names another release or arch than the package is refused" {
+    write_manifest "$W/m.yaml" "$SERVER_URL/good" 'packages: [gi-tool]'
+    "$GUESTIMG" lock -q --cache "$CACHE" "$W/m.yaml"
+    local field value
+    for field in release:4 arch:i686 epoch:0; do
+        cp "$W/m.lock.json" "$W/saved.json"
+        /usr/bin/python3 - "$W/m.lock.json" "${field%%:*}" "${field#*:}" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for p in d["packages"]:
+    if p["name"] == "gi-tool":
+        p[sys.argv[2]] = int(sys.argv[3]) if sys.argv[2] == "epoch" else sys.argv[3]
+json.dump(d, open(sys.argv[1], "w"))
+PY
+        run "$GUESTIMG" rootfs -q --cache "$CACHE" -o "$W/img.ext4" --manifest "$W/m.yaml" --locked
+        assert_error 1 "^guestimg: .*/good/gi-tool-2.1-3.x86_64.rpm: the lock says gi-tool .* but the package is gi-tool 1:2.1-3.x86_64$"
+        [ ! -e "$W/img.ext4" ]
+        mv "$W/saved.json" "$W/m.lock.json"
+    done
 }
 
 @test "--locked: a lock made for other packages, or no lock, is refused" {

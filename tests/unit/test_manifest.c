@@ -9,6 +9,7 @@
 #include "harness.h"
 
 #include <errno.h>
+#include <unistd.h>
 
 static const char full[] =
     "name: azurelinux-3.0-kata-uvm\n"
@@ -345,6 +346,11 @@ TEST(shipped_manifests_parse)
     CHECK_STR(m->kernel.package, "kernel-uvm");
     CHECK_STR(m->repos[0].gpgkey, "manifests/keys/microsoft-rpm-gpg-key.asc");
     CHECK(m->measure.present);
+    CHECK(m->weak_deps);   /* tdnf's default, which the Kata build uses */
+    /* the files it ships itself are in the tree (agent/ and keys/ are inputs from elsewhere) */
+    for (size_t i = 0; i < m->nfiles; i++)
+        if (!startswith(m->files[i].src, "manifests/agent/") && access(m->files[i].src, R_OK) < 0)
+            FAIL_("%s: files[%zu]: %s is missing", m->path, i, m->files[i].src);
     manifest_free(m);
 }
 

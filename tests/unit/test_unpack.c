@@ -225,3 +225,34 @@ TEST(deb_control_fields)
     CHECK(deb_parse_control(bad_epoch, strlen(bad_epoch), "c", &d) == -EINVAL);
     CHECK_STR(err_msg(), "c: control file has a malformed Version");
 }
+
+/* ar archives that are not quite Debian packages, made with ar(1) from
+ * members written by the shell. */
+static void expect_deb_error(const char *members_sh, const char *ar_members, const char *want)
+{
+    const char *d = fixture_dir();
+    char *deb = xasprintf("%s/bad.deb", d);
+    if (fixture_sh("cd %s && rm -rf bad && mkdir bad && cd bad && %s && ar qcD ../bad.deb.new %s && mv ../bad.deb.new %s",
+                   d, members_sh, ar_members, deb) != 0)
+        FAIL_("could not make the archive for '%s'", want);
+    _cleanup_close_ int fd = open(deb, O_RDONLY);
+    struct deb_info info;
+    err_clear();
+    free(deb);
+    CHECK(deb_read_info(fd, "bad.deb", &info) == -EINVAL);
+    if (!strstr(err_msg(), want))
+        FAIL_("expected '%s' in '%s'", want, err_msg());
+}
+
+TEST(malformed_debs_are_refused_naming_the_problem)
+{
+    if (fixture_sh("command -v ar >/dev/null") != 0)
+        SKIP("ar not available");
+    expect_deb_error("echo 2.0 > debian-binary && mkdir c && echo x > c/other && tar -C c -czf control.tar.gz .",
+                     "debian-binary control.tar.gz", "bad.deb: control.tar has no control file");
+    expect_deb_error("echo 2.0 > debian-binary && echo junk > control.tar.gz", "debian-binary control.tar.gz",
+                     "bad.deb: control.tar.gz: ");
+    expect_deb_error("echo 2.0 > debian-binary", "debian-binary", "bad.deb: no control.tar.* member");
+    expect_deb_error("echo x > control.tar && echo 2.0 > debian-binary", "control.tar debian-binary",
+                     "bad.deb: not a Debian package (no debian-binary first)");
+}
