@@ -32,6 +32,11 @@ static int obtain_lock(const struct manifest *m, const struct compose_opts *o, s
     return r;
 }
 
+static int cmp_name_key(const void *key, const void *elem)
+{
+    return strcmp(key, ((const struct package *)elem)->name);
+}
+
 /* Dependencies before the packages that need them; among the packages
  * whose dependencies are all placed, the first by name; a cycle is broken
  * at its first package by name. s is sorted by name. */
@@ -39,6 +44,16 @@ static size_t *install_order(const struct package_set *s)
 {
     size_t *order = xcalloc(s->n + 1, sizeof(size_t));
     bool *placed = xcalloc(s->n + 1, sizeof(bool));
+    /* each dependency as an index into s (SIZE_MAX: not in the set) */
+    size_t **deps = xcalloc(s->n + 1, sizeof(size_t *));
+    for (size_t i = 0; i < s->n; i++) {
+        deps[i] = xcalloc(s->v[i].ndepends + 1, sizeof(size_t));
+        for (size_t d = 0; d < s->v[i].ndepends; d++) {
+            const struct package *q = s->n ? bsearch(s->v[i].depends[d], s->v, s->n, sizeof(*s->v), cmp_name_key)
+                                           : NULL;
+            deps[i][d] = q ? (size_t)(q - s->v) : SIZE_MAX;
+        }
+    }
     for (size_t k = 0; k < s->n; k++) {
         size_t pick = SIZE_MAX, first = SIZE_MAX;
         for (size_t i = 0; i < s->n && pick == SIZE_MAX; i++) {
@@ -48,8 +63,7 @@ static size_t *install_order(const struct package_set *s)
                 first = i;
             bool ready = true;
             for (size_t d = 0; d < s->v[i].ndepends && ready; d++)
-                for (size_t j = 0; j < s->n && ready; j++)
-                    ready = placed[j] || j == i || strcmp(s->v[j].name, s->v[i].depends[d]);
+                ready = deps[i][d] == SIZE_MAX || deps[i][d] == i || placed[deps[i][d]];
             if (ready)
                 pick = i;
         }
@@ -58,6 +72,9 @@ static size_t *install_order(const struct package_set *s)
         placed[pick] = true;
         order[k] = pick;
     }
+    for (size_t i = 0; i < s->n; i++)
+        free(deps[i]);
+    free(deps);
     free(placed);
     return order;
 }

@@ -564,6 +564,14 @@ PY
     assert_equal "$(debugfs_out 'cat /etc/gi-base.conf')" "setting=2"
 }
 
+@test "dependencies are unpacked first: gi-aa needs gi-zz, so gi-aa's file is the later one" {
+    build_image good 'packages: [gi-aa]'
+    assert_error 1 "^guestimg: /usr/share/gi/order: file from gi-aa-1.0-1.noarch conflicts with the file from gi-zz-1.0-1.noarch$"
+    build_image good $'packages: [gi-aa]\nallow-overwrite: [gi-aa]\nimage: {layout: raw}'
+    [ "$status" -eq 0 ]
+    assert_equal "$(debugfs_out 'cat /usr/share/gi/order')" "aa"
+}
+
 @test "the same file in two packages is not a conflict" {
     build_image good $'packages: [gi-base, gi-same]\nimage: {layout: raw}'
     [ "$status" -eq 0 ]

@@ -19,6 +19,7 @@
 #   gi-broken 0.5-1   an older gi-broken whose dependencies are fine
 #   gi-old 1.0-1      renamed: gi-new 2.0-1 provides gi-old = 2.0 and obsoletes gi-old < 2.0
 #   gi-arch           1.0-1.x86_64, 9.0-1.i686, 9.0-1.aarch64
+#   gi-aa 1.0-1       requires gi-zz 1.0-1; both have /usr/share/gi/order (a conflict)
 # and, in DIR/filedeps (not in the repository of make_repo DIR/repo):
 #   gi-filedep 1.0-1  requires the file /usr/share/gi/impl (only filelists.xml lists it)
 #   gi-nofile 1.0-1   requires the file /opt/gi/nowhere (no package has it)
@@ -192,6 +193,12 @@ Provides: gi-old = 2.0-1
 Obsoletes: gi-old < 2.0
 %description -n gi-new
 New.
+%package -n gi-aa
+Version: 1.0
+Summary: depends on gi-zz, which sorts after it
+Requires: gi-zz
+%description -n gi-aa
+Installed after gi-zz.
 %package -n gi-filedep
 Version: 1.0
 Summary: requires a file outside primary.xml's lists
@@ -207,16 +214,34 @@ Missing file.
 %install
 mkdir -p %{buildroot}/usr/share/gi
 for f in broken old new filedep nofile; do echo $f > %{buildroot}/usr/share/gi/$f; done
+echo aa > %{buildroot}/usr/share/gi/order
 %files
 /usr/share/gi/broken
 %files -n gi-old
 /usr/share/gi/old
 %files -n gi-new
 /usr/share/gi/new
+%files -n gi-aa
+/usr/share/gi/order
 %files -n gi-filedep
 /usr/share/gi/filedep
 %files -n gi-nofile
 /usr/share/gi/nofile
+EOF
+    cat >"$d/specs/order.spec" <<'EOF'
+Name: gi-zz
+Version: 1.0
+Release: 1
+Summary: needed by gi-aa
+License: MIT
+BuildArch: noarch
+%description
+Installed before gi-aa.
+%install
+mkdir -p %{buildroot}/usr/share/gi
+echo zz > %{buildroot}/usr/share/gi/order
+%files
+/usr/share/gi/order
 EOF
     cat >"$d/specs/arch.spec" <<'EOF'
 Name: gi-arch
@@ -236,7 +261,8 @@ EOF
         _rpmbuild "$top" "$d/specs/tool.spec" w6.xzdio &&
         _rpmbuild "$top" "$d/specs/more.spec" w9.gzdio &&
         _rpmbuild "$top" "$d/specs/local.spec" w19.zstdio &&
-        _rpmbuild "$top" "$d/specs/resolve.spec" w19.zstdio || return 1
+        _rpmbuild "$top" "$d/specs/resolve.spec" w19.zstdio &&
+        _rpmbuild "$top" "$d/specs/order.spec" w9.gzdio || return 1
     local t
     for t in x86_64:1.0 i686:9.0 aarch64:9.0; do
         _rpmbuild "$top" "$d/specs/arch.spec" w19.zstdio --target "${t%%:*}" --define "ver ${t#*:}" || return 1
