@@ -100,7 +100,8 @@ static int open_package(const struct manifest *m, struct fetcher *f, const struc
     }
     *name = local_path(m, p->location);
     if (!*name)
-        return err_set(-ENOENT, "the lock lists the local package %s, which the manifest does not", p->location);
+        return err_set(-ENOENT, "%s: the lock lists the local package %s, which the manifest does not", m->path,
+                       p->location);
     return open_verified(*name, "sha256", p->sha256, fd);
 }
 

@@ -237,19 +237,20 @@ static int digest_fd(int fd, const char *alg, const char *what, char *hex)
     return r;
 }
 
-static const EVP_MD *digest_by_name(const char *alg, const char *hex)
+/* what names the file or URL the digest is for, in messages. */
+static const EVP_MD *digest_by_name(const char *alg, const char *hex, const char *what)
 {
     const EVP_MD *md = NULL;
     if (!strcmp(alg, "sha256") || !strcmp(alg, "sha512") || !strcmp(alg, "sha384") || !strcmp(alg, "sha1"))
         md = EVP_get_digestbyname(alg);
     if (!md) {
-        err_set(-EINVAL, "unsupported digest algorithm '%s'", alg);
+        err_set(-EINVAL, "%s: unsupported digest algorithm '%s'", what, alg);
         return NULL;
     }
     size_t want = 2 * (size_t)EVP_MD_get_size(md);
     uint8_t tmp[EVP_MAX_MD_SIZE];
     if (strlen(hex) != want || hex_decode(hex, tmp, sizeof(tmp)) != EVP_MD_get_size(md)) {
-        err_set(-EINVAL, "'%s' is not a %s digest", hex, alg);
+        err_set(-EINVAL, "%s: '%s' is not a %s digest", what, hex, alg);
         return NULL;
     }
     return md;
@@ -262,7 +263,7 @@ static int mismatch(const char *what, const char *alg, const char *want, const c
 
 int open_verified(const char *path, const char *alg, const char *hex, int *fd_out)
 {
-    const EVP_MD *md = digest_by_name(alg, hex);
+    const EVP_MD *md = digest_by_name(alg, hex, path);
     if (!md)
         return -EINVAL;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -283,7 +284,7 @@ int open_verified(const char *path, const char *alg, const char *hex, int *fd_ou
 int fetch_verified(struct fetcher *f, const char *url, const char *alg, const char *hex, uint64_t size, int *fd_out,
                    char **path_out)
 {
-    const EVP_MD *md = digest_by_name(alg, hex);
+    const EVP_MD *md = digest_by_name(alg, hex, url);
     if (!md)
         return -EINVAL;
     char lower[2 * EVP_MAX_MD_SIZE + 1];
