@@ -208,6 +208,9 @@ TEST(consistency_rules)
     expect_error(with("repositories: [{name: a, baseurl: 'file:///r'}]\n"),
                  "m.yaml:5: repositories: repository 'a' has no gpgkey (set gpgcheck: false to accept unsigned "
                  "metadata)");
+    expect_error(with("repositories: [{name: a, baseurl: 'file:///r', gpgkey: k.asc, gpgcheck: false}]\n"),
+                 "m.yaml:5: repositories: repository 'a' has a gpgkey that gpgcheck: false would ignore; keep one of "
+                 "them");
     expect_error(with("repositories: [{name: a, baseurl: 'file:///r', gpgcheck: false},"
                       " {name: a, baseurl: 'file:///s', gpgcheck: false}]\n"),
                  "m.yaml:5: repositories: repository name 'a' is used twice");
