@@ -33,6 +33,7 @@ static const char usage_text[] =
 static void on_artifact(const char *name, const char *published, const char *rebuilt, void *ctx)
 {
     (void)ctx;
+    cli_progress_clear();
     if (published && rebuilt && !strcmp(published, rebuilt))
         printf("same %s\n", name);
     else
@@ -40,9 +41,15 @@ static void on_artifact(const char *name, const char *published, const char *reb
            rebuilt ? rebuilt : "(absent)");
 }
 
+/* "file 800 bytes SHA256", "symlink busybox", "char 1:3", "dir". */
 static void print_content(const struct files_entry *e)
 {
-    printf("%s %llu bytes %s", e->type, (unsigned long long)e->size, e->content);
+    if (!strcmp(e->type, "file"))
+        printf("file %llu bytes %s", (unsigned long long)e->size, e->content);
+    else if (!strcmp(e->content, "-"))
+        fputs(e->type, stdout);
+    else
+        printf("%s %s", e->type, e->content);
 }
 
 static void print_metadata(const struct files_entry *e)

@@ -16,6 +16,8 @@ struct sbom_artifact {
     const char *version;
     const char *file_name;   /* as published: "kata-containers.img", "vmlinuz" */
     const char *sha256;      /* hex */
+    const char *origin;      /* where it came from, in words (SPDX sourceInfo, CycloneDX
+                                pedigree notes); NULL: not said */
 };
 
 struct sbom_input {
