@@ -57,12 +57,22 @@ static void print_metadata(const struct files_entry *e)
     printf("mode %04o uid %u gid %u xattrs %s", e->mode, e->uid, e->gid, e->xattrs);
 }
 
+/* A header before the first detail line of each artifact. */
+struct details {
+    const char *artifact;
+};
+
+static void details_of(struct details *d, const char *artifact, const char *what)
+{
+    if (d->artifact && !strcmp(d->artifact, artifact))
+        return;
+    d->artifact = artifact;
+    printf("%s that differ in %s:\n", what, artifact);
+}
+
 static void on_file(unsigned changes, const struct files_entry *a, const struct files_entry *b, void *ctx)
 {
-    bool *header = ctx;
-    if (!*header)
-        puts("files that differ in the image (from files.tsv):");
-    *header = true;
+    details_of(ctx, "the image (from files.tsv)", "files");
     _cleanup_free_ char *path = files_escape_path((a ? a : b)->path);
     if (changes & FILES_ADDED)
         printf("  added %s (%s)\n", path, b->type);
@@ -84,10 +94,16 @@ static void on_file(unsigned changes, const struct files_entry *a, const struct 
     }
 }
 
-static void on_no_file_list(const char *why, void *ctx)
+static void on_line(const char *artifact, const char *published, const char *rebuilt, void *ctx)
+{
+    details_of(ctx, artifact, "lines");
+    printf("  %c %s\n", published ? '-' : '+', published ? published : rebuilt);
+}
+
+static void on_no_detail(const char *artifact, const char *why, void *ctx)
 {
     (void)ctx;
-    printf("no file list to say which files of the image differ: %s\n", why);
+    printf("cannot say what differs in %s: %s\n", artifact, why);
 }
 
 int cmd_reproduce(int argc, char **argv)
@@ -130,8 +146,8 @@ int cmd_reproduce(int argc, char **argv)
     _cleanup_free_ char *found = configs ? NULL : cli_kernel_configs_dir();
     o.build.kernel_configs = configs ? configs : found;
     cli_on_interrupt("the scratch directory was removed");
-    bool header = false;
-    struct compare_report rep = {on_artifact, on_file, on_no_file_list, &header};
+    struct details details = {0};
+    struct compare_report rep = {on_artifact, on_file, on_line, on_no_detail, &details};
     int r = release_reproduce(&o, &rep);
     if (r < 0)
         return cli_fail();

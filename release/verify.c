@@ -5,6 +5,7 @@
 #include "common/fileio.h"
 #include "common/hash.h"
 #include "common/log.h"
+#include "common/strbuf.h"
 #include "common/util.h"
 #include "release/assemble.h"
 #include "release/build.h"
@@ -142,8 +143,43 @@ static void check_sbom_digest(struct verifier *v, const char *sbom, const char *
           "sbom %s %s sha256", sbom, role);
 }
 
+static const struct sbom_package_digest *sbom_package(const struct sbom_digests *d, const char *purl)
+{
+    for (size_t i = 0; i < d->npackages; i++)
+        if (!strcmp(d->packages[i].purl, purl))
+            return &d->packages[i];
+    return NULL;
+}
+
+/* The SBOM lists exactly the packages of the published lock, each with the
+ * sha256 the lock gives its file. */
+static void check_sbom_packages(struct verifier *v, const char *sbom, const struct sbom_digests *d,
+                                const struct lock *l)
+{
+    struct strbuf diff = STRBUF_INIT;
+    for (size_t i = 0; i < l->pkgs.n; i++) {
+        _cleanup_free_ char *purl = sbom_purl(&l->pkgs.v[i]);
+        const struct sbom_package_digest *p = sbom_package(d, purl);
+        if (!p)
+            sb_printf(&diff, "%s%s missing", diff.len ? "; " : "", purl);
+        else if (!p->sha256 || strcmp(p->sha256, l->pkgs.v[i].sha256))
+            sb_printf(&diff, "%s%s sha256 %s", diff.len ? "; " : "", purl, p->sha256 ? p->sha256 : "none");
+    }
+    if (d->npackages != l->pkgs.n)
+        sb_printf(&diff, "%s%zu packages", diff.len ? "; " : "", d->npackages);
+    _cleanup_free_ char *want = xasprintf("%zu package%s with the sha256 %s gives", l->pkgs.n,
+                                          l->pkgs.n == 1 ? "" : "s", BUILD_LOCK_FILE);
+    check(v, !diff.len, want, diff.buf, "sbom %s packages", sbom);
+    sb_release(&diff);
+}
+
 static void check_sboms(struct verifier *v)
 {
+    struct lock l;
+    _cleanup_free_ char *lock_path = artifact_path(v, BUILD_LOCK_FILE);
+    bool listed = release_artifact(&v->r, BUILD_LOCK_FILE), have_lock = listed && lock_read(lock_path, &l) == 0;
+    if (listed && !have_lock)
+        check(v, false, "a lock file", err_msg(), "sbom packages against %s", BUILD_LOCK_FILE);
     for (size_t i = 0; i < v->r.nartifacts; i++) {
         const char *name = v->r.artifacts[i].name;
         if (!endswith(name, ".spdx.json") && !endswith(name, ".cdx.json"))
@@ -156,8 +192,12 @@ static void check_sboms(struct verifier *v)
         }
         check_sbom_digest(v, name, "image", v->r.image, d.image_sha256);
         check_sbom_digest(v, name, "kernel", v->r.kernel, d.kernel_sha256);
+        if (have_lock)
+            check_sbom_packages(v, name, &d, &l);
         sbom_digests_free(&d);
     }
+    if (have_lock)
+        lock_free(&l);
 }
 
 static void check_verity(struct verifier *v)
@@ -174,8 +214,7 @@ static void check_verity(struct verifier *v)
     _cleanup_free_ char *holder = !strcmp(v->r.verity.layout, "kata") ? xstrdup(v->r.image)
                                                                        : xasprintf("%s.verity", v->r.image);
     check(v, tree_ok, "the tree its data gives", "a different tree", "verity hash tree in %s", holder);
-    if (table)
-        check(v, strstr(v->r.cmdline, table) != NULL, table, v->r.cmdline, "cmdline carries the dm-verity table");
+    check(v, strstr(v->r.cmdline, table) != NULL, table, v->r.cmdline, "cmdline carries the dm-verity table");
 }
 
 /* The firmware a measurement was computed for: the artifact with its digest. */

@@ -70,7 +70,7 @@ nothing_published() {
     run "$GUESTIMG" verify "$A/release.json" --pubkey "$KEYS/ed.pub"
     [ "$status" -eq 0 ]
     [ "${lines[0]}" = "ok signature $A/release.json.sig (key $KEYS/ed.pub)" ]
-    [ "${lines[-1]}" = "$A/release.json: all 29 checks passed" ]
+    [ "${lines[-1]}" = "$A/release.json: all 31 checks passed" ]
     ! grep -q MISMATCH <<<"$output" || false
 }
 
@@ -158,7 +158,7 @@ flip() {
     [[ $output == *"MISMATCH artifact kata-containers.img sha256: expected "* ]]
     [[ $output == *"MISMATCH verity root hash of kata-containers.img: expected "* ]]
     [[ $output == *"MISMATCH verity hash tree in kata-containers.img: expected the tree its data gives actual a different tree"* ]]
-    [ "${lines[-1]}" = "$T/r/release.json: 4 of 29 checks failed" ]
+    [ "${lines[-1]}" = "$T/r/release.json: 4 of 31 checks failed" ]
 
     cp "$A/kata-containers.img" "$T/r/"
     flip "$T/r/vmlinuz" 70000
@@ -167,7 +167,7 @@ flip() {
     [[ $output == *"MISMATCH artifact vmlinuz sha256: expected "* ]]
     # the firmware measures no kernel: the measurements still hold (kernel_hashes false)
     [[ $output == *"ok measurement snp QEMU EPYC-v4 1 vCPU"* ]]
-    [ "${lines[-1]}" = "$T/r/release.json: 1 of 29 checks failed" ]
+    [ "${lines[-1]}" = "$T/r/release.json: 1 of 31 checks failed" ]
 
     cp "$A/vmlinuz" "$T/r/"
     sed -i 's/"svn":0/"svn":1/' "$T/r/release.json"
@@ -182,7 +182,7 @@ flip() {
     run "$GUESTIMG" verify "$A/release.json" --pubkey "$T/other.pub"
     [ "$status" -eq 1 ]
     [ "${lines[0]}" = "MISMATCH signature $A/release.json.sig (key $T/other.pub): expected a signature by this key actual a signature that does not verify" ]
-    [ "${lines[-1]}" = "$A/release.json: 1 of 29 checks failed" ]
+    [ "${lines[-1]}" = "$A/release.json: 1 of 31 checks failed" ]
 }
 
 @test "verify: a missing artifact, a file release.json does not list, a kernel record that disagrees, --artifacts that is no directory" {
@@ -190,6 +190,9 @@ flip() {
     rm "$T/r/OVMF.fd"
     echo '{}' >"$T/r/measurement-snp-QEMU-EPYC-v4-8.json"
     sed -i 's/^config /config 0/' "$T/r/kernel.inputs.txt"
+    deb_sha=$(sha256sum <"$ROOT/output/debs/busybox-static.deb" | cut -d' ' -f1)
+    other_sha=$(tr '0-9a-f' '1-9a-f0' <<<"$deb_sha")
+    sed -i "s/$deb_sha/$other_sha/" "$T/r/sbom.cdx.json"
     run "$GUESTIMG" verify "$T/r/release.json" --pubkey "$KEYS/ed.pub"
     [ "$status" -eq 1 ]
     fw=$(jq -r '.artifacts[] | select(.name == "OVMF.fd") | "\(.size) bytes sha256 \(.sha256)"' "$A/release.json")
@@ -199,7 +202,10 @@ flip() {
     config=$(sha256sum <"$A/kernel.config" | cut -d' ' -f1)
     grep -q "^MISMATCH kernel provenance: profile linux-[0-9.]*: expected source [0-9a-f]\{64\} linux-[0-9.]*, config $config actual source [0-9a-f]\{64\} linux-[0-9.]*, config 0$config$" <<<"$output"
     grep -qx "guestimg: warning: $T/r/measurement-snp-QEMU-EPYC-v4-8.json: not listed in $T/r/release.json: not part of the release, nothing vouches for it" <<<"$output"
-    [ "${lines[-1]}" = "$T/r/release.json: 5 of 29 checks failed" ]
+    purl=$(jq -r '.components[] | select(.name == "busybox-static") | .purl' "$A/sbom.cdx.json")
+    grep -qxF "MISMATCH sbom sbom.cdx.json packages: expected 1 package with the sha256 lock.json gives actual $purl sha256 $other_sha" <<<"$output"
+    grep -qx "ok sbom sbom.spdx.json packages" <<<"$output"
+    [ "${lines[-1]}" = "$T/r/release.json: 7 of 31 checks failed" ]
     # an artifacts directory that is not there is one error, not a MISMATCH per file
     run "$GUESTIMG" verify "$A/release.json" --pubkey "$KEYS/ed.pub" --artifacts "$T/none"
     assert_error 1 "^guestimg: $T/none: cannot read the artifacts directory: No such file or directory$"
@@ -246,6 +252,31 @@ flip() {
     "$GUESTIMG" build "$WS/manifests/demo.yaml" -o "$T/p" --locked 2>"$T/p.err" >/dev/null
     [ "$(wc -l <"$T/p.err")" -eq 1 ]
     grep -q '^guestimg: warning: OVMF.fd has no kernel-hashes section' "$T/p.err"
+}
+
+@test "build: another image name and the raw layout (IMAGE + IMAGE.verity): verify and reproduce follow them" {
+    sed 's/^image: .*/image: {layout: raw, size: auto}/' "$WS/manifests/demo.yaml" >"$WS/manifests/raw.yaml"
+    cp "$WS/manifests/demo.lock.json" "$WS/manifests/raw.lock.json"
+    "$GUESTIMG" build -q "$WS/manifests/raw.yaml" -o "$T/raw" --locked --image-name guest.img >/dev/null 2>&1
+    [ -f "$T/raw/guest.img" ] && [ -f "$T/raw/guest.img.verity" ] && [ ! -e "$T/raw/kata-containers.img" ]
+    assert_equal "$(jq -r '"\(.image) \(.verity.layout)"' "$T/raw/release.json")" "guest.img raw"
+    # the same filesystem as the kata layout's partition 1, checked by veritysetup against the separate tree
+    veritysetup verify --no-superblock --data-blocks "$(jq -r .verity.data_blocks "$T/raw/release.json")" \
+        --salt "$(jq -r .verity.salt "$T/raw/release.json")" "$T/raw/guest.img" "$T/raw/guest.img.verity" \
+        "$(jq -r .verity.root_hash "$A/release.json")"
+    run "$GUESTIMG" verify "$T/raw/release.json"
+    [ "$status" -eq 0 ]
+    [[ $output == *"ok verity hash tree in guest.img.verity"* ]]
+    [[ $output == *"ok cmdline carries the dm-verity table"* ]]
+    grep -q 'dm-verity,,,ro,0 [0-9]* verity 1 /dev/vda /dev/vdb ' "$T/raw/cmdline.txt"
+    run "$GUESTIMG" reproduce -q "$T/raw/release.json" --manifest "$WS/manifests/raw.yaml" --scratch "$T"
+    [ "$status" -eq 0 ]
+    [[ $output == *"same guest.img.verity"* ]]
+    printf 'X' | dd of="$T/raw/guest.img.verity" bs=1 seek=100 conv=notrunc status=none
+    run "$GUESTIMG" verify "$T/raw/release.json"
+    [ "$status" -eq 1 ]
+    [[ $output == *"MISMATCH verity hash tree in guest.img.verity: expected the tree its data gives actual a different tree"* ]]
+    [[ $output == *"ok verity root hash of guest.img"* ]]
 }
 
 @test "build: a second build replaces the release in DIR whole; a failed one leaves it as it was" {
@@ -321,6 +352,22 @@ flip() {
   added /tmp (dir)"
     [[ $output == *"DIFFERS files.tsv: published "* ]]
     [ "${lines[-1]}" = "$T/p/release.json: not reproduced: 6 artifacts differ" ]
+}
+
+@test "reproduce: a kernel built with another toolchain: the lines of kernel.inputs.txt that differ" {
+    # as if the release had been built where gcc is another version
+    cp -r "$A" "$T/p"
+    gcc_line=$(grep '^toolchain gcc ' "$A/kernel.inputs.txt")
+    sed -i 's/^toolchain gcc .*/toolchain gcc (Debian 99.1.0-1) 99.1.0/' "$T/p/kernel.inputs.txt"
+    jq -c --arg s "$(sha256sum <"$T/p/kernel.inputs.txt" | cut -d' ' -f1)" --argjson n "$(stat -c %s "$T/p/kernel.inputs.txt")" \
+        '(.artifacts[] | select(.name == "kernel.inputs.txt")) |= (.sha256 = $s | .size = $n)' "$A/release.json" >"$T/p/release.json"
+    run "$GUESTIMG" reproduce -q "$T/p/release.json" --manifest "$WS/manifests/demo.yaml" --scratch "$T"
+    [ "$status" -eq 1 ]
+    [[ $output == *"DIFFERS kernel.inputs.txt: published "* ]]
+    assert_equal "$(sed -n '/^lines that differ in kernel.inputs.txt:$/,/^[^ ]/p' <<<"$output" | grep '^ ')" \
+                 "  - toolchain gcc (Debian 99.1.0-1) 99.1.0
+  + $gcc_line"
+    [ "${lines[-1]}" = "$T/p/release.json: not reproduced: 1 artifact differs" ]
 }
 
 @test "reproduce: another kernel source or kernel configuration is refused before building" {

@@ -844,9 +844,9 @@ TEST(outdir_refuses_other_directories)
 
 /* ------------------------------------------------------------ compare --- */
 
-static void assemble_with_tree(const char *dir, const char *hello, uint8_t image_seed)
+static void assemble_with_tree(const char *dir, const char *hello, uint8_t image_seed, const char *kernel_inputs)
 {
-    CHECK_EQ_INT(sh("rm -rf %s && mkdir %s", dir, dir), 0);
+    CHECK_EQ_INT(sh("rm -rf %s && mkdir %s && printf '%s' > %s/kernel.inputs.txt", dir, dir, kernel_inputs, dir), 0);
     _cleanup_free_ char *img = xasprintf("%s/kata-containers.img", dir);
     _cleanup_free_ char *kern = xasprintf("%s/vmlinuz", dir);
     _cleanup_free_ char *tsv = xasprintf("%s/files.tsv", dir);
@@ -893,32 +893,42 @@ static void on_file(unsigned changes, const struct files_entry *a, const struct 
     log_line(ctx, "file %u %s\n", changes, (a ? a : b)->path);
 }
 
-static void on_no_list(const char *why, void *ctx)
+static void on_line(const char *artifact, const char *published, const char *rebuilt, void *ctx)
 {
-    log_line(ctx, "no list: %s\n", why);
+    log_line(ctx, "line %s %s%s\n", artifact, published ? "- " : "+ ", published ? published : rebuilt);
+}
+
+static void on_no_list(const char *artifact, const char *why, void *ctx)
+{
+    log_line(ctx, "no detail on %s: %s\n", artifact, why);
 }
 
 TEST(compare_names_artifacts_and_files)
 {
-    assemble_with_tree("pub", "hello\n", 1);
-    assemble_with_tree("same", "hello\n", 1);
+    assemble_with_tree("pub", "hello\n", 1, "recipe 1\\ntoolchain gcc 12\\nconfig a\\n");
+    assemble_with_tree("same", "hello\n", 1, "recipe 1\\ntoolchain gcc 12\\nconfig a\\n");
     struct cmp_log log = {0};
-    struct compare_report rep = {on_artifact, on_file, on_no_list, &log};
+    struct compare_report rep = {on_artifact, on_file, on_line, on_no_list, &log};
     CHECK_EQ_INT(release_compare(tmp("pub/release.json"), tmp("same"), &rep), 0);
     CHECK_STR(log.text, "");
-    assemble_with_tree("other", "hellO\n", 7);
-    CHECK_EQ_INT(release_compare(tmp("pub/release.json"), tmp("other"), &rep), 4);
+    assemble_with_tree("other", "hellO\n", 7, "recipe 1\\ntoolchain gcc 13\\nconfig a\\nextra\\n");
+    CHECK_EQ_INT(release_compare(tmp("pub/release.json"), tmp("other"), &rep), 5);
     CHECK_STR(log.text, "artifact files.tsv differs\n"
                         "artifact kata-containers.img differs\n"
+                        "artifact kernel.inputs.txt differs\n"
                         "artifact sbom.cdx.json differs\n"
                         "artifact sbom.spdx.json differs\n"
-                        "file 4 /etc/hello\n");
-    /* the published files.tsv must be the one its release.json lists */
-    CHECK_EQ_INT(sh("echo '/x\tdir\t0755\t0\t0\t0\t-\t-' >> pub/files.tsv"), 0);
+                        "file 4 /etc/hello\n"
+                        "line kernel.inputs.txt - toolchain gcc 12\n"
+                        "line kernel.inputs.txt + toolchain gcc 13\n"
+                        "line kernel.inputs.txt + extra\n");
+    /* the published files.tsv and kernel.inputs.txt must be the ones its release.json lists */
+    CHECK_EQ_INT(sh("echo '/x\tdir\t0755\t0\t0\t0\t-\t-' >> pub/files.tsv && echo x >> pub/kernel.inputs.txt"), 0);
     log.len = 0;
     log.text[0] = 0;
-    CHECK_EQ_INT(release_compare(tmp("pub/release.json"), tmp("other"), &rep), 4);
-    CHECK(strstr(log.text, "no list: ") && strstr(log.text, "pub/files.tsv: sha256 "));
+    CHECK_EQ_INT(release_compare(tmp("pub/release.json"), tmp("other"), &rep), 5);
+    CHECK(strstr(log.text, "no detail on kata-containers.img: ") && strstr(log.text, "pub/files.tsv: sha256 "));
+    CHECK(strstr(log.text, "no detail on kernel.inputs.txt: ") && strstr(log.text, "pub/kernel.inputs.txt: sha256 "));
     CHECK(release_compare(tmp("nothing/release.json"), tmp("other"), &rep) < 0);
     CHECK(strstr(err_msg(), "nothing/release.json: cannot open"));
 }

@@ -382,14 +382,24 @@ TEST(digests_read_back_from_both_formats)
     struct sbom_input in = fixture(&set);
     _cleanup_free_ char *s = sbom_spdx(&in), *c = sbom_cyclonedx(&in);
     struct sbom_digests d;
-    CHECK_EQ_INT(sbom_read_digests(write_tmp("a.spdx.json", s), &d), 0);
-    CHECK_STR(d.image_sha256, SHA_IMG);
-    CHECK_STR(d.kernel_sha256, SHA_KERN);
-    sbom_digests_free(&d);
-    CHECK_EQ_INT(sbom_read_digests(write_tmp("a.cdx.json", c), &d), 0);
-    CHECK_STR(d.image_sha256, SHA_IMG);
-    CHECK_STR(d.kernel_sha256, SHA_KERN);
-    sbom_digests_free(&d);
+    const char *docs[][2] = {{"a.spdx.json", s}, {"a.cdx.json", c}};
+    for (size_t k = 0; k < ARRAY_SIZE(docs); k++) {
+        CHECK_EQ_INT(sbom_read_digests(write_tmp(docs[k][0], docs[k][1]), &d), 0);
+        CHECK_STR(d.image_sha256, SHA_IMG);
+        CHECK_STR(d.kernel_sha256, SHA_KERN);
+        /* every package by its PURL, with the sha256 of its file */
+        CHECK_EQ_U64(d.npackages, ARRAY_SIZE(fixture_pkgs));
+        for (size_t i = 0; i < ARRAY_SIZE(fixture_pkgs); i++) {
+            _cleanup_free_ char *purl = sbom_purl(&fixture_pkgs[i]);
+            size_t j = 0;
+            while (j < d.npackages && strcmp(d.packages[j].purl, purl))
+                j++;
+            if (j == d.npackages)
+                FAIL_("%s: no %s", docs[k][0], purl);
+            CHECK_STR(d.packages[j].sha256, fixture_pkgs[i].sha256);
+        }
+        sbom_digests_free(&d);
+    }
     CHECK(sbom_read_digests(write_tmp("x.json", "{\"packages\": 3}"), &d) < 0);
     CHECK(strstr(err_msg(), "neither an SPDX nor a CycloneDX document"));
     /* wrong types inside: no digest, no crash */
