@@ -2,11 +2,15 @@
  * the packages, for `guestimg verify`. The file is untrusted: every type is checked. */
 #include "sbom/internal.h"
 #include "common/err.h"
+#include "common/fileio.h"
 #include "common/json.h"
 #include "common/util.h"
 
 #include <errno.h>
 #include <string.h>
+
+/* SBOMs of a few thousand packages are a few MB: this bounds a reader. */
+#define SBOM_MAX (64u << 20)
 
 /* The first element of an array of objects whose `key` equals `value`. */
 static json_t *find_by(json_t *array, const char *key, const char *value)
@@ -66,12 +70,13 @@ static void read_cyclonedx(json_t *doc, struct sbom_digests *d)
     }
 }
 
-int sbom_read_digests(const char *path, struct sbom_digests *d)
+int sbom_parse_digests(const char *text, size_t len, const char *path, struct sbom_digests *d)
 {
     memset(d, 0, sizeof(*d));
-    json_t *doc = json_load_path(path);
+    json_error_t je;
+    json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
     if (!doc)
-        return -EINVAL;
+        return err_set(-EINVAL, "%s:%d: invalid JSON: %s", path, je.line, je.text);
     int r = 0;
     if (json_is_object(doc) && json_is_string(json_object_get(doc, "spdxVersion")))
         read_spdx(doc, d);
@@ -81,6 +86,15 @@ int sbom_read_digests(const char *path, struct sbom_digests *d)
         r = err_set(-EINVAL, "%s: neither an SPDX nor a CycloneDX document", path);
     json_decref(doc);
     return r;
+}
+
+int sbom_read_digests(const char *path, struct sbom_digests *d)
+{
+    memset(d, 0, sizeof(*d));
+    _cleanup_free_ uint8_t *text = NULL;
+    size_t len;
+    int r = file_read_all(path, &text, &len, SBOM_MAX);
+    return r < 0 ? r : sbom_parse_digests((const char *)text, len, path, d);
 }
 
 void sbom_digests_free(struct sbom_digests *d)

@@ -54,6 +54,8 @@ struct sbom_digests {
     size_t npackages;
 };
 int sbom_read_digests(const char *path, struct sbom_digests *d);
+/* The same from text in memory (untrusted); path names it in errors. */
+int sbom_parse_digests(const char *text, size_t len, const char *path, struct sbom_digests *d);
 void sbom_digests_free(struct sbom_digests *d);
 
 #endif
