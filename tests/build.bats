@@ -370,7 +370,7 @@ flip() {
     [ "${lines[-1]}" = "$T/p/release.json: not reproduced: 1 artifact differs" ]
 }
 
-@test "reproduce: another kernel source or kernel configuration is refused before building" {
+@test "reproduce: another kernel source, kernel configuration or kernel file is refused before building" {
     source_sha=$(sha256sum <"$KERNEL_SOURCE" | cut -d' ' -f1)
     run "$GUESTIMG" reproduce -q "$A/release.json" --manifest "$WS/manifests/demo.yaml" --scratch "$T" \
         --kernel-source "$ROOT/VERSION"
@@ -382,6 +382,16 @@ flip() {
     rm "$T/kc/fragments/dm-verity.conf"
     run "$GUESTIMG" reproduce -q "$A/release.json" --manifest "$WS/manifests/demo.yaml" --scratch "$T" --configs "$T/kc"
     assert_error 1 "^guestimg: $T/kc/fragments/dm-verity.conf: cannot open: No such file or directory$"
+    # a kernel taken from a file: that file, by its sha256
+    cp "$A/vmlinuz" "$T/bzImage"
+    sed "s|^kernel: .*|kernel: {from: file, path: $T/bzImage}|" "$WS/manifests/demo.yaml" >"$WS/manifests/file.yaml"
+    cp "$WS/manifests/demo.lock.json" "$WS/manifests/file.lock.json"
+    "$GUESTIMG" build -q "$WS/manifests/file.yaml" -o "$T/f" --locked >/dev/null 2>&1
+    assert_equal "$(jq -r '.kernel_provenance | "\(.from) \(.source) \(.source_sha256) \(.profile)"' "$T/f/release.json")" \
+                 "file bzImage $(sha256sum <"$A/vmlinuz" | cut -d' ' -f1) null"
+    printf 'X' | dd of="$T/bzImage" bs=1 seek=70000 conv=notrunc status=none
+    run "$GUESTIMG" reproduce -q "$T/f/release.json" --manifest "$WS/manifests/file.yaml" --scratch "$T"
+    assert_error 1 "^guestimg: $T/bzImage: sha256 $(sha256sum <"$T/bzImage" | cut -d' ' -f1), but $T/f/release.json's kernel is the file bzImage with sha256 $(sha256sum <"$A/vmlinuz" | cut -d' ' -f1)$"
     [ -z "$(find "$T" -maxdepth 1 -name 'guestimg-reproduce-*')" ]
 }
 
