@@ -416,6 +416,15 @@ static int check_kernel_provenance(const char *what, const struct release_kernel
     if (profile != !!k->profile || profile != !!k->nconfig_inputs)
         return err_set(-EINVAL, "%s: kernel_provenance: profile and config_inputs go with from 'profile', and "
                                 "only with it", what);
+    /* names a reproducer looks up under its kernel-configs directory: they stay inside it */
+    for (size_t i = 0; i < k->nconfig_inputs; i++) {
+        const char *name = k->config_inputs[i].name, *slash = strchr(name, '/');
+        bool ok = slash && (!strncmp(name, "profiles/", 9) || !strncmp(name, "fragments/", 10)) &&
+                  release_is_file_name(slash + 1);
+        if (!ok)
+            return err_set(-EINVAL, "%s: kernel_provenance.config_inputs[%zu].name '%s' is not profiles/NAME or "
+                                    "fragments/NAME", what, i, name);
+    }
     return 0;
 }
 

@@ -147,6 +147,13 @@ TEST(parser_rejects_bad_values)
     expect_parse_error("\"profile\":\"demo\",", "",
                        "release.json: kernel_provenance: profile and config_inputs go with from 'profile'");
     expect_parse_error("\"source\":\"linux-6.1.0\",", "", "release.json: missing key kernel_provenance.source");
+    expect_parse_error("\"name\":\"fragments/base.conf\"", "\"name\":\"fragments/../../etc/shadow\"",
+                       "release.json: kernel_provenance.config_inputs[1].name 'fragments/../../etc/shadow' is not "
+                       "profiles/NAME or fragments/NAME");
+    expect_parse_error("\"name\":\"fragments/base.conf\"", "\"name\":\"/etc/base.conf\"",
+                       "config_inputs[1].name '/etc/base.conf' is not");
+    expect_parse_error("\"name\":\"fragments/base.conf\"", "\"name\":\"fragments/..\"",
+                       "config_inputs[1].name 'fragments/..' is not");
     expect_parse_error("{\"name\":\"profiles/demo.list\",\"sha256\":\"" H32("8") "\"}",
                        "{\"name\":\"profiles/demo.list\",\"sha256\":\"88\"}",
                        "kernel_provenance.config_inputs[0].sha256 must be 32 bytes in lower-case hex");
