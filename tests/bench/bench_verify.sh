@@ -7,22 +7,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 D=$BENCH_DIR/verify
-rm -rf "$D" && mkdir -p "$D/in/opt/big"
-# real bytes, not a hole: reading zeros from a sparse file would flatter both
-head -c $((1 << 30)) /dev/urandom > "$D/in/opt/big/blob"
-tar -C "$D/in" -cf "$D/big.tar" opt
-rm -rf "$D/in"
-/usr/bin/python3 "$GUESTIMG_ROOT/tests/lib/fake_bzimage.py" "$D/vmlinuz"
-cat > "$D/m.yaml" <<'YAML'
-name: bench
-version: "1"
-epoch: 0
-seed: 00000000-0000-0000-0000-000000000000
-local-packages: [{path: big.tar, name: big, version: "1", license: MIT}]
-image: {layout: raw, size: auto}
-kernel: {from: file, path: vmlinuz}
-measure: {firmware: none}
-YAML
+blob_manifest "$D" 1024 "image: {layout: raw, size: auto}"
 "$GUESTIMG" build -q "$D/m.yaml" -o "$D/out" > /dev/null 2>&1
 rm "$D/big.tar"
 R=$D/out
