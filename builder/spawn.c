@@ -31,6 +31,21 @@ static uint64_t now_ms(void)
 #define MAX_RUNNING 8
 static volatile sig_atomic_t running[MAX_RUNNING];
 
+/* Kill pid's process group and reap every member, not only the leader:
+ * a compiler or shell make started may still be finishing a system call
+ * (creating a file in a temporary tree) after make itself is gone, and the
+ * caller removes that tree next. We are the children's subreaper, so the
+ * orphans of the group are ours to wait for. Async-signal-safe. */
+static void kill_group(pid_t pid)
+{
+    kill(-pid, SIGKILL);
+    kill(pid, SIGKILL);   /* in case it has not made its group yet */
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    while (waitpid(-pid, NULL, 0) >= 0 || errno == EINTR)
+        ;
+}
+
 static void stop_running(int sig)
 {
     (void)sig;
@@ -38,10 +53,7 @@ static void stop_running(int sig)
         pid_t pid = running[i];
         if (pid <= 0)
             continue;
-        kill(-pid, SIGKILL);
-        kill(pid, SIGKILL);   /* in case it has not made its group yet */
-        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-            ;
+        kill_group(pid);
         running[i] = 0;
     }
 }
@@ -101,6 +113,11 @@ static int reap(pid_t pid, bool kill_it)
     }
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
+    if (kill_it) {   /* what the leader left running in its group */
+        kill(-pid, SIGKILL);
+        while (waitpid(-pid, NULL, 0) >= 0 || errno == EINTR)
+            ;
+    }
     track(0, pid);
     return status;
 }
@@ -160,6 +177,7 @@ int spawn_run(const struct spawn_opts *o, struct spawn_result *res)
     uint64_t deadline = o->timeout_ms ? now_ms() + o->timeout_ms : 0;
     pid_t parent = getpid();
     cleanup_on_signal(stop_running);
+    prctl(PR_SET_CHILD_SUBREAPER, 1);   /* see kill_group() */
     sigset_t old;
     fatal_signals_hold(&old);   /* until the child is tracked: no signal may miss it */
     pid_t pid = fork();
