@@ -285,6 +285,8 @@ static errcode_t fs_create(const char *path, uint64_t offset, blk64_t blocks, ui
     return e;
 }
 
+/* libext2fs's default journal size; -1 below JOURNAL_MIN_FS_BLOCKS. */
+#define JOURNAL_MIN_FS_BLOCKS 2048
 static int journal_blocks(blk64_t blocks)
 {
     int j = ext2fs_default_journal_size(blocks);
@@ -303,7 +305,12 @@ static int create_sized(struct writer *w, const char *path, uint64_t size, uint3
 }
 
 /* The smallest whole number of MiB whose free space, after the
- * filesystem's own metadata, holds the tree plus the headroom. */
+ * filesystem's own metadata, holds the tree plus the headroom (and the
+ * journal). Free blocks never exceed the size less the inode tables, so
+ * the search starts there and grows by what is missing: a larger
+ * filesystem gains at most one free block per block, so no step passes
+ * the smallest size that fits. Too small for its inode tables, it grows
+ * by a MiB. */
 static int create_auto(struct writer *w, const char *path, uint32_t inodes)
 {
     struct size_count c = {.w = w};
@@ -311,20 +318,25 @@ static int create_auto(struct writer *w, const char *path, uint32_t inodes)
     if (r < 0)
         return r;
     uint64_t need = c.blocks + (w->lost_found_in_tree ? 0 : 1);
-    uint64_t headroom = need / 100 + MIB_BLOCKS;
-    uint64_t total = ALIGN_UP(need + headroom + (uint64_t)inodes * INODE_SIZE / BS + 64, MIB_BLOCKS);
-    for (int tries = 0; tries < 16; tries++) {
+    uint64_t want = need + need / 100 + MIB_BLOCKS;
+    uint64_t total = ALIGN_UP(want + ALIGN_UP((uint64_t)inodes * INODE_SIZE, BS) / BS, MIB_BLOCKS);
+    if (w->o->journal)
+        total = MAX(total, ALIGN_UP(JOURNAL_MIN_FS_BLOCKS, MIB_BLOCKS));
+    for (int tries = 0; tries < 1024; tries++) {
         errcode_t e = fs_create(path, w->o->offset, total, inodes, &w->fs);
+        if (e == EXT2_ET_TOO_MANY_INODES) {
+            total += MIB_BLOCKS;
+            continue;
+        }
         if (e)
             return fs_error(e, "%s: cannot make a filesystem of %llu blocks", w->image, (unsigned long long)total);
-        int jb = w->o->journal ? journal_blocks(total) : 0;
-        uint64_t want = need + headroom + (uint64_t)MAX(jb, 0);
+        uint64_t wanted = want + (w->o->journal ? (uint64_t)journal_blocks(total) : 0);
         uint64_t free_blocks = ext2fs_free_blocks_count(w->fs->super);
-        if (jb >= 0 && free_blocks >= want)
+        if (free_blocks >= wanted)
             return 0;
         ext2fs_free(w->fs);
         w->fs = NULL;
-        total = ALIGN_UP(total + (jb < 0 ? 2048 : want - free_blocks), MIB_BLOCKS);
+        total = ALIGN_UP(total + (wanted - free_blocks), MIB_BLOCKS);
     }
     return err_set(-EIO, "%s: cannot settle the filesystem size", w->image);
 }

@@ -197,18 +197,40 @@ static int build(struct tree *t, const char *image, const struct rootfs_opts *o,
     return r < 0 ? r : hr;
 }
 
+/* Without a seed, one from the content: different trees get different
+ * identifiers and salts, the same tree the same ones. */
+static int seed_from_tree(struct tree *t, uint8_t seed[16])
+{
+    static const uint8_t nil[16];
+    uint8_t d[32];
+    log_progress("hashing the tree for the seed", 0, 0);
+    int r = tree_digest(t, d);
+    if (r == 0)
+        uuid_v5(nil, d, sizeof(d), seed);
+    return r;
+}
+
 int rootfs_build(struct tree *t, const char *image, const struct rootfs_opts *o, struct rootfs_result *res)
 {
     memset(res, 0, sizeof(*res));
     res->layout = o->layout;
     res->image = base_name(image);
+    uint8_t seed[16];
+    int r = o->seed_from_tree ? seed_from_tree(t, seed) : 0;
+    if (r < 0) {
+        rootfs_result_free(res);
+        return r;
+    }
+    if (!o->seed_from_tree)
+        memcpy(seed, o->seed, sizeof(seed));
+    uuid_format(seed, res->seed);
     struct rootfs_ids ids;
-    rootfs_derive_ids(o->seed, &ids);
+    rootfs_derive_ids(seed, &ids);
     uuid_format(ids.fs_uuid, res->fs_uuid);
     struct outputs out;
     memset(&out, 0, sizeof(out));
     out.image.fd = out.hash.fd = out.root_hash.fd = -1;
-    int r = build(t, image, o, &ids, &out, res);
+    r = build(t, image, o, &ids, &out, res);
     /* All or nothing: rename only once every output is complete. */
     if (r == 0 && out.hash.tmp)
         r = atomic_commit(&out.hash);
@@ -231,6 +253,7 @@ json_t *rootfs_result_json(const struct rootfs_result *r)
     json_object_set_new(j, "image", json_string(r->image));
     json_object_set_new(j, "image_sha256", json_string(r->image_sha256));
     json_object_set_new(j, "layout", json_string(r->layout == ROOTFS_KATA ? "kata" : "raw"));
+    json_object_set_new(j, "seed", json_string(r->seed));
     json_object_set_new(j, "fs_uuid", json_string(r->fs_uuid));
     if (r->verity) {
         char root[2 * VERITY_DIGEST_LEN + 1], salt[2 * VERITY_SALT_LEN + 1];

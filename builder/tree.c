@@ -35,6 +35,7 @@ struct node {
     bool implicit;                 /* made as a missing parent, no entry of its own */
     bool counted;                  /* data_blocks / data_runs known */
     uint64_t data_blocks, data_runs;
+    char *first_name;              /* tree_digest(): the inode's first name in sorted order */
 };
 
 struct tree {
@@ -1301,6 +1302,86 @@ int tree_walk(struct tree *t, int (*fn)(struct tree_node *n, const char *path, v
     struct strbuf path = STRBUF_INIT;
     int r = walk_node(&t->root->pub, &path, fn, ctx);
     sb_release(&path);
+    return r;
+}
+
+/* Fixed-width little-endian numbers and NUL-terminated strings: no two
+ * trees give the same byte stream. */
+static void digest_u64(EVP_MD_CTX *md, uint64_t v)
+{
+    uint8_t b[8];
+    for (int i = 0; i < 8; i++)
+        b[i] = (uint8_t)(v >> (8 * i));
+    EVP_DigestUpdate(md, b, sizeof(b));
+}
+
+static void digest_str(EVP_MD_CTX *md, const char *s)
+{
+    EVP_DigestUpdate(md, s, strlen(s) + 1);
+}
+
+struct digest_walk {
+    struct tree *t;
+    EVP_MD_CTX *md;
+};
+
+/* A hard-linked inode is described at its first name; its other names
+ * refer to that one, whichever of them the tree holds the inode on. */
+static int digest_node(struct tree_node *n, const char *path, void *ctx)
+{
+    struct digest_walk *d = ctx;
+    digest_str(d->md, path);
+    digest_u64(d->md, n->type);
+    struct node *inode = N(n->hardlink ? n->hardlink : n);
+    if (inode->links || n->hardlink) {
+        if (inode->first_name) {
+            digest_str(d->md, inode->first_name);
+            return 0;
+        }
+        inode->first_name = xstrdup(path);
+    }
+    n = &inode->pub;
+    digest_u64(d->md, n->mode);
+    digest_u64(d->md, n->uid);
+    digest_u64(d->md, n->gid);
+    if (n->type == TREE_REG) {
+        uint8_t h[32];
+        int r = tree_file_sha256(d->t, n, h);
+        if (r < 0)
+            return r;
+        digest_u64(d->md, n->size);
+        EVP_DigestUpdate(d->md, h, sizeof(h));
+    } else if (n->type == TREE_SYMLINK) {
+        digest_str(d->md, n->link_target);
+    } else if (n->type == TREE_CHR || n->type == TREE_BLK) {
+        digest_u64(d->md, n->rdev_major);
+        digest_u64(d->md, n->rdev_minor);
+    }
+    digest_u64(d->md, n->nxattrs);
+    for (size_t i = 0; i < n->nxattrs; i++) {
+        digest_str(d->md, n->xattrs[i].name);
+        digest_u64(d->md, n->xattrs[i].len);
+        EVP_DigestUpdate(d->md, n->xattrs[i].value, n->xattrs[i].len);
+    }
+    return 0;
+}
+
+static int digest_forget(struct tree_node *n, const char *path, void *ctx)
+{
+    free(N(n)->first_name);
+    N(n)->first_name = NULL;
+    return 0;
+}
+
+int tree_digest(struct tree *t, uint8_t out[32])
+{
+    tree_sort(t);
+    struct digest_walk d = {.t = t, .md = EVP_MD_CTX_new()};
+    EVP_DigestInit_ex(d.md, EVP_sha256(), NULL);
+    int r = tree_walk(t, digest_node, &d);
+    tree_walk(t, digest_forget, NULL);
+    EVP_DigestFinal_ex(d.md, out, NULL);
+    EVP_MD_CTX_free(d.md);
     return r;
 }
 
