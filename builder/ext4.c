@@ -148,7 +148,7 @@ static int plan(struct writer *w)
     return 0;
 }
 
-/* ------------------------------------------------------ sizing helpers --- */
+/* ---------------------------------------------- directories and sizing --- */
 
 static uint8_t ftype_of(const struct tree_node *n)
 {
@@ -217,14 +217,13 @@ struct size_count {
 static int count_node(struct tree_node *n, const char *path, void *ctx)
 {
     struct size_count *c = ctx;
-    struct tree_node *p = n;
     if (n->hardlink)
         return 0;   /* the inode is counted at its primary name */
-    c->blocks += xattr_blocks(p);
-    switch (p->type) {
+    c->blocks += xattr_blocks(n);
+    switch (n->type) {
     case TREE_REG: {
         uint64_t blocks, runs;
-        int r = tree_file_data_blocks(c->w->t, p, &blocks, &runs);
+        int r = tree_file_data_blocks(c->w->t, n, &blocks, &runs);
         if (r < 0)
             return r;
         c->blocks += blocks + extent_blocks(blocks, runs);
@@ -232,7 +231,7 @@ static int count_node(struct tree_node *n, const char *path, void *ctx)
     }
     case TREE_DIR: {
         struct ext4_dir d;
-        int r = dir_build(c->w, p, path, &d);
+        int r = dir_build(c->w, n, path, &d);
         if (r < 0)
             return r;
         c->blocks += d.nblocks;
@@ -240,7 +239,7 @@ static int count_node(struct tree_node *n, const char *path, void *ctx)
         break;
     }
     case TREE_SYMLINK:
-        c->blocks += strlen(p->link_target) > FAST_SYMLINK_MAX;
+        c->blocks += strlen(n->link_target) > FAST_SYMLINK_MAX;
         break;
     default:
         break;

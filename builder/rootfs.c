@@ -18,6 +18,7 @@
 #include <openssl/hmac.h>
 #include <pthread.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define IMAGE_HASH_CHUNK (1u << 20)
@@ -65,10 +66,30 @@ static void outputs_abort(struct outputs *out)
     atomic_abort(&out->root_hash);
 }
 
-static int write_root_hash_txt(struct outputs *out, const char *image, struct rootfs_result *res)
+static char *root_hash_txt_path(const char *image)
 {
     _cleanup_free_ char *d = xstrdup(image);
-    res->root_hash_txt = xasprintf("%s/root_hash.txt", dirname(d));
+    return xasprintf("%s/root_hash.txt", dirname(d));
+}
+
+/* The outputs are renamed into place one after another at the end: refuse
+ * up front a name a rename cannot replace (a directory), so that a
+ * failure there never leaves the first outputs without the last. */
+static int check_outputs(const char *image, const struct rootfs_opts *o)
+{
+    _cleanup_free_ char *verity = xasprintf("%s.verity", image), *txt = root_hash_txt_path(image);
+    const char *paths[] = {image, o->verity && o->layout == ROOTFS_RAW ? verity : NULL, o->verity ? txt : NULL};
+    for (size_t i = 0; i < ARRAY_SIZE(paths); i++) {
+        struct stat st;
+        if (paths[i] && stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode))
+            return err_set(-EISDIR, "%s: is a directory", paths[i]);
+    }
+    return 0;
+}
+
+static int write_root_hash_txt(struct outputs *out, const char *image, struct rootfs_result *res)
+{
+    res->root_hash_txt = root_hash_txt_path(image);
     _cleanup_free_ char *line = verity_kata_params(&res->v);
     int r = atomic_open(&out->root_hash, res->root_hash_txt, 0644);
     if (r == 0)
@@ -216,7 +237,9 @@ int rootfs_build(struct tree *t, const char *image, const struct rootfs_opts *o,
     res->layout = o->layout;
     res->image = base_name(image);
     uint8_t seed[16];
-    int r = o->seed_from_tree ? seed_from_tree(t, seed) : 0;
+    int r = check_outputs(image, o);
+    if (r == 0 && o->seed_from_tree)
+        r = seed_from_tree(t, seed);
     if (r < 0) {
         rootfs_result_free(res);
         return r;

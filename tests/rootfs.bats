@@ -603,3 +603,14 @@ teardown() {
     assert_bad "^guestimg: .*/bad.img: the tree does not fit in 2097152 bytes \(--size\)$" --size 2M "$W/in"
     assert_bad "^guestimg: .*/bad.img: cannot make a 4096-byte filesystem \(--size\): " --size 4096 "$W/in"
 }
+
+@test "rootfs: an output name taken by a directory is refused before anything is written" {
+    mkdir -p "$W/in" "$W/out/root.img" && echo x > "$W/in/f"
+    run "$GUESTIMG" rootfs -q -o "$W/out/root.img" "$W/in"
+    assert_error 1 "^guestimg: .*/out/root.img: is a directory$"
+    [ "$(ls -A "$W/out")" = root.img ]
+    rmdir "$W/out/root.img" && mkdir "$W/out/root_hash.txt"
+    run "$GUESTIMG" rootfs -q -o "$W/out/root.img" "$W/in"
+    assert_error 1 "^guestimg: .*/out/root_hash.txt: is a directory$"
+    [ "$(ls -A "$W/out")" = root_hash.txt ]
+}
