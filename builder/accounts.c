@@ -179,8 +179,8 @@ int accounts_merge(struct accounts *a, const struct manifest *m)
         const struct manifest_group *mg = &m->groups[i];
         for (size_t k = 0; k < a->ngroups; k++)
             if (a->groups[k].gid == mg->gid && strcmp(a->groups[k].name, mg->name))
-                return err_set(-EEXIST, "accounts: gid %u of group '%s' is already group '%s''s", mg->gid,
-                               mg->name, a->groups[k].name);
+                return err_set(-EEXIST, "%s: accounts: gid %u of group '%s' is already the gid of group '%s'",
+                               m->path, mg->gid, mg->name, a->groups[k].name);
         struct account_group *g = find_group(a, mg->name);
         if (!g) {
             a->groups = xrealloc(a->groups, (a->ngroups + 1) * sizeof(*a->groups));
@@ -193,8 +193,8 @@ int accounts_merge(struct accounts *a, const struct manifest *m)
         const struct manifest_user *mu = &m->users[i];
         for (size_t k = 0; k < a->nusers; k++)
             if (a->users[k].uid == mu->uid && strcmp(a->users[k].name, mu->name))
-                return err_set(-EEXIST, "accounts: uid %u of user '%s' is already user '%s''s", mu->uid, mu->name,
-                               a->users[k].name);
+                return err_set(-EEXIST, "%s: accounts: uid %u of user '%s' is already the uid of user '%s'", m->path,
+                               mu->uid, mu->name, a->users[k].name);
         struct account_user *u = find_user(a, mu->name);
         if (!u) {
             a->users = xrealloc(a->users, (a->nusers + 1) * sizeof(*a->users));
@@ -213,8 +213,8 @@ int accounts_merge(struct accounts *a, const struct manifest *m)
         for (size_t k = 0; k < mu->ngroups; k++) {
             struct account_group *g = find_group(a, mu->groups[k]);
             if (!g)
-                return err_set(-ENOENT, "accounts: user '%s' is in group '%s', which no package or manifest entry "
-                               "defines", mu->name, mu->groups[k]);
+                return err_set(-ENOENT, "%s: accounts: user '%s' is in group '%s', which no package or manifest "
+                               "entry defines", m->path, mu->name, mu->groups[k]);
             add_member(g, mu->name);
         }
     }

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -31,6 +32,11 @@ static int obtain_lock(const struct manifest *m, const struct compose_opts *o, s
     return r;
 }
 
+static int cmp_name_key(const void *key, const void *elem)
+{
+    return strcmp(key, ((const struct package *)elem)->name);
+}
+
 /* Dependencies before the packages that need them; among the packages
  * whose dependencies are all placed, the first by name; a cycle is broken
  * at its first package by name. s is sorted by name. */
@@ -38,6 +44,16 @@ static size_t *install_order(const struct package_set *s)
 {
     size_t *order = xcalloc(s->n + 1, sizeof(size_t));
     bool *placed = xcalloc(s->n + 1, sizeof(bool));
+    /* each dependency as an index into s (SIZE_MAX: not in the set) */
+    size_t **deps = xcalloc(s->n + 1, sizeof(size_t *));
+    for (size_t i = 0; i < s->n; i++) {
+        deps[i] = xcalloc(s->v[i].ndepends + 1, sizeof(size_t));
+        for (size_t d = 0; d < s->v[i].ndepends; d++) {
+            const struct package *q = s->n ? bsearch(s->v[i].depends[d], s->v, s->n, sizeof(*s->v), cmp_name_key)
+                                           : NULL;
+            deps[i][d] = q ? (size_t)(q - s->v) : SIZE_MAX;
+        }
+    }
     for (size_t k = 0; k < s->n; k++) {
         size_t pick = SIZE_MAX, first = SIZE_MAX;
         for (size_t i = 0; i < s->n && pick == SIZE_MAX; i++) {
@@ -47,8 +63,7 @@ static size_t *install_order(const struct package_set *s)
                 first = i;
             bool ready = true;
             for (size_t d = 0; d < s->v[i].ndepends && ready; d++)
-                for (size_t j = 0; j < s->n && ready; j++)
-                    ready = placed[j] || j == i || strcmp(s->v[j].name, s->v[i].depends[d]);
+                ready = deps[i][d] == SIZE_MAX || deps[i][d] == i || placed[deps[i][d]];
             if (ready)
                 pick = i;
         }
@@ -57,6 +72,9 @@ static size_t *install_order(const struct package_set *s)
         placed[pick] = true;
         order[k] = pick;
     }
+    for (size_t i = 0; i < s->n; i++)
+        free(deps[i]);
+    free(deps);
     free(placed);
     return order;
 }
@@ -82,7 +100,8 @@ static int open_package(const struct manifest *m, struct fetcher *f, const struc
     }
     *name = local_path(m, p->location);
     if (!*name)
-        return err_set(-ENOENT, "the lock lists the local package %s, which the manifest does not", p->location);
+        return err_set(-ENOENT, "%s: the lock lists the local package %s, which the manifest does not", m->path,
+                       p->location);
     return open_verified(*name, "sha256", p->sha256, fd);
 }
 
@@ -108,16 +127,25 @@ static void describe(const struct package *lp, struct package *meta, struct pack
     meta->license = meta->source = meta->vendor = meta->url = meta->summary = NULL;
 }
 
-/* The package must be the one the lock names (its bytes are, so the
- * lock itself would be wrong). */
+static bool same_str(const char *a, const char *b)
+{
+    return a && b ? !strcmp(a, b) : a == b;
+}
+
+/* The package must be the one the lock names, epoch, version, release
+ * and arch included (its bytes are the locked ones, so the lock itself
+ * would be wrong). A tarball's identity is the manifest's. */
 static int check_identity(const struct package *lp, const struct package *meta, const char *name)
 {
     if (lp->format == PKG_TAR)
         return 0;
-    if (!meta->name || strcmp(meta->name, lp->name) || strcmp(meta->version, lp->version) || meta->epoch != lp->epoch)
-        return err_set(-EINVAL, "%s: the lock says %s %s but the package is %s %s", name, lp->name, lp->version,
-                       meta->name ? meta->name : "?", meta->version ? meta->version : "?");
-    return 0;
+    if (same_str(meta->name, lp->name) && same_str(meta->version, lp->version) && same_str(meta->release, lp->release) &&
+        same_str(meta->arch, lp->arch) && meta->epoch == lp->epoch)
+        return 0;
+    _cleanup_free_ char *want = package_evr(lp);
+    _cleanup_free_ char *have = meta->name && meta->version ? package_evr(meta) : xstrdup("?");
+    return err_set(-EINVAL, "%s: the lock says %s %s.%s but the package is %s %s.%s", name, lp->name, want, lp->arch,
+                   meta->name ? meta->name : "?", have, meta->arch ? meta->arch : "?");
 }
 
 static const struct manifest_local *local_entry(const struct manifest *m, const char *rel)
@@ -213,13 +241,53 @@ static int add_manifest_symlinks(const struct manifest *m, struct tree *t)
     return 0;
 }
 
+struct matches {
+    const char *pattern;
+    char **paths;
+    size_t n;
+};
+
+static int collect_match(struct tree_node *n, const char *path, void *ctx)
+{
+    struct matches *g = ctx;
+    if (n->parent && fnmatch(g->pattern, path, FNM_PATHNAME | FNM_PERIOD) == 0) {
+        g->paths = xrealloc(g->paths, (g->n + 1) * sizeof(char *));
+        g->paths[g->n++] = xstrdup(path);
+    }
+    return 0;
+}
+
+/* One remove: entry, a path or a shell pattern (*, ?, [...] within a
+ * component); what matches nothing is fine. The directories before the
+ * first pattern component are followed through the image's symlinks, as
+ * a package's files would be. */
+static int remove_entry(const struct manifest *m, struct tree *t, const char *entry)
+{
+    _cleanup_free_ char *what = xasprintf("%s: remove: %s", m->path, entry);
+    _cleanup_free_ char *path = unpack_resolve_path(t, entry, what);
+    if (!path)
+        return -ELOOP;
+    if (!strpbrk(path, "*?["))
+        return tree_remove(t, path);
+    struct matches g = {path, NULL, 0};
+    tree_walk(t, collect_match, &g);
+    int r = 0;
+    for (size_t i = 0; i < g.n; i++) {
+        if (r == 0)
+            r = tree_remove(t, g.paths[i]); /* below an earlier match: already gone, fine */
+        free(g.paths[i]);
+    }
+    free(g.paths);
+    return r;
+}
+
 /* Everything the manifest itself changes, once the packages are in. Its
  * paths land as packages' do: through the image's directory symlinks. */
 static int apply_manifest(const struct manifest *m, struct tree *t, const struct unpack_owners *owners)
 {
     tree_set_policy(t, TREE_REPLACE);
     for (size_t i = 0; i < m->nremove; i++) {
-        int r = tree_remove(t, m->remove[i]);
+        int r = remove_entry(m, t, m->remove[i]);
         if (r < 0)
             return r;
     }

@@ -203,7 +203,7 @@ int deb_read_info(int fd, const char *name, struct deb_info *out)
         return r;
     struct archive_entry *e;
     int rc;
-    r = err_set(-EINVAL, "%s: control.tar has no control file", name);
+    r = 1; /* until the control file is found */
     while ((rc = archive_read_next_header(inner, &e)) == ARCHIVE_OK) {
         const char *p = archive_entry_pathname(e);
         if (!p || (strcmp(p, "./control") && strcmp(p, "control")))
@@ -225,6 +225,8 @@ int deb_read_info(int fd, const char *name, struct deb_info *out)
     }
     if (rc != ARCHIVE_OK && rc != ARCHIVE_EOF)
         r = err_set(-EINVAL, "%s: damaged control.tar: %s", name, archive_error_string(inner));
+    else if (r > 0)
+        r = err_set(-EINVAL, "%s: control.tar has no control file", name);
     archive_read_free(inner);
     archive_read_free(outer);
     return r;

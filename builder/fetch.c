@@ -2,6 +2,7 @@
 #include "builder/fetch.h"
 #include "common/err.h"
 #include "common/fileio.h"
+#include "common/hash.h"
 #include "common/hex.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -186,18 +187,21 @@ static int transfer(struct fetcher *f, const char *url, struct sink *s)
             return err_sys(-s->write_error, "%s: cannot store the download", url);
         if (s->too_big || rc == CURLE_FILESIZE_EXCEEDED)
             return err_set(-EFBIG, "%s: larger than the %llu bytes expected", url, (unsigned long long)s->max);
-        bool retry = transient(rc, http) && attempt < ATTEMPTS;
-        if (!retry) {
-            const char *why = f->errbuf[0] ? f->errbuf : curl_easy_strerror(rc);
-            const char *tries = attempt > 1 ? " (after retries)" : "";
-            if (rc == CURLE_HTTP_RETURNED_ERROR)
-                return err_set(http == 404 ? -ENOENT : -EIO, "%s: HTTP %ld%s", url, http, tries);
+        char why[CURL_ERROR_SIZE + 32];
+        if (rc == CURLE_HTTP_RETURNED_ERROR)
+            snprintf(why, sizeof(why), "HTTP %ld", http);
+        else
+            snprintf(why, sizeof(why), "%s", f->errbuf[0] ? f->errbuf : curl_easy_strerror(rc));
+        if (!transient(rc, http) || attempt == ATTEMPTS) {
+            char tries[32] = "";
+            if (attempt > 1)
+                snprintf(tries, sizeof(tries), " (after %d attempts)", attempt);
             if (rc == CURLE_FILE_COULDNT_READ_FILE)
                 return err_set(-ENOENT, "%s: no such file", url);
-            return err_set(-EIO, "%s: %s%s", url, why, tries);
+            return err_set(rc == CURLE_HTTP_RETURNED_ERROR && http == 404 ? -ENOENT : -EIO, "%s: %s%s", url, why,
+                           tries);
         }
-        log_warn("%s: %s; retrying in %ld ms", url,
-                 rc == CURLE_HTTP_RETURNED_ERROR ? "server error" : curl_easy_strerror(rc), delay_ms);
+        log_warn("%s: %s; retrying in %ld ms", url, why, delay_ms);
         struct timespec ts = {delay_ms / 1000, (delay_ms % 1000) * 1000000L};
         while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
             ;
@@ -223,47 +227,30 @@ int fetch_memory(struct fetcher *f, const char *url, size_t max, uint8_t **buf, 
 
 /* ------------------------------------------------------------- digests --- */
 
-static int digest_fd(int fd, const EVP_MD *md, const char *what, char *hex)
+static int digest_fd(int fd, const char *alg, const char *what, char *hex)
 {
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    EVP_DigestInit_ex(ctx, md, NULL);
-    const size_t bufsz = 1 << 20;
-    _cleanup_free_ uint8_t *buf = xmalloc(bufsz);
-    for (off_t off = 0;;) {
-        ssize_t n = pread(fd, buf, bufsz, off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            int e = errno;
-            EVP_MD_CTX_free(ctx);
-            return err_sys(-e, "%s: read failed", what);
-        }
-        if (n == 0)
-            break;
-        EVP_DigestUpdate(ctx, buf, (size_t)n);
-        off += n;
-    }
     uint8_t d[EVP_MAX_MD_SIZE];
-    unsigned dlen = 0;
-    EVP_DigestFinal_ex(ctx, d, &dlen);
-    EVP_MD_CTX_free(ctx);
-    hex_encode(d, dlen, hex);
-    return 0;
+    size_t dlen;
+    int r = hash_fd(fd, alg, what, d, &dlen, NULL);
+    if (r == 0)
+        hex_encode(d, dlen, hex);
+    return r;
 }
 
-static const EVP_MD *digest_by_name(const char *alg, const char *hex)
+/* what names the file or URL the digest is for, in messages. */
+static const EVP_MD *digest_by_name(const char *alg, const char *hex, const char *what)
 {
     const EVP_MD *md = NULL;
     if (!strcmp(alg, "sha256") || !strcmp(alg, "sha512") || !strcmp(alg, "sha384") || !strcmp(alg, "sha1"))
         md = EVP_get_digestbyname(alg);
     if (!md) {
-        err_set(-EINVAL, "unsupported digest algorithm '%s'", alg);
+        err_set(-EINVAL, "%s: unsupported digest algorithm '%s'", what, alg);
         return NULL;
     }
     size_t want = 2 * (size_t)EVP_MD_get_size(md);
     uint8_t tmp[EVP_MAX_MD_SIZE];
     if (strlen(hex) != want || hex_decode(hex, tmp, sizeof(tmp)) != EVP_MD_get_size(md)) {
-        err_set(-EINVAL, "'%s' is not a %s digest", hex, alg);
+        err_set(-EINVAL, "%s: '%s' is not a %s digest", what, hex, alg);
         return NULL;
     }
     return md;
@@ -276,14 +263,14 @@ static int mismatch(const char *what, const char *alg, const char *want, const c
 
 int open_verified(const char *path, const char *alg, const char *hex, int *fd_out)
 {
-    const EVP_MD *md = digest_by_name(alg, hex);
+    const EVP_MD *md = digest_by_name(alg, hex, path);
     if (!md)
         return -EINVAL;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return err_sys(-errno, "%s: cannot open", path);
     char have[2 * EVP_MAX_MD_SIZE + 1];
-    int r = digest_fd(fd, md, path, have);
+    int r = digest_fd(fd, alg, path, have);
     if (r == 0 && strcasecmp(have, hex))
         r = mismatch(path, alg, hex, have);
     if (r < 0) {
@@ -297,7 +284,7 @@ int open_verified(const char *path, const char *alg, const char *hex, int *fd_ou
 int fetch_verified(struct fetcher *f, const char *url, const char *alg, const char *hex, uint64_t size, int *fd_out,
                    char **path_out)
 {
-    const EVP_MD *md = digest_by_name(alg, hex);
+    const EVP_MD *md = digest_by_name(alg, hex, url);
     if (!md)
         return -EINVAL;
     char lower[2 * EVP_MAX_MD_SIZE + 1];
@@ -311,7 +298,7 @@ int fetch_verified(struct fetcher *f, const char *url, const char *alg, const ch
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd >= 0) {
         char have[2 * EVP_MAX_MD_SIZE + 1];
-        int r = digest_fd(fd, md, path, have);
+        int r = digest_fd(fd, alg, path, have);
         if (r == 0 && !strcmp(have, lower)) {
             *fd_out = fd;
             if (path_out)

@@ -188,9 +188,8 @@ int gpg_verify_detached(const char *keyfile, const uint8_t *data, size_t len, co
         return r;
     const char *tmpdir = getenv("TMPDIR");
     _cleanup_free_ char *home = xasprintf("%s/guestimg-gpgv-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
-    if (!mkdtemp(home))
-        return err_sys(-errno, "%s: cannot create a temporary directory", home);
-    cleanup_register(home);
+    if ((r = mkdtemp_registered(home)) < 0)
+        return err_sys(r, "%s: cannot create a temporary directory", home);
     _cleanup_free_ char *kp = xasprintf("%s/keyring.gpg", home);
     _cleanup_free_ char *dp = xasprintf("%s/data", home);
     _cleanup_free_ char *sp = xasprintf("%s/data.sig", home);

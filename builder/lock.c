@@ -194,6 +194,8 @@ int lock_read(const char *path, struct lock *out)
     json_decref(j);
     if (r < 0)
         lock_free(out);
+    else
+        lock_sort(out); /* a lock edited by hand is used in the order a written one has */
     return r;
 }
 

@@ -456,6 +456,9 @@ static int parse_repos(struct parser *p, struct fy_node *v, const char *key, int
         if (rp->gpgcheck && !rp->gpgkey)
             return fail(p, line, key, "repository '%s' has no gpgkey (set gpgcheck: false to accept "
                         "unsigned metadata)", rp->name);
+        if (!rp->gpgcheck && rp->gpgkey)
+            return fail(p, line, key, "repository '%s' has a gpgkey that gpgcheck: false would ignore; keep one "
+                        "of them", rp->name);
     }
     return 0;
 }

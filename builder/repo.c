@@ -23,7 +23,6 @@
 #include <solv/repo_repomdxml.h>
 #include <solv/repo_rpmdb.h>
 #include <solv/repo_rpmmd.h>
-#include <solv/selection.h>
 #include <solv/solv_xfopen.h>
 #include <solv/solver.h>
 #include <solv/transaction.h>
@@ -53,27 +52,36 @@ static Pool *pool_new(const char *arch)
 
 /* A metadata file repomd.xml points at. */
 struct md_file {
+    const char *type;          /* "primary", "filelists" */
     const char *location;      /* owned by the pool */
     const char *alg;
     char hex[2 * 64 + 1];
     uint64_t size;
 };
 
-/* Parse repomd.xml into repo's meta data and find the primary metadata. */
-static int repomd_primary(Repo *repo, const uint8_t *xml, size_t len, const char *what, struct md_file *out)
+/* Parse repomd.xml into repo's meta data. */
+static int repomd_add(Repo *repo, const uint8_t *xml, size_t len, const char *what)
 {
-    Pool *pool = repo->pool;
     FILE *fp = len ? fmemopen((void *)xml, len, "r") : NULL;
     if (!fp)
         return err_set(-EINVAL, "%s: empty", what);
     int rc = repo_add_repomdxml(repo, fp, 0);
     fclose(fp);
     if (rc)
-        return err_set(-EINVAL, "%s: not a valid repomd.xml: %s", what, pool_errstr(pool));
+        return err_set(-EINVAL, "%s: not a valid repomd.xml: %s", what, pool_errstr(repo->pool));
+    return 0;
+}
+
+/* The metadata file of type out->type that repomd.xml lists: 1 when it
+ * lists one, 0 when none, negative (message set) when its entry is
+ * unusable. what names repomd.xml. */
+static int repomd_find(Repo *repo, const char *what, struct md_file *out)
+{
+    Pool *pool = repo->pool;
     Dataiterator di;
-    dataiterator_init(&di, pool, repo, SOLVID_META, REPOSITORY_REPOMD_TYPE, "primary", SEARCH_STRING);
+    dataiterator_init(&di, pool, repo, SOLVID_META, REPOSITORY_REPOMD_TYPE, out->type, SEARCH_STRING);
     dataiterator_prepend_keyname(&di, REPOSITORY_REPOMD);
-    int r = err_set(-EINVAL, "%s: lists no primary metadata", what);
+    int r = 0;
     if (dataiterator_step(&di)) {
         dataiterator_setpos_parent(&di);
         Id type = 0;
@@ -81,28 +89,41 @@ static int repomd_primary(Repo *repo, const uint8_t *xml, size_t len, const char
         const unsigned char *sum = pool_lookup_bin_checksum(pool, SOLVID_POS, REPOSITORY_REPOMD_CHECKSUM, &type);
         out->size = pool_lookup_num(pool, SOLVID_POS, REPOSITORY_REPOMD_SIZE, 0);
         if (!loc || !*loc || strstr(loc, "..") || loc[0] == '/' || strstr(loc, "://"))
-            r = err_set(-EINVAL, "%s: primary metadata has no usable location", what);
+            r = err_set(-EINVAL, "%s: %s metadata has no usable location", what, out->type);
         else if (!sum || !solv_chksum_len(type) || solv_chksum_len(type) > 64)
-            r = err_set(-EINVAL, "%s: primary metadata has no checksum", what);
+            r = err_set(-EINVAL, "%s: %s metadata has no checksum", what, out->type);
         else {
             out->location = loc;
             out->alg = solv_chksum_type2str(type);
             hex_encode(sum, (size_t)solv_chksum_len(type), out->hex);
-            r = 0;
+            r = 1;
         }
     }
     dataiterator_free(&di);
     return r;
 }
 
-static int primary_load(Repo *repo, FILE *fp, const char *what)
+/* Parse repomd.xml into repo and find the primary metadata in it. */
+static int repomd_primary(Repo *repo, const uint8_t *xml, size_t len, const char *what, struct md_file *md)
+{
+    md->type = "primary";
+    int r = repomd_add(repo, xml, len, what);
+    if (r == 0 && (r = repomd_find(repo, what, md)) == 0)
+        r = err_set(-EINVAL, "%s: lists no primary metadata", what);
+    return r < 0 ? r : 0;
+}
+
+/* Add rpm-md XML (primary, or filelists extending the packages already
+ * there) from fp, which this closes. */
+static int rpmmd_load(Repo *repo, FILE *fp, const char *type, const char *what)
 {
     if (!fp)
         return err_set(-EINVAL, "%s: cannot open (unknown compression?)", what);
-    int rc = repo_add_rpmmd(repo, fp, NULL, 0);
+    bool extend = strcmp(type, "primary");
+    int rc = repo_add_rpmmd(repo, fp, extend ? "FL" : NULL, extend ? REPO_EXTEND_SOLVABLES : 0);
     fclose(fp);
     if (rc)
-        return err_set(-EINVAL, "%s: corrupt primary metadata: %s", what, pool_errstr(repo->pool));
+        return err_set(-EINVAL, "%s: corrupt %s metadata: %s", what, type, pool_errstr(repo->pool));
     return 0;
 }
 
@@ -197,9 +218,32 @@ static int verify_repomd(struct resolver *rs, const struct manifest_repo *mr, co
     return gpg_verify_detached(mr->gpgkey, xml, len, sig, siglen, what);
 }
 
+/* Fetch a metadata file repomd.xml lists, checked against the checksum
+ * there (which the signature covers), and add it to repo. */
+static int load_metadata(struct resolver *rs, Repo *repo, const struct md_file *md)
+{
+    const struct manifest_repo *mr = repo->appdata;
+    _cleanup_free_ char *url = url_join(mr->baseurl, md->location);
+    _cleanup_free_ char *what = xasprintf("repository %s: %s", mr->name, url);
+    int fd;
+    int r = fetch_verified(rs->f, url, md->alg, md->hex, md->size, &fd, NULL);
+    if (r < 0)
+        return err_prefix(r, "repository %s", mr->name);
+    /* solv_xfopen_fd picks the decompressor from the name's suffix */
+    FILE *fp = solv_xfopen_fd(md->location, fd, "r");
+    if (!fp)
+        close(fd);
+    return rpmmd_load(repo, fp, md->type, what);
+}
+
+static char *repomd_url(const struct manifest_repo *mr)
+{
+    return url_join(mr->baseurl, "repodata/repomd.xml");
+}
+
 static int load_repository(struct resolver *rs, const struct manifest_repo *mr)
 {
-    _cleanup_free_ char *url = url_join(mr->baseurl, "repodata/repomd.xml");
+    _cleanup_free_ char *url = repomd_url(mr);
     _cleanup_free_ uint8_t *xml = NULL;
     size_t len;
     log_progress("reading repository metadata", 0, 0);
@@ -214,16 +258,51 @@ static int load_repository(struct resolver *rs, const struct manifest_repo *mr)
     _cleanup_free_ char *what = xasprintf("repository %s: %s", mr->name, url);
     if ((r = repomd_primary(repo, xml, len, what, &md)) < 0)
         return r;
-    _cleanup_free_ char *purl = url_join(mr->baseurl, md.location);
-    int fd;
-    if ((r = fetch_verified(rs->f, purl, md.alg, md.hex, md.size, &fd, NULL)) < 0)
-        return err_prefix(r, "repository %s", mr->name);
-    /* solv_xfopen_fd picks the decompressor from the name's suffix */
-    FILE *fp = solv_xfopen_fd(md.location, fd, "r");
-    if (!fp)
-        close(fd);
-    _cleanup_free_ char *pwhat = xasprintf("repository %s: %s", mr->name, purl);
-    return primary_load(repo, fp, pwhat);
+    return load_metadata(rs, repo, &md);
+}
+
+/* The files primary.xml lists for each package (createrepo's and
+ * libsolv's filter): those of /etc, of every bin/ directory, and
+ * /usr/lib/sendmail. Dependencies on other files need filelists.xml. */
+static bool primary_lists(const char *path)
+{
+    return !strncmp(path, "/etc/", 5) || strstr(path, "bin/") || !strcmp(path, "/usr/lib/sendmail");
+}
+
+/* tdnf reads every repository's filelists.xml, so that any file
+ * dependency resolves. It is large (tens of MB for Azure Linux), and only
+ * makes a difference when some package depends on a file primary.xml
+ * does not list: it is fetched then, and the result is the same. */
+static int add_file_provides(struct resolver *rs)
+{
+    Pool *pool = rs->pool;
+    Queue files;
+    queue_init(&files);
+    pool_addfileprovides_queue(pool, &files, NULL);
+    bool need = false;
+    for (int i = 0; i < files.count && !need; i++)
+        need = !primary_lists(pool_id2str(pool, files.elements[i]));
+    queue_free(&files);
+    int r = 0;
+    Repo *repo;
+    Id k;
+    FOR_REPOS(k, repo) {
+        const struct manifest_repo *mr = repo->appdata;
+        if (!need || !mr || r < 0)
+            continue;
+        log_progress("reading file lists", 0, 0);
+        _cleanup_free_ char *url = repomd_url(mr);
+        _cleanup_free_ char *what = xasprintf("repository %s: %s", mr->name, url);
+        struct md_file md = {.type = "filelists"};
+        if ((r = repomd_find(repo, what, &md)) > 0)
+            r = load_metadata(rs, repo, &md);
+    }
+    if (r < 0)
+        return r;
+    if (need)
+        pool_addfileprovides(pool);
+    pool_createwhatprovides(pool);
+    return 0;
 }
 
 /* ------------------------------------------------------ local packages --- */
@@ -260,35 +339,110 @@ static int add_local_rpms(struct resolver *rs)
 
 /* ------------------------------------------------------------- solving --- */
 
+/* A problem caused by a file nobody provides: what to do about it. */
+static const char *file_dep_hint(Solver *solv, Id problem)
+{
+    Queue rules;
+    queue_init(&rules);
+    solver_findallproblemrules(solv, problem, &rules);
+    const char *hint = NULL;
+    for (int i = 0; i < rules.count && !hint; i++) {
+        Id from, to, dep;
+        if (solver_ruleinfo(solv, rules.elements[i], &from, &to, &dep) == SOLVER_RULE_PKG_NOTHING_PROVIDES_DEP &&
+            pool_dep2str(solv->pool, dep)[0] == '/')
+            hint = " (no package of the repositories has that file, filelists.xml included: add a repository or "
+                   "a local package that ships it)";
+    }
+    queue_free(&rules);
+    return hint;
+}
+
 static int problems_error(Solver *solv)
 {
     struct strbuf sb = STRBUF_INIT;
     int n = solver_problem_count(solv);
-    for (Id p = 1; p <= n; p++)
-        sb_printf(&sb, "%s%s", p > 1 ? "; " : "", solver_problem2str(solv, p));
+    for (Id p = 1; p <= n; p++) {
+        const char *hint = file_dep_hint(solv, p);
+        sb_printf(&sb, "%s%s%s", p > 1 ? "; " : "", solver_problem2str(solv, p), hint ? hint : "");
+    }
     _cleanup_free_ char *msg = sb_detach(&sb);
     return err_set(-ENOENT, "cannot resolve the packages: %s", msg);
 }
 
+/* Does package p obsolete package q? */
+static bool obsoletes(Pool *pool, Id p, Id q)
+{
+    Solvable *s = pool_id2solvable(pool, p);
+    if (!s->obsoletes)
+        return false;
+    for (const Id *o = s->repo->idarraydata + s->obsoletes; *o; o++)
+        if (pool_match_nevr(pool, pool_id2solvable(pool, q), *o))
+            return true;
+    return false;
+}
+
+/* What tdnf installs for a name it is asked for: the best version of the
+ * packages of that name, unless a package that provides the name and
+ * obsoletes that one is better (the package was renamed); with no package
+ * of that name, the best of those that provide it. 0 when nothing does. */
+static Id best_for_name(Pool *pool, const char *name)
+{
+    Id id = pool_str2id(pool, name, 0), p, pp, best = 0;
+    if (!id)
+        return 0;
+    Queue q;
+    queue_init(&q);
+    FOR_PROVIDES(p, pp, id)
+        if (pool_id2solvable(pool, p)->name == id)
+            queue_push(&q, p);
+    if (q.count) {
+        pool_best_solvables(pool, &q, 0);
+        queue_truncate(&q, 1);
+        FOR_PROVIDES(p, pp, id)
+            if (pool_id2solvable(pool, p)->name != id && obsoletes(pool, p, q.elements[0]))
+                queue_push(&q, p);
+    } else {
+        FOR_PROVIDES(p, pp, id)
+            queue_push(&q, p);
+    }
+    if (q.count) {
+        pool_best_solvables(pool, &q, 0);
+        best = q.elements[0];
+    }
+    queue_free(&q);
+    return best;
+}
+
+/* One job per package the manifest names: install exactly the package
+ * tdnf would choose (so a newest version whose dependencies fail is an
+ * error, not a silent older one), and the local .rpm files. */
 static int make_jobs(struct resolver *rs, Queue *job)
 {
     const struct manifest *m = rs->m;
     for (size_t i = 0; i < m->npackages; i++) {
-        Queue sel;
-        queue_init(&sel);
-        selection_make(rs->pool, &sel, m->packages[i], SELECTION_NAME | SELECTION_PROVIDES);
-        if (!sel.count) {
-            queue_free(&sel);
+        Id p = best_for_name(rs->pool, m->packages[i]);
+        if (!p)
             return err_set(-ENOENT, "package '%s' is in none of the repositories", m->packages[i]);
-        }
-        for (int k = 0; k < sel.count; k += 2)
-            queue_push2(job, SOLVER_INSTALL | sel.elements[k], sel.elements[k + 1]);
-        queue_free(&sel);
+        queue_push2(job, SOLVER_INSTALL | SOLVER_SOLVABLE, p);
     }
     for (size_t i = 0; i < m->nlocals; i++)
         if (rs->local_ids[i])
             queue_push2(job, SOLVER_INSTALL | SOLVER_SOLVABLE, rs->local_ids[i]);
     return 0;
+}
+
+/* The solver as tdnf configures it for an install; weak dependencies
+ * only when the manifest asks (tdnf installs them). */
+static Solver *solver_like_tdnf(Pool *pool, bool weak_deps)
+{
+    Solver *solv = solver_create(pool);
+    static const int flags[] = {SOLVER_FLAG_BEST_OBEY_POLICY, SOLVER_FLAG_ALLOW_VENDORCHANGE, SOLVER_FLAG_KEEP_ORPHANS,
+                                SOLVER_FLAG_YUM_OBSOLETES, SOLVER_FLAG_ALLOW_DOWNGRADE,
+                                SOLVER_FLAG_INSTALL_ALSO_UPDATES};
+    for (size_t i = 0; i < ARRAY_SIZE(flags); i++)
+        solver_set_flag(solv, flags[i], 1);
+    solver_set_flag(solv, SOLVER_FLAG_IGNORE_RECOMMENDED, !weak_deps);
+    return solv;
 }
 
 /* Solve and append every package to install to out. */
@@ -302,8 +456,7 @@ static int solve(struct resolver *rs, struct package_set *out)
         queue_free(&job);
         return r;
     }
-    Solver *solv = solver_create(pool);
-    solver_set_flag(solv, SOLVER_FLAG_IGNORE_RECOMMENDED, !rs->m->weak_deps);
+    Solver *solv = solver_like_tdnf(pool, rs->m->weak_deps);
     if (solver_solve(solv, &job)) {
         r = problems_error(solv);
         solver_free(solv);
@@ -415,24 +568,13 @@ static int resolve_kernel(struct resolver *rs, struct package **out)
         struct manifest_local l = {.path = k->package_file, .rel = k->package_file_rel};
         return local_identity(&l, endswith(l.path, ".rpm") ? PKG_RPM : PKG_DEB, *out, NULL);
     }
-    Queue sel, q;
-    queue_init(&sel);
-    queue_init(&q);
-    selection_make(rs->pool, &sel, k->package, SELECTION_NAME);
-    selection_solvables(rs->pool, &sel, &q);
-    pool_best_solvables(rs->pool, &q, 0);
-    int r;
-    if (!q.count) {
-        r = err_set(-ENOENT, "kernel package '%s' is in none of the repositories", k->package);
-    } else {
-        Solvable *s = pool_id2solvable(rs->pool, q.elements[0]);
-        const struct manifest_repo *mr = s->repo->appdata;
-        r = mr ? solvable_package(s, mr->baseurl, *out)
-               : err_set(-EINVAL, "kernel package '%s' must come from a repository", k->package);
-    }
-    queue_free(&sel);
-    queue_free(&q);
-    return r;
+    Id p = best_for_name(rs->pool, k->package);
+    if (!p)
+        return err_set(-ENOENT, "kernel package '%s' is in none of the repositories", k->package);
+    Solvable *s = pool_id2solvable(rs->pool, p);
+    const struct manifest_repo *mr = s->repo->appdata;
+    return mr ? solvable_package(s, mr->baseurl, *out)
+              : err_set(-EINVAL, "kernel package '%s' must come from a repository", k->package);
 }
 
 /* Does relation name req (from a Depends) name package q? */
@@ -476,11 +618,10 @@ int repo_resolve(const struct manifest *m, struct fetcher *f, struct lock *out)
         r = load_repository(&rs, &m->repos[i]);
     if (r == 0)
         r = add_local_rpms(&rs);
-    if (r == 0) {
-        pool_addfileprovides(rs.pool);
-        pool_createwhatprovides(rs.pool);
+    if (r == 0)
+        r = add_file_provides(&rs);
+    if (r == 0)
         r = solve(&rs, &out->pkgs);
-    }
     if (r == 0) {
         out->pkgs.v = xrealloc(out->pkgs.v, (out->pkgs.n + m->nlocals + 1) * sizeof(struct package));
         info = xcalloc(out->pkgs.n + m->nlocals + 1, sizeof(*info));
@@ -519,7 +660,7 @@ int repo_parse_metadata(const uint8_t *repomd, size_t repomd_len, const uint8_t 
     struct md_file md;
     int r = repomd_primary(repo, repomd, repomd_len, "repomd.xml", &md);
     if (r == 0)
-        r = primary_load(repo, fmemopen((void *)primary, primary_len, "r"), "primary.xml");
+        r = rpmmd_load(repo, fmemopen((void *)primary, primary_len, "r"), "primary", "primary.xml");
     if (r == 0) {
         out->v = xcalloc((size_t)repo->nsolvables + 1, sizeof(struct package));
         Solvable *s;

@@ -6,11 +6,12 @@
  * verify against that key; the primary metadata (gz, xz or zst) is fetched
  * through the cache against the checksum repomd.xml gives for it, and
  * loaded with repo_add_rpmmd. Local .rpm files join the pool (their
- * dependencies are resolved too). The solver installs the manifest's
- * package names (by name, else by what they provide), best version first;
- * weak dependencies (Recommends, Supplements) only with weak-deps: true.
- * File dependencies resolve against the file lists primary.xml carries
- * (/etc, *bin/), as dnf's do by default; filelists.xml is not read.
+ * dependencies are resolved too). Each package name becomes the one
+ * package tdnf would install for it (the newest of that name, or one that
+ * obsoletes it, or the newest provider), installed with tdnf's solver
+ * flags; weak dependencies (Recommends, Supplements) only with weak-deps:
+ * true. filelists.xml is read, like tdnf does, when a file dependency
+ * names a file primary.xml does not list (outside /etc and bin/).
  *
  * .deb files and tarballs are taken as they are: nothing is resolved for
  * them; their "depends" lists the packages of the set their Depends and

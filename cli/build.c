@@ -9,7 +9,6 @@
 #include "release/release.h"
 
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -34,32 +33,13 @@ static const char usage_text[] =
     "      --jobs N            parallel make jobs for a kernel build (default 2)\n"
     "  -q, --quiet             no progress\n";
 
-/* What a fatal signal says: set up before the work starts, written by the
- * handler (async-signal-safe). */
-static char interrupted_suffix[512];
-
-static void say_interrupted(int sig)
-{
-    const char *name = sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP" : "a signal";
-    static const char prefix[] = "guestimg: interrupted by ";
-    if (write(STDERR_FILENO, prefix, sizeof(prefix) - 1) < 0 ||
-        write(STDERR_FILENO, name, strlen(name)) < 0 ||
-        write(STDERR_FILENO, interrupted_suffix, strlen(interrupted_suffix)) < 0)
-        return;
-}
-
-void cli_on_interrupt(const char *what)
-{
-    snprintf(interrupted_suffix, sizeof(interrupted_suffix), ": %s\n", what);
-    cleanup_on_signal(say_interrupted);
-}
-
 static int print_summary(const char *dir)
 {
     _cleanup_free_ char *path = xasprintf("%s/%s", dir, RELEASE_FILE);
     struct release r;
     if (release_load(path, &r) < 0)
         return cli_fail();
+    cli_progress_clear();
     const struct release_artifact *image = release_artifact(&r, r.image), *kernel = release_artifact(&r, r.kernel);
     printf("release: %s\n", path);
     printf("image: %s sha256 %s\n", r.image, image ? image->sha256 : "?");

@@ -17,6 +17,9 @@ int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Quiet mode silences progress and info (warnings still show). */
 void cli_set_quiet(bool quiet);
+/* Clear the progress line from the terminal, if one is showing: before
+ * printing anything else (cli_fail and warnings do it themselves). */
+void cli_progress_clear(void);
 /* kernel-configs/ beside the binary (build/guestimg, build/san/guestimg),
  * else in the current directory; allocated. */
 char *cli_kernel_configs_dir(void);
@@ -25,7 +28,7 @@ char *cli_kernel_configs_dir(void);
 #define CLI_KERNEL_SOURCE_DEFAULT "/usr/src/linux-source-6.1.tar.xz"
 /* When SIGINT, SIGTERM or SIGHUP ends the command (after stopping child
  * processes, before removing temporary files), say on stderr
- * "guestimg: interrupted by SIGTERM: <what>" (cli/build.c). */
+ * "guestimg: interrupted by SIGTERM: <what>". */
 void cli_on_interrupt(const char *what);
 
 /* One function per subcommand (cli/<name>.c); argv[0] is the subcommand's

@@ -4,6 +4,7 @@
 #include "common/fileio.h"
 #include "common/log.h"
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -31,14 +32,29 @@ static const struct command commands[] = {
 static bool quiet;
 static bool progress_on_tty;
 static struct timespec start_time;
+/* A progress line is on the terminal, without its newline: whatever is
+ * printed next clears it first. Read by the signal handler too. */
+static volatile sig_atomic_t progress_line;
+/* The stage the progress belongs to ("3/7 image"), "" outside one. */
+static char stage[128];
 
 void cli_set_quiet(bool q)
 {
     quiet = q;
 }
 
+void cli_progress_clear(void)
+{
+    if (progress_line) {
+        fputs("\r\033[K", stderr);
+        fflush(stderr);
+        progress_line = 0;
+    }
+}
+
 int cli_fail(void)
 {
+    cli_progress_clear();
     fprintf(stderr, "guestimg: %s\n", err_msg());
     return EXIT_FAIL;
 }
@@ -47,6 +63,7 @@ int cli_error(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
+    cli_progress_clear();
     fputs("guestimg: ", stderr);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
@@ -72,35 +89,54 @@ static double elapsed(void)
     return (double)(now.tv_sec - start_time.tv_sec) + (now.tv_nsec - start_time.tv_nsec) / 1e9;
 }
 
+/* "[  12.3s] 3/7 image: writing ext4 1048576/1983056", rewritten in place. */
+static void show_progress(const char *msg, uint64_t done, uint64_t total)
+{
+    fprintf(stderr, "\r\033[K[%6.1fs] %s%s%s", elapsed(), stage, *stage && msg ? ": " : "", msg ? msg : "");
+    if (total)
+        fprintf(stderr, " %llu/%llu", (unsigned long long)done, (unsigned long long)total);
+    else if (done)
+        fprintf(stderr, " %llu", (unsigned long long)done);
+    fflush(stderr);
+    progress_line = 1;
+}
+
 /* Warnings always reach stderr; progress only on a terminal, one line
  * rewritten in place. */
 static void on_log(enum log_kind kind, const char *msg, uint64_t done, uint64_t total, void *ctx)
 {
     (void)ctx;
-    if (kind == LOG_WARN) {
-        if (progress_on_tty)
-            fputs("\r\033[K", stderr);
-        fprintf(stderr, "guestimg: warning: %s\n", msg);
-        return;
+    if (kind == LOG_STAGE)
+        snprintf(stage, sizeof(stage), "%s", msg);
+    if (kind == LOG_WARN || (kind == LOG_INFO && !quiet)) {
+        cli_progress_clear();
+        fprintf(stderr, "guestimg: %s%s\n", kind == LOG_WARN ? "warning: " : "", msg);
+    } else if (kind == LOG_PROGRESS && progress_on_tty && !quiet) {
+        show_progress(msg, done, total);
+    } else if (kind == LOG_STAGE && *msg && progress_on_tty && !quiet) {
+        show_progress(NULL, 0, 0);
     }
-    if (quiet)
+}
+
+/* What a fatal signal says: set up before the work starts, written by the
+ * handler (async-signal-safe). */
+static char interrupted_suffix[512];
+
+static void say_interrupted(int sig)
+{
+    const char *name = sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP" : "a signal";
+    static const char clear[] = "\r\033[K", prefix[] = "guestimg: interrupted by ";
+    if ((progress_line && write(STDERR_FILENO, clear, sizeof(clear) - 1) < 0) ||
+        write(STDERR_FILENO, prefix, sizeof(prefix) - 1) < 0 ||
+        write(STDERR_FILENO, name, strlen(name)) < 0 ||
+        write(STDERR_FILENO, interrupted_suffix, strlen(interrupted_suffix)) < 0)
         return;
-    if (kind == LOG_INFO) {
-        if (progress_on_tty)
-            fputs("\r\033[K", stderr);
-        fprintf(stderr, "guestimg: %s\n", msg);
-        return;
-    }
-    if (!progress_on_tty)
-        return;
-    if (total)
-        fprintf(stderr, "\r\033[K[%6.1fs] %s %llu/%llu", elapsed(), msg, (unsigned long long)done,
-                (unsigned long long)total);
-    else if (done)
-        fprintf(stderr, "\r\033[K[%6.1fs] %s %llu", elapsed(), msg, (unsigned long long)done);
-    else
-        fprintf(stderr, "\r\033[K[%6.1fs] %s", elapsed(), msg);
-    fflush(stderr);
+}
+
+void cli_on_interrupt(const char *what)
+{
+    snprintf(interrupted_suffix, sizeof(interrupted_suffix), ": %s\n", what);
+    cleanup_on_signal(say_interrupted);
 }
 
 static void usage(FILE *f)
@@ -120,6 +156,10 @@ int main(int argc, char **argv)
     progress_on_tty = isatty(STDERR_FILENO);
     log_set_handler(on_log, NULL);
     fileio_install_signal_cleanup();
+    /* Past a file size limit (ulimit -f) a write is to fail with EFBIG, an
+     * error like a full disk, not to kill the process before it removes
+     * its temporary files. */
+    signal(SIGXFSZ, SIG_IGN);
 
     if (argc < 2) {
         usage(stderr);
@@ -137,8 +177,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         if (commands[i].fn && !strcmp(name, commands[i].name)) {
             int rc = commands[i].fn(argc - 1, argv + 1);
-            if (progress_on_tty && !quiet)
-                fputs("\r\033[K", stderr);
+            cli_progress_clear();
             if (fflush(stdout) != 0 || ferror(stdout)) {
                 fprintf(stderr, "guestimg: error writing to standard output\n");
                 return EXIT_FAIL;

@@ -14,11 +14,13 @@ static const char usage_text[] =
     "\n"
     "Rebuilds the release from MANIFEST and its lock in a scratch directory, with\n"
     "exactly the locked packages, and compares every artifact with RELEASE.json's.\n"
-    "MANIFEST and LOCK must be the files the release was built from (their sha256\n"
-    "are in RELEASE.json). Prints one line per artifact, 'same NAME' or\n"
-    "'DIFFERS NAME: …', and for a differing image each file that differs (from\n"
-    "files.tsv: added, removed, changed content, changed metadata). Exit status 0\n"
-    "when the rebuild is the release, 1 when anything differs.\n"
+    "MANIFEST, LOCK and the kernel's inputs (the kernel source and kernel-configs\n"
+    "files, or the kernel file) must be the ones the release was built from (their\n"
+    "sha256 are in RELEASE.json). Prints one line per artifact, 'same NAME' or\n"
+    "'DIFFERS NAME: …', for a differing image each file that differs (from\n"
+    "files.tsv: added, removed, changed content, changed metadata), and for a\n"
+    "differing kernel.inputs.txt or kernel.config the lines that differ. Exit\n"
+    "status 0 when the rebuild is the release, 1 when anything differs.\n"
     "\n"
     "      --manifest FILE     the manifest (required)\n"
     "      --lock FILE         the lock file (default: lock.json beside RELEASE.json,\n"
@@ -33,6 +35,7 @@ static const char usage_text[] =
 static void on_artifact(const char *name, const char *published, const char *rebuilt, void *ctx)
 {
     (void)ctx;
+    cli_progress_clear();
     if (published && rebuilt && !strcmp(published, rebuilt))
         printf("same %s\n", name);
     else
@@ -40,9 +43,15 @@ static void on_artifact(const char *name, const char *published, const char *reb
            rebuilt ? rebuilt : "(absent)");
 }
 
+/* "file 800 bytes SHA256", "symlink busybox", "char 1:3", "dir". */
 static void print_content(const struct files_entry *e)
 {
-    printf("%s %llu bytes %s", e->type, (unsigned long long)e->size, e->content);
+    if (!strcmp(e->type, "file"))
+        printf("file %llu bytes %s", (unsigned long long)e->size, e->content);
+    else if (!strcmp(e->content, "-"))
+        fputs(e->type, stdout);
+    else
+        printf("%s %s", e->type, e->content);
 }
 
 static void print_metadata(const struct files_entry *e)
@@ -50,12 +59,22 @@ static void print_metadata(const struct files_entry *e)
     printf("mode %04o uid %u gid %u xattrs %s", e->mode, e->uid, e->gid, e->xattrs);
 }
 
+/* A header before the first detail line of each artifact. */
+struct details {
+    const char *artifact;
+};
+
+static void details_of(struct details *d, const char *artifact, const char *what)
+{
+    if (d->artifact && !strcmp(d->artifact, artifact))
+        return;
+    d->artifact = artifact;
+    printf("%s that differ in %s:\n", what, artifact);
+}
+
 static void on_file(unsigned changes, const struct files_entry *a, const struct files_entry *b, void *ctx)
 {
-    bool *header = ctx;
-    if (!*header)
-        puts("files that differ in the image (from files.tsv):");
-    *header = true;
+    details_of(ctx, "the image (from files.tsv)", "files");
     _cleanup_free_ char *path = files_escape_path((a ? a : b)->path);
     if (changes & FILES_ADDED)
         printf("  added %s (%s)\n", path, b->type);
@@ -77,10 +96,16 @@ static void on_file(unsigned changes, const struct files_entry *a, const struct 
     }
 }
 
-static void on_no_file_list(const char *why, void *ctx)
+static void on_line(const char *artifact, const char *published, const char *rebuilt, void *ctx)
+{
+    details_of(ctx, artifact, "lines");
+    printf("  %c %s\n", published ? '-' : '+', published ? published : rebuilt);
+}
+
+static void on_no_detail(const char *artifact, const char *why, void *ctx)
 {
     (void)ctx;
-    printf("no file list to say which files of the image differ: %s\n", why);
+    printf("cannot say what differs in %s: %s\n", artifact, why);
 }
 
 int cmd_reproduce(int argc, char **argv)
@@ -123,8 +148,8 @@ int cmd_reproduce(int argc, char **argv)
     _cleanup_free_ char *found = configs ? NULL : cli_kernel_configs_dir();
     o.build.kernel_configs = configs ? configs : found;
     cli_on_interrupt("the scratch directory was removed");
-    bool header = false;
-    struct compare_report rep = {on_artifact, on_file, on_no_file_list, &header};
+    struct details details = {0};
+    struct compare_report rep = {on_artifact, on_file, on_line, on_no_detail, &details};
     int r = release_reproduce(&o, &rep);
     if (r < 0)
         return cli_fail();

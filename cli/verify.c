@@ -10,11 +10,15 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: guestimg verify RELEASE.json [--pubkey PUB.pem] [--artifacts DIR]\n\n"
                "Checks a release: its detached signature RELEASE.json.sig (with --pubkey), the\n"
-               "size and sha256 of every artifact, the files derived from release.json\n"
+               "size and sha256 of every artifact, the kernel's provenance, the dm-verity root\n"
+               "hash and hash tree recomputed from the image, the SNP measurements recomputed\n"
+               "from the kernel, command line and firmware, the files derived from release.json\n"
                "(cmdline.txt, measurement files, trustee reference values) and the SBOMs'\n"
-               "digests of the image and kernel. Artifacts are read from DIR (default: the\n"
-               "directory of RELEASE.json). One line per check, 'ok …' or 'MISMATCH …';\n"
-               "exit status 0 only when every check passes.\n");
+               "digests of the image, the kernel and every package (against lock.json).\n"
+               "Artifacts are read from DIR (default: the directory of RELEASE.json); a file\n"
+               "there that RELEASE.json does not list is a warning. One line per check,\n"
+               "'ok …' or 'MISMATCH …: expected X actual Y'; exit status 0 only when every\n"
+               "check passes.\n");
 }
 
 struct tally {
@@ -41,6 +45,7 @@ int cmd_verify(int argc, char **argv)
     };
     struct verify_opts o = {0};
     int c;
+    optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {

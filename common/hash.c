@@ -18,27 +18,24 @@ void sha384_buf(const void *buf, size_t len, uint8_t out[SHA384_LEN])
     EVP_Digest(buf, len, out, NULL, EVP_sha384(), NULL);
 }
 
-int hash_file(const char *path, const char *alg, uint8_t *out, size_t *outlen, uint64_t *size)
+int hash_fd(int fd, const char *alg, const char *what, uint8_t *out, size_t *outlen, uint64_t *size)
 {
     const EVP_MD *md = EVP_get_digestbyname(alg);
     if (!md)
         return err_set(-EINVAL, "unknown digest %s", alg);
-    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return err_sys(-errno, "%s: cannot open", path);
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     EVP_DigestInit_ex(ctx, md, NULL);
     const size_t bufsz = 1 << 20;
     _cleanup_free_ uint8_t *buf = xmalloc(bufsz);
     uint64_t total = 0;
     for (;;) {
-        ssize_t n = read(fd, buf, bufsz);
+        ssize_t n = pread(fd, buf, bufsz, (off_t)total);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
             int e = errno;
             EVP_MD_CTX_free(ctx);
-            return err_sys(-e, "%s: read failed", path);
+            return err_sys(-e, "%s: read failed", what);
         }
         if (n == 0)
             break;
@@ -53,6 +50,14 @@ int hash_file(const char *path, const char *alg, uint8_t *out, size_t *outlen, u
     if (size)
         *size = total;
     return 0;
+}
+
+int hash_file(const char *path, const char *alg, uint8_t *out, size_t *outlen, uint64_t *size)
+{
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return err_sys(-errno, "%s: cannot open", path);
+    return hash_fd(fd, alg, path, out, outlen, size);
 }
 
 int sha256_file_hex(const char *path, char out[2 * SHA256_LEN + 1], uint64_t *size)

@@ -10,6 +10,9 @@
 
 void sha256_buf(const void *buf, size_t len, uint8_t out[SHA256_LEN]);
 void sha384_buf(const void *buf, size_t len, uint8_t out[SHA384_LEN]);
+/* Digest of everything in an open file, from offset 0 (read with pread:
+ * the file offset is left alone); what names it in errors. */
+int hash_fd(int fd, const char *alg, const char *what, uint8_t *out, size_t *outlen, uint64_t *size);
 /* Digest of a whole file, streamed (alg is an OpenSSL name: "sha256", …).
  * If size is non-NULL it receives the file's length. Sets the error. */
 int hash_file(const char *path, const char *alg, uint8_t *out, size_t *outlen, uint64_t *size);

@@ -42,3 +42,11 @@ void log_progress(const char *step, uint64_t done, uint64_t total)
     if (handler)
         handler(LOG_PROGRESS, step, done, total, handler_ctx);
 }
+
+void log_stage(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    emit(LOG_STAGE, fmt, ap);
+    va_end(ap);
+}

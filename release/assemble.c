@@ -42,6 +42,15 @@ static int artifact_digest(const struct release_inputs *in, const char *name, ch
     return 0;
 }
 
+/* The kernel's provenance in words, for the SBOMs. */
+static char *kernel_origin(const struct release_kernel_provenance *k)
+{
+    if (!strcmp(k->from, "profile"))
+        return xasprintf("built from the source %s (sha256 %s) with the kernel-configs profile %s", k->source,
+                         k->source_sha256, k->profile);
+    return xasprintf("taken from the %s %s (sha256 %s)", k->from, k->source, k->source_sha256);
+}
+
 static int write_sboms(const struct release_inputs *in)
 {
     char image_sha[65], kernel_sha[65];
@@ -49,8 +58,9 @@ static int write_sboms(const struct release_inputs *in)
     if ((r = artifact_digest(in, in->image, image_sha, NULL)) < 0 ||
         (r = artifact_digest(in, in->kernel, kernel_sha, NULL)) < 0)
         return r;
-    struct sbom_artifact image = {in->name, in->version, in->image, image_sha};
-    struct sbom_artifact kernel = {"linux", in->kernel_version, in->kernel, kernel_sha};
+    _cleanup_free_ char *origin = kernel_origin(&in->kernel_provenance);
+    struct sbom_artifact image = {in->name, in->version, in->image, image_sha, NULL};
+    struct sbom_artifact kernel = {"linux", in->kernel_version, in->kernel, kernel_sha, origin};
     struct sbom_input s = {in->name, in->version, in->epoch, &image, &kernel, in->packages};
     _cleanup_free_ char *spdx = sbom_spdx(&s);
     _cleanup_free_ char *cdx = spdx ? sbom_cyclonedx(&s) : NULL;
@@ -141,7 +151,8 @@ int release_assemble(const struct release_inputs *in)
         .schema = RELEASE_SCHEMA, .name = (char *)in->name, .version = (char *)in->version,
         .epoch = in->epoch, .tool_name = "guestimg", .tool_version = GUESTIMG_VERSION,
         .manifest_sha256 = (char *)in->manifest_sha256, .lock_sha256 = (char *)in->lock_sha256,
-        .image = (char *)in->image, .kernel = (char *)in->kernel, .svn = in->svn, .verity = in->verity,
+        .image = (char *)in->image, .kernel = (char *)in->kernel, .kernel_provenance = in->kernel_provenance,
+        .svn = in->svn, .verity = in->verity,
         .cmdline = (char *)in->cmdline, .measurements = in->measurements, .nmeasurements = in->nmeasurements,
     };
     _cleanup_free_ char *cmdline = xasprintf("%s\n", in->cmdline);

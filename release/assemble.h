@@ -17,6 +17,7 @@ struct release_inputs {
     const char *image_sha256;        /* the image's digest when the caller knows it (rootfs_build
                                         computes it while writing); NULL: read the image */
     const char *kernel_version;      /* what the SBOMs call it */
+    struct release_kernel_provenance kernel_provenance;
     uint64_t svn;
     struct release_verity verity;
     const char *cmdline;

@@ -17,6 +17,7 @@
 #include "release/outdir.h"
 #include "release/publish.h"
 #include "release/sign.h"
+#include "sbom/sbom.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -42,6 +43,7 @@ struct build {
     struct rootfs_result fs;
     bool have_fs;
     char *kernel_version;           /* what the SBOMs call the kernel */
+    struct release_kernel_provenance prov;
     struct release_measurement *measurements;
     size_t nmeasurements;
 };
@@ -59,7 +61,8 @@ static bool reserved_name(const char *name)
 {
     static const char *const fixed[] = {
         RELEASE_FILE, RELEASE_SIG_FILE, SBOM_SPDX_FILE, SBOM_CDX_FILE, CMDLINE_FILE, TRUSTEE_REFERENCE_FILE,
-        BUILD_KERNEL_FILE, BUILD_KERNEL_CONFIG_FILE, BUILD_LOCK_FILE, BUILD_FILES_TSV, BUILD_ROOT_HASH_FILE,
+        BUILD_KERNEL_FILE, BUILD_KERNEL_CONFIG_FILE, BUILD_KERNEL_INPUTS_FILE, BUILD_LOCK_FILE, BUILD_FILES_TSV,
+        BUILD_ROOT_HASH_FILE,
     };
     for (size_t i = 0; i < ARRAY_SIZE(fixed); i++)
         if (!strcmp(name, fixed[i]))
@@ -207,6 +210,44 @@ static char *version_word(const char *v)
     return n ? xstrndup(v, n) : xstrdup("unknown");
 }
 
+static void set_provenance(struct build *b, const char *from, char *source, const char *sha256)
+{
+    b->prov.from = xstrdup(from);
+    b->prov.source = source;
+    b->prov.source_sha256 = xstrdup(sha256);
+}
+
+/* A configuration input, named as under the kernel-configs directory
+ * ("fragments/base.conf"): no host path goes into the release. */
+static int add_config_input(struct build *b, const char *subdir, const char *path)
+{
+    char hex[65];
+    int r = sha256_file_hex(path, hex, NULL);
+    if (r < 0)
+        return r;
+    _cleanup_free_ char *copy = xstrdup(path);
+    struct release_kernel_provenance *k = &b->prov;
+    k->config_inputs = xrealloc(k->config_inputs, (k->nconfig_inputs + 1) * sizeof(*k->config_inputs));
+    k->config_inputs[k->nconfig_inputs++] =
+        (struct release_file_digest){xasprintf("%s/%s", subdir, basename(copy)), xstrdup(hex)};
+    return 0;
+}
+
+/* The source, the profile and every file the configuration came from. */
+static int profile_provenance(struct build *b, const struct kernel_source *src)
+{
+    const struct kernel_profile *p = &b->profile;
+    set_provenance(b, "profile", xasprintf("linux-%s", src->version), src->digest);
+    b->prov.profile = xstrdup(b->m->kernel.profile);
+    _cleanup_free_ char *list = xasprintf("%s/profiles/%s.list", b->o->kernel_configs, b->m->kernel.profile);
+    int r = add_config_input(b, "profiles", list);
+    if (r == 0 && p->base_config)
+        r = add_config_input(b, "profiles", p->base_config);
+    for (size_t i = 0; r == 0 && i < p->nfragments; i++)
+        r = add_config_input(b, "fragments", p->fragments[i]);
+    return r;
+}
+
 static int kernel_from_profile(struct build *b, const char *out)
 {
     _cleanup_free_ char *cache = kernel_cache_dir();
@@ -218,9 +259,12 @@ static int kernel_from_profile(struct build *b, const char *out)
     struct kernel_build kb;
     if ((r = kernel_build(&src, &b->profile, &set, &kb)) == 0) {
         _cleanup_free_ char *bz = xasprintf("%s/bzImage", kb.dir), *config = xasprintf("%s/config", kb.dir);
+        _cleanup_free_ char *inputs = xasprintf("%s/inputs.txt", kb.dir);
         _cleanup_free_ char *config_out = in_dir(b, BUILD_KERNEL_CONFIG_FILE);
-        if ((r = kernel_from_file(bz, out, NULL)) == 0)
-            r = copy_file(config, config_out, CONFIG_MAX);
+        _cleanup_free_ char *inputs_out = in_dir(b, BUILD_KERNEL_INPUTS_FILE);
+        if ((r = kernel_from_file(bz, out, NULL)) == 0 && (r = copy_file(config, config_out, CONFIG_MAX)) == 0 &&
+            (r = copy_file(inputs, inputs_out, CONFIG_MAX)) == 0)
+            r = profile_provenance(b, &src);
         b->kernel_version = xstrdup(src.version);
         kernel_build_free(&kb);
     }
@@ -239,8 +283,10 @@ static int kernel_from_package(struct build *b, const char *out)
         size_t len;
         struct kernel_image img;
         if ((r = file_read_all(out, &buf, &len, KERNEL_MAX)) == 0 &&
-            (r = kernel_image_inspect(buf, len, b->m->kernel.path, &img)) == 0)
+            (r = kernel_image_inspect(buf, len, b->m->kernel.path, &img)) == 0) {
             b->kernel_version = package_evr(&pkg);
+            set_provenance(b, "package", sbom_purl(&pkg), pkg.sha256);
+        }
     }
     package_clear(&pkg);
     return r;
@@ -256,10 +302,15 @@ static int kernel(struct build *b)
         return kernel_from_profile(b, out);
     case KERNEL_PACKAGE:
         return kernel_from_package(b, out);
-    case KERNEL_FILE:
-        if ((r = kernel_from_file(b->m->kernel.path, out, &img)) == 0)
-            b->kernel_version = version_word(img.version);
-        return r;
+    case KERNEL_FILE: {
+        char sha[65];
+        _cleanup_free_ char *copy = xstrdup(b->m->kernel.path);
+        if ((r = kernel_from_file(b->m->kernel.path, out, &img)) < 0 || (r = sha256_file_hex(out, sha, NULL)) < 0)
+            return r;
+        b->kernel_version = version_word(img.version);
+        set_provenance(b, "file", xstrdup(basename(copy)), sha);
+        return 0;
+    }
     case KERNEL_NONE:
         break;
     }
@@ -315,7 +366,7 @@ static int publish(struct build *b)
         .dir = b->out.tmp, .name = b->m->name, .version = b->m->version, .epoch = b->m->epoch,
         .manifest_sha256 = b->manifest_sha256, .lock_sha256 = b->lock_sha256,
         .image = b->image, .image_sha256 = b->fs.image_sha256, .kernel = BUILD_KERNEL_FILE,
-        .kernel_version = b->kernel_version,
+        .kernel_version = b->kernel_version, .kernel_provenance = b->prov,
         .svn = b->m->measure.svn,
         .verity = {root, salt, b->fs.v.data_blocks, VERITY_BLOCK_SIZE, VERITY_BLOCK_SIZE, b->fs.v.hash_offset,
                    b->fs.layout == ROOTFS_KATA ? "kata" : "raw"},
@@ -343,18 +394,16 @@ static const struct {
 } steps[] = {
     {"checking inputs", NULL},   /* before the temporary directory exists */
     {"packages", packages},
-    {"image: files.tsv, ext4, dm-verity, disk layout", image},
+    {"image", image},
     {"kernel", kernel},
     {"measurements", measurements},
-    {"SBOMs, release.json, signature", publish},
+    {"SBOMs, release.json", publish},
     {"publishing", finish},
 };
 
 static void step(size_t i)
 {
-    char msg[128];
-    snprintf(msg, sizeof(msg), "build %zu/%zu: %s", i + 1, ARRAY_SIZE(steps), steps[i].what);
-    log_progress(msg, 0, 0);
+    log_stage("%zu/%zu %s", i + 1, ARRAY_SIZE(steps), steps[i].what);
 }
 
 static void build_free(struct build *b)
@@ -371,6 +420,7 @@ static void build_free(struct build *b)
     if (b->have_profile)
         kernel_profile_free(&b->profile);
     release_measurements_free(b->measurements, b->nmeasurements);
+    release_kernel_provenance_free(&b->prov);
     free(b->kernel_version);
     free(b->firmware);
     manifest_free(b->m);
@@ -387,6 +437,7 @@ int release_build(const struct build_opts *o)
         step(i);
         r = steps[i].run(&b);
     }
+    log_stage("%s", "");
     build_free(&b);
     return r;
 }

@@ -19,6 +19,7 @@
 #define BUILD_IMAGE_DEFAULT "kata-containers.img"
 #define BUILD_KERNEL_FILE "vmlinuz"
 #define BUILD_KERNEL_CONFIG_FILE "kernel.config"
+#define BUILD_KERNEL_INPUTS_FILE "kernel.inputs.txt"   /* the kernel cache's record of a profile build */
 #define BUILD_LOCK_FILE "lock.json"
 #define BUILD_FILES_TSV "files.tsv"
 #define BUILD_ROOT_HASH_FILE "root_hash.txt"

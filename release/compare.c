@@ -6,39 +6,51 @@
 #include "common/hex.h"
 #include "common/util.h"
 #include "release/assemble.h"
+#include "release/build.h"
 #include "release/release.h"
 
 #include <errno.h>
 #include <libgen.h>
 #include <string.h>
 
-#define FILES_TSV "files.tsv"
 #define LIST_MAX (1u << 30)
 
-/* files.tsv of a release, checked against the sha256 its release.json
- * records; *why says what went wrong when it cannot be used. */
-static int load_files(const struct release *r, const char *dir, struct files_list *l, char **why)
+/* An artifact of a release read whole and checked against the sha256 its
+ * release.json records (the published files are untrusted); *why says
+ * what went wrong when it cannot be used. */
+static int load_checked(const struct release *r, const char *dir, const char *name, uint8_t **text, size_t *len,
+                        char **why)
 {
-    const struct release_artifact *a = release_artifact(r, FILES_TSV);
+    const struct release_artifact *a = release_artifact(r, name);
     if (!a) {
-        *why = xstrdup("the release lists no files.tsv");
+        *why = xasprintf("the release lists no %s", name);
         return -ENOENT;
     }
-    _cleanup_free_ char *path = xasprintf("%s/%s", dir, FILES_TSV);
-    _cleanup_free_ uint8_t *text = NULL;
-    size_t len;
+    _cleanup_free_ char *path = xasprintf("%s/%s", dir, name);
     uint8_t d[SHA256_LEN];
     char hex[65];
-    int rc = file_read_all(path, &text, &len, LIST_MAX);
+    int rc = file_read_all(path, text, len, LIST_MAX);
     if (rc == 0) {
-        sha256_buf(text, len, d);
+        sha256_buf(*text, *len, d);
         hex_encode(d, sizeof(d), hex);
         if (strcmp(hex, a->sha256))
             rc = err_set(-EBADMSG, "%s: sha256 %s, not the %s its release.json records", path, hex, a->sha256);
     }
-    if (rc == 0)
-        rc = files_tsv_parse((const char *)text, len, path, l);
-    if (rc < 0)
+    if (rc < 0) {
+        *why = xstrdup(err_msg());
+        free(*text);
+        *text = NULL;
+    }
+    return rc;
+}
+
+static int load_files(const struct release *r, const char *dir, struct files_list *l, char **why)
+{
+    _cleanup_free_ uint8_t *text = NULL;
+    size_t len;
+    _cleanup_free_ char *path = xasprintf("%s/%s", dir, BUILD_FILES_TSV);
+    int rc = load_checked(r, dir, BUILD_FILES_TSV, &text, &len, why);
+    if (rc == 0 && (rc = files_tsv_parse((const char *)text, len, path, l)) < 0)
         *why = xstrdup(err_msg());
     return rc;
 }
@@ -49,11 +61,73 @@ static void diff_image(const struct release *pub, const char *pub_dir, const str
     struct files_list a = {0}, b = {0};
     _cleanup_free_ char *why = NULL;
     if (load_files(pub, pub_dir, &a, &why) < 0 || load_files(reb, reb_dir, &b, &why) < 0)
-        rep->no_file_list(why, rep->ctx);
+        rep->no_detail(pub->image, why, rep->ctx);
     else
         files_diff(&a, &b, rep->file, rep->ctx);
     files_list_free(&a);
     files_list_free(&b);
+}
+
+/* The lines of text (NUL-terminated, modified in place), and a sorted
+ * copy to look them up in. */
+struct lines {
+    char **v, **sorted;
+    size_t n;
+};
+
+static int cmp_line(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void split_lines(char *text, struct lines *l)
+{
+    l->n = 0;
+    l->v = NULL;
+    for (char *p = text, *end; *p; p = end + 1) {
+        end = p + strcspn(p, "\n");
+        bool last = !*end;
+        *end = 0;
+        l->v = xrealloc(l->v, (l->n + 1) * sizeof(char *));
+        l->v[l->n++] = p;
+        if (last)
+            break;
+    }
+    l->sorted = xmalloc((l->n ? l->n : 1) * sizeof(char *));
+    if (l->n)
+        memcpy(l->sorted, l->v, l->n * sizeof(char *));
+    qsort(l->sorted, l->n, sizeof(char *), cmp_line);
+}
+
+static bool has_line(const struct lines *l, const char *line)
+{
+    return l->n && bsearch(&line, l->sorted, l->n, sizeof(char *), cmp_line);
+}
+
+static void diff_text(const struct release *pub, const char *pub_dir, const struct release *reb, const char *reb_dir,
+                      const char *name, const struct compare_report *rep)
+{
+    _cleanup_free_ uint8_t *a = NULL, *b = NULL;
+    _cleanup_free_ char *why = NULL;
+    size_t alen, blen;
+    if (load_checked(pub, pub_dir, name, &a, &alen, &why) < 0 || load_checked(reb, reb_dir, name, &b, &blen, &why) < 0) {
+        rep->no_detail(name, why, rep->ctx);
+        return;
+    }
+    _cleanup_free_ char *ta = xstrndup((const char *)a, alen), *tb = xstrndup((const char *)b, blen);
+    struct lines la, lb;
+    split_lines(ta, &la);
+    split_lines(tb, &lb);
+    for (size_t i = 0; i < la.n; i++)
+        if (!has_line(&lb, la.v[i]))
+            rep->line(name, la.v[i], NULL, rep->ctx);
+    for (size_t i = 0; i < lb.n; i++)
+        if (!has_line(&la, lb.v[i]))
+            rep->line(name, NULL, lb.v[i], rep->ctx);
+    free(la.v);
+    free(la.sorted);
+    free(lb.v);
+    free(lb.sorted);
 }
 
 int release_compare(const char *published_json, const char *rebuilt_dir, const struct compare_report *rep)
@@ -90,6 +164,12 @@ int release_compare(const char *published_json, const char *rebuilt_dir, const s
     }
     if (image_differs)
         diff_image(&pub, pub_dir, &reb, rebuilt_dir, rep);
+    static const char *const texts[] = {BUILD_KERNEL_INPUTS_FILE, BUILD_KERNEL_CONFIG_FILE};
+    for (size_t i = 0; i < ARRAY_SIZE(texts); i++) {
+        const struct release_artifact *a = release_artifact(&pub, texts[i]), *b = release_artifact(&reb, texts[i]);
+        if (a && b && strcmp(a->sha256, b->sha256))
+            diff_text(&pub, pub_dir, &reb, rebuilt_dir, texts[i], rep);
+    }
     release_free(&pub);
     release_free(&reb);
     return differ;

@@ -1,6 +1,9 @@
 /* `guestimg reproduce`: compare a published release with a rebuild of it,
- * artifact by artifact (by the sha256 each release.json records), and for
- * an image that differs, file by file (the two files.tsv). */
+ * artifact by artifact (by the sha256 each release.json records); for an
+ * image that differs, file by file (the two files.tsv); for a kernel
+ * configuration or kernel build record that differs, line by line (what
+ * explains a kernel that did not rebuild to the same bytes: another
+ * compiler, another option). */
 #ifndef GUESTIMG_RELEASE_COMPARE_H
 #define GUESTIMG_RELEASE_COMPARE_H
 
@@ -15,9 +18,13 @@ struct compare_report {
     /* one call per differing image file (files_diff's classes) */
     void (*file)(unsigned changes, const struct files_entry *published, const struct files_entry *rebuilt,
                  void *ctx);
-    /* the published files.tsv cannot be read or does not match its sha256:
-     * no per-file report (why says what happened) */
-    void (*no_file_list)(const char *why, void *ctx);
+    /* one call per line of a differing kernel.config or kernel.inputs.txt
+     * that only one of them has (the other NULL): the published file's
+     * lines first, in file order, then the rebuilt one's */
+    void (*line)(const char *artifact, const char *published, const char *rebuilt, void *ctx);
+    /* what differs inside artifact cannot be said: the published files.tsv
+     * or text cannot be read or does not match its sha256 (why says) */
+    void (*no_detail)(const char *artifact, const char *why, void *ctx);
     void *ctx;
 };
 

@@ -39,6 +39,8 @@ struct field {
     uint64_t min, max;              /* integers; hex: byte counts */
     const struct spec *sub;         /* F_OBJECT, F_ARRAY */
     size_t elem_size, count_off;    /* F_ARRAY */
+    bool optional;                  /* strings and arrays: may be absent (NULL, or no elements);
+                                       written only when present */
 };
 
 struct spec {
@@ -46,11 +48,18 @@ struct spec {
     size_t n;
 };
 
-#define HEX(k, s, m, lo, hi) {k, F_HEX, offsetof(s, m), lo, hi, NULL, 0, 0}
-#define STR(k, s, m) {k, F_STR, offsetof(s, m), 0, 0, NULL, 0, 0}
-#define NAME(k, s, m) {k, F_NAME, offsetof(s, m), 0, 0, NULL, 0, 0}
-#define U64(k, s, m, lo, hi) {k, F_U64, offsetof(s, m), lo, hi, NULL, 0, 0}
-#define BOOL(k, s, m) {k, F_BOOL, offsetof(s, m), 0, 0, NULL, 0, 0}
+/* Designated members of a field; the macros below wrap them in braces. */
+#define FIELD(k, t, s, m) .key = k, .type = t, .off = offsetof(s, m)
+#define ELEMS(spec, s, elem, count) .sub = spec, .elem_size = sizeof(elem), .count_off = offsetof(s, count)
+#define HEX(k, s, m, lo, hi) {FIELD(k, F_HEX, s, m), .min = lo, .max = hi}
+#define STR(k, s, m) {FIELD(k, F_STR, s, m)}
+#define OPT_STR(k, s, m) {FIELD(k, F_STR, s, m), .optional = true}
+#define NAME(k, s, m) {FIELD(k, F_NAME, s, m)}
+#define U64(k, s, m, lo, hi) {FIELD(k, F_U64, s, m), .min = lo, .max = hi}
+#define BOOL(k, s, m) {FIELD(k, F_BOOL, s, m)}
+#define OBJECT(k, s, m, spec) {FIELD(k, F_OBJECT, s, m), .sub = spec}
+#define ARRAY(k, s, m, spec, elem, count) {FIELD(k, F_ARRAY, s, m), ELEMS(spec, s, elem, count)}
+#define OPT_ARRAY(k, s, m, spec, elem, count) {FIELD(k, F_ARRAY, s, m), ELEMS(spec, s, elem, count), .optional = true}
 
 static const struct field tool_fields[] = {
     STR("name", struct release, tool_name),
@@ -88,27 +97,43 @@ static const struct field measurement_fields[] = {
     U64("guest_features", struct release_measurement, guest_features, 0, INT64_MAX),
     HEX("firmware_sha256", struct release_measurement, firmware_sha256, 32, 32),
     BOOL("kernel_hashes", struct release_measurement, kernel_hashes),
-    {"digest", F_DIGEST, offsetof(struct release_measurement, digest), 32, 48, NULL, 0, 0},
+    {FIELD("digest", F_DIGEST, struct release_measurement, digest), .min = 32, .max = 48},
 };
 static const struct spec measurement_spec = {measurement_fields, ARRAY_SIZE(measurement_fields)};
+
+static const struct field file_digest_fields[] = {
+    STR("name", struct release_file_digest, name),
+    HEX("sha256", struct release_file_digest, sha256, 32, 32),
+};
+static const struct spec file_digest_spec = {file_digest_fields, ARRAY_SIZE(file_digest_fields)};
+
+static const struct field kernel_provenance_fields[] = {
+    STR("from", struct release_kernel_provenance, from),
+    STR("source", struct release_kernel_provenance, source),
+    HEX("source_sha256", struct release_kernel_provenance, source_sha256, 32, 32),
+    OPT_STR("profile", struct release_kernel_provenance, profile),
+    OPT_ARRAY("config_inputs", struct release_kernel_provenance, config_inputs, &file_digest_spec,
+              struct release_file_digest, nconfig_inputs),
+};
+static const struct spec kernel_provenance_spec = {kernel_provenance_fields, ARRAY_SIZE(kernel_provenance_fields)};
 
 static const struct field release_fields[] = {
     STR("schema", struct release, schema),
     STR("name", struct release, name),
     STR("version", struct release, version),
-    {"epoch", F_I64, offsetof(struct release, epoch), 0, 253402300799ULL, NULL, 0, 0},
-    {"tool", F_OBJECT, 0, 0, 0, &tool_spec, 0, 0},
+    {FIELD("epoch", F_I64, struct release, epoch), .min = 0, .max = 253402300799ULL},
+    {.key = "tool", .type = F_OBJECT, .off = 0, .sub = &tool_spec},   /* its fields are struct release's own */
     HEX("manifest_sha256", struct release, manifest_sha256, 32, 32),
     HEX("lock_sha256", struct release, lock_sha256, 32, 32),
     NAME("image", struct release, image),
     NAME("kernel", struct release, kernel),
+    OBJECT("kernel_provenance", struct release, kernel_provenance, &kernel_provenance_spec),
     U64("svn", struct release, svn, 0, UINT32_MAX),
-    {"artifacts", F_ARRAY, offsetof(struct release, artifacts), 0, 0, &artifact_spec,
-     sizeof(struct release_artifact), offsetof(struct release, nartifacts)},
-    {"verity", F_OBJECT, offsetof(struct release, verity), 0, 0, &verity_spec, 0, 0},
+    ARRAY("artifacts", struct release, artifacts, &artifact_spec, struct release_artifact, nartifacts),
+    OBJECT("verity", struct release, verity, &verity_spec),
     STR("cmdline", struct release, cmdline),
-    {"measurements", F_ARRAY, offsetof(struct release, measurements), 0, 0, &measurement_spec,
-     sizeof(struct release_measurement), offsetof(struct release, nmeasurements)},
+    ARRAY("measurements", struct release, measurements, &measurement_spec, struct release_measurement,
+          nmeasurements),
 };
 static const struct spec release_spec = {release_fields, ARRAY_SIZE(release_fields)};
 
@@ -116,12 +141,29 @@ static const struct spec release_spec = {release_fields, ARRAY_SIZE(release_fiel
 
 /* ------------------------------------------------------------- writing --- */
 
+static bool is_string(enum ftype t)
+{
+    return t == F_STR || t == F_NAME || t == F_HEX || t == F_DIGEST;
+}
+
+/* An optional field with nothing in it: left out of the JSON. */
+static bool absent(const struct field *f, const void *base)
+{
+    if (!f->optional)
+        return false;
+    if (is_string(f->type))
+        return !*AT(base, f->off, char *const);
+    return f->type == F_ARRAY && !*AT(base, f->count_off, const size_t);
+}
+
 static json_t *object_to_json(const struct spec *s, const void *base)
 {
     json_t *o = json_object();
     for (size_t i = 0; i < s->n; i++) {
         const struct field *f = &s->fields[i];
         json_t *v = NULL;
+        if (absent(f, base))
+            continue;
         switch (f->type) {
         case F_STR:
         case F_NAME:
@@ -354,6 +396,8 @@ static int parse_object(const struct parser *p, const char *path, json_t *o, con
         const struct field *f = &s->fields[i];
         _cleanup_free_ char *full = join(path, f->key);
         json_t *fv = json_object_get(o, f->key);
+        if (!fv && f->optional)
+            continue;
         if (!fv)
             return err_set(-EINVAL, "%s: missing key %s", p->what, full);
         int r = parse_field(p, full, f, fv, base);
@@ -363,8 +407,29 @@ static int parse_object(const struct parser *p, const char *path, json_t *o, con
     return 0;
 }
 
+/* The keys that belong to one kind of kernel and to no other. */
+static int check_kernel_provenance(const char *what, const struct release_kernel_provenance *k)
+{
+    bool profile = !strcmp(k->from, "profile");
+    if (!profile && strcmp(k->from, "package") && strcmp(k->from, "file"))
+        return err_set(-EINVAL, "%s: kernel_provenance.from '%s' is not profile, package or file", what, k->from);
+    if (profile != !!k->profile || profile != !!k->nconfig_inputs)
+        return err_set(-EINVAL, "%s: kernel_provenance: profile and config_inputs go with from 'profile', and "
+                                "only with it", what);
+    /* names a reproducer looks up under its kernel-configs directory: they stay inside it */
+    for (size_t i = 0; i < k->nconfig_inputs; i++) {
+        const char *name = k->config_inputs[i].name, *slash = strchr(name, '/');
+        bool ok = slash && (!strncmp(name, "profiles/", 9) || !strncmp(name, "fragments/", 10)) &&
+                  release_is_file_name(slash + 1);
+        if (!ok)
+            return err_set(-EINVAL, "%s: kernel_provenance.config_inputs[%zu].name '%s' is not profiles/NAME or "
+                                    "fragments/NAME", what, i, name);
+    }
+    return 0;
+}
+
 /* What the tables cannot say: the schema version, unique artifact names,
- * and that image and kernel are among them. */
+ * that image and kernel are among them, the kernel's provenance. */
 static int check_release(const char *what, const struct release *r)
 {
     if (strcmp(r->schema, RELEASE_SCHEMA))
@@ -379,7 +444,7 @@ static int check_release(const char *what, const struct release *r)
         return err_set(-EINVAL, "%s: image: %s is not among the artifacts", what, r->image);
     if (!release_artifact(r, r->kernel))
         return err_set(-EINVAL, "%s: kernel: %s is not among the artifacts", what, r->kernel);
-    return 0;
+    return check_kernel_provenance(what, &r->kernel_provenance);
 }
 
 int release_load(const char *path, struct release *r)
@@ -416,7 +481,7 @@ static void free_object(const struct spec *s, void *base)
 {
     for (size_t i = 0; i < s->n; i++) {
         const struct field *f = &s->fields[i];
-        if (f->type == F_STR || f->type == F_NAME || f->type == F_HEX || f->type == F_DIGEST) {
+        if (is_string(f->type)) {
             free(*AT(base, f->off, char *));
         } else if (f->type == F_OBJECT) {
             free_object(f->sub, AT(base, f->off, char));
@@ -434,6 +499,12 @@ void release_free(struct release *r)
 {
     free_object(&release_spec, r);
     memset(r, 0, sizeof(*r));
+}
+
+void release_kernel_provenance_free(struct release_kernel_provenance *k)
+{
+    free_object(&kernel_provenance_spec, k);
+    memset(k, 0, sizeof(*k));
 }
 
 const struct release_artifact *release_artifact(const struct release *r, const char *name)

@@ -43,6 +43,25 @@ struct release_measurement {
     char *digest;            /* hex: 48 bytes (SNP) or 32 (SEV, SEV-ES) */
 };
 
+/* A file a kernel configuration was made from, relative to the
+ * kernel-configs directory ("profiles/demo.list", "fragments/base.conf"). */
+struct release_file_digest {
+    char *name;
+    char *sha256;            /* hex */
+};
+
+/* Where the kernel came from: what a customer needs to rebuild it. */
+struct release_kernel_provenance {
+    char *from;              /* "profile", "package" or "file" (the manifest's kernel.from) */
+    char *source;            /* profile: "linux-6.1.192"; package: its PURL; file: its name */
+    char *source_sha256;     /* the source tarball (a tree: guestimg's digest of it), the
+                                package file, or the file */
+    char *profile;           /* profile only (else NULL): kernel-configs/profiles/NAME.list */
+    struct release_file_digest *config_inputs; /* profile only: the profile, its base config
+                                                  and fragments, in the order they apply */
+    size_t nconfig_inputs;
+};
+
 struct release {
     char *schema;
     char *name, *version;
@@ -50,6 +69,7 @@ struct release {
     char *tool_name, *tool_version;
     char *manifest_sha256, *lock_sha256;
     char *image, *kernel;    /* which artifacts they are */
+    struct release_kernel_provenance kernel_provenance;
     uint64_t svn;            /* guest SVN published with the measurements */
     struct release_artifact *artifacts;
     size_t nartifacts;
@@ -69,6 +89,7 @@ int release_parse(const char *text, size_t len, const char *what, struct release
 /* Read and parse the file at path (named in errors). */
 int release_load(const char *path, struct release *r);
 void release_free(struct release *r);
+void release_kernel_provenance_free(struct release_kernel_provenance *k);
 
 /* Lookups for verify. NULL when absent. */
 const struct release_artifact *release_artifact(const struct release *r, const char *name);

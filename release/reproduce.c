@@ -1,5 +1,6 @@
 /* Rebuild and compare: see reproduce.h. */
 #include "release/reproduce.h"
+#include "builder/kernel.h"
 #include "builder/manifest.h"
 #include "common/err.h"
 #include "common/fileio.h"
@@ -12,19 +13,66 @@
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-/* An input must be the file the release was built from. */
+/* An input must be the file the release was built from; `what` completes
+ * "RELEASE… with sha256 X": " was built from a manifest". */
+static int check_digest(const char *path, const char *hex, const char *what, const char *recorded, const char *release)
+{
+    if (strcmp(hex, recorded))
+        return err_set(-EBADMSG, "%s: sha256 %s, but %s%s with sha256 %s", path, hex, release, what, recorded);
+    return 0;
+}
+
 static int check_input(const char *path, const char *what, const char *recorded, const char *release)
 {
     char hex[65];
     int r = sha256_file_hex(path, hex, NULL);
-    if (r < 0)
-        return r;
-    if (strcmp(hex, recorded))
-        return err_set(-EBADMSG, "%s: sha256 %s, but %s was built from a %s with sha256 %s", path, hex, release,
-                       what, recorded);
-    return 0;
+    return r < 0 ? r : check_digest(path, hex, what, recorded, release);
+}
+
+/* The kernel source: a tarball by its sha256, a tree by guestimg's digest. */
+static int check_kernel_source(const char *path, const struct release_kernel_provenance *k, const char *release)
+{
+    _cleanup_free_ char *what = xasprintf("'s kernel was built from the source %s", k->source);
+    struct stat st;
+    if (stat(path, &st) < 0)
+        return err_sys(-errno, "kernel source %s", path);
+    if (!S_ISDIR(st.st_mode))
+        return check_input(path, what, k->source_sha256, release);
+    struct kernel_source src;
+    int r = kernel_source_open(path, NULL, &src);
+    if (r == 0)
+        r = check_digest(path, src.digest, what, k->source_sha256, release);
+    kernel_source_free(&src);
+    return r;
+}
+
+/* What the release's kernel was made from must be here too: the same
+ * source and configuration files (profile) or the same file — said now,
+ * not after a kernel build that cannot give the same bytes. A package
+ * kernel is in the lock, checked with it. */
+static int check_kernel_inputs(const struct reproduce_opts *o, const struct release *pub)
+{
+    const struct release_kernel_provenance *k = &pub->kernel_provenance;
+    int r = 0;
+    if (!strcmp(k->from, "profile")) {
+        r = check_kernel_source(o->build.kernel_source, k, o->release_json);
+        for (size_t i = 0; r == 0 && i < k->nconfig_inputs; i++) {
+            _cleanup_free_ char *path = xasprintf("%s/%s", o->build.kernel_configs, k->config_inputs[i].name);
+            _cleanup_free_ char *what = xasprintf("'s kernel configuration was made from %s", k->config_inputs[i].name);
+            r = check_input(path, what, k->config_inputs[i].sha256, o->release_json);
+        }
+    } else if (!strcmp(k->from, "file")) {
+        struct manifest *m = manifest_load(o->build.manifest);
+        if (!m)
+            return -EINVAL;
+        _cleanup_free_ char *what = xasprintf("'s kernel is the file %s", k->source);
+        r = check_input(m->kernel.path, what, k->source_sha256, o->release_json);
+        manifest_free(m);
+    }
+    return r;
 }
 
 /* --lock, else the release's own lock.json, else the manifest's lock file. */
@@ -65,11 +113,13 @@ int release_reproduce(const struct reproduce_opts *o, const struct compare_repor
     if (r < 0)
         return r;
     _cleanup_free_ char *lock = NULL;
-    if ((r = check_input(o->build.manifest, "manifest", pub.manifest_sha256, o->release_json)) == 0 &&
+    if ((r = check_input(o->build.manifest, " was built from a manifest", pub.manifest_sha256, o->release_json)) == 0 &&
         !(lock = lock_to_use(o)))
         r = -EINVAL;
     if (r == 0)
-        r = check_input(lock, "lock file", pub.lock_sha256, o->release_json);
+        r = check_input(lock, " was built from a lock file", pub.lock_sha256, o->release_json);
+    if (r == 0)
+        r = check_kernel_inputs(o, &pub);
     _cleanup_free_ char *scratch = r == 0 ? scratch_dir(o->scratch_parent) : NULL;
     if (r == 0 && !scratch)
         r = -EIO;

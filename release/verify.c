@@ -1,9 +1,14 @@
 /* The checks behind `guestimg verify`. */
 #include "release/verify.h"
+#include "builder/lock.h"
 #include "common/err.h"
 #include "common/fileio.h"
 #include "common/hash.h"
+#include "common/log.h"
+#include "common/strbuf.h"
 #include "common/util.h"
+#include "release/assemble.h"
+#include "release/build.h"
 #include "release/measurements.h"
 #include "release/publish.h"
 #include "release/release.h"
@@ -11,9 +16,11 @@
 #include "release/verity_check.h"
 #include "sbom/sbom.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <libgen.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* Release files are small; artifacts that are read whole (text) too. */
 #define TEXT_MAX (16u << 20)
@@ -86,7 +93,8 @@ static void check_artifacts(struct verifier *v)
         char hex[65];
         uint64_t size = 0;
         if (sha256_file_hex(path, hex, &size) < 0) {
-            check(v, false, "the file", err_msg(), "artifact %s", a->name);
+            _cleanup_free_ char *want = xasprintf("%llu bytes sha256 %s", (unsigned long long)a->size, a->sha256);
+            check(v, false, want, err_msg(), "artifact %s", a->name);
         } else if (size != a->size) {
             _cleanup_free_ char *want = xasprintf("%llu bytes", (unsigned long long)a->size);
             _cleanup_free_ char *got = xasprintf("%llu bytes", (unsigned long long)size);
@@ -135,8 +143,43 @@ static void check_sbom_digest(struct verifier *v, const char *sbom, const char *
           "sbom %s %s sha256", sbom, role);
 }
 
+static const struct sbom_package_digest *sbom_package(const struct sbom_digests *d, const char *purl)
+{
+    for (size_t i = 0; i < d->npackages; i++)
+        if (!strcmp(d->packages[i].purl, purl))
+            return &d->packages[i];
+    return NULL;
+}
+
+/* The SBOM lists exactly the packages of the published lock, each with the
+ * sha256 the lock gives its file. */
+static void check_sbom_packages(struct verifier *v, const char *sbom, const struct sbom_digests *d,
+                                const struct lock *l)
+{
+    struct strbuf diff = STRBUF_INIT;
+    for (size_t i = 0; i < l->pkgs.n; i++) {
+        _cleanup_free_ char *purl = sbom_purl(&l->pkgs.v[i]);
+        const struct sbom_package_digest *p = sbom_package(d, purl);
+        if (!p)
+            sb_printf(&diff, "%s%s missing", diff.len ? "; " : "", purl);
+        else if (!p->sha256 || strcmp(p->sha256, l->pkgs.v[i].sha256))
+            sb_printf(&diff, "%s%s sha256 %s", diff.len ? "; " : "", purl, p->sha256 ? p->sha256 : "none");
+    }
+    if (d->npackages != l->pkgs.n)
+        sb_printf(&diff, "%s%zu packages", diff.len ? "; " : "", d->npackages);
+    _cleanup_free_ char *want = xasprintf("%zu package%s with the sha256 %s gives", l->pkgs.n,
+                                          l->pkgs.n == 1 ? "" : "s", BUILD_LOCK_FILE);
+    check(v, !diff.len, want, diff.buf, "sbom %s packages", sbom);
+    sb_release(&diff);
+}
+
 static void check_sboms(struct verifier *v)
 {
+    struct lock l;
+    _cleanup_free_ char *lock_path = artifact_path(v, BUILD_LOCK_FILE);
+    bool listed = release_artifact(&v->r, BUILD_LOCK_FILE), have_lock = listed && lock_read(lock_path, &l) == 0;
+    if (listed && !have_lock)
+        check(v, false, "a lock file", err_msg(), "sbom packages against %s", BUILD_LOCK_FILE);
     for (size_t i = 0; i < v->r.nartifacts; i++) {
         const char *name = v->r.artifacts[i].name;
         if (!endswith(name, ".spdx.json") && !endswith(name, ".cdx.json"))
@@ -149,8 +192,12 @@ static void check_sboms(struct verifier *v)
         }
         check_sbom_digest(v, name, "image", v->r.image, d.image_sha256);
         check_sbom_digest(v, name, "kernel", v->r.kernel, d.kernel_sha256);
+        if (have_lock)
+            check_sbom_packages(v, name, &d, &l);
         sbom_digests_free(&d);
     }
+    if (have_lock)
+        lock_free(&l);
 }
 
 static void check_verity(struct verifier *v)
@@ -167,8 +214,7 @@ static void check_verity(struct verifier *v)
     _cleanup_free_ char *holder = !strcmp(v->r.verity.layout, "kata") ? xstrdup(v->r.image)
                                                                        : xasprintf("%s.verity", v->r.image);
     check(v, tree_ok, "the tree its data gives", "a different tree", "verity hash tree in %s", holder);
-    if (table)
-        check(v, strstr(v->r.cmdline, table) != NULL, table, v->r.cmdline, "cmdline carries the dm-verity table");
+    check(v, strstr(v->r.cmdline, table) != NULL, table, v->r.cmdline, "cmdline carries the dm-verity table");
 }
 
 /* The firmware a measurement was computed for: the artifact with its digest. */
@@ -209,6 +255,100 @@ static void check_measurements(struct verifier *v)
     }
 }
 
+/* The rest of the first line of text that starts with key, or NULL. */
+static char *line_value(const char *text, const char *key)
+{
+    size_t n = strlen(key);
+    for (const char *l = text; *l;) {
+        size_t len = strcspn(l, "\n");
+        if (len >= n && !strncmp(l, key, n))
+            return xstrndup(l + n, len - n);
+        l += len + (l[len] == '\n');
+    }
+    return NULL;
+}
+
+/* A profile kernel: the kernel cache's record of its build names the
+ * source and the configuration release.json records. */
+static void check_profile_kernel(struct verifier *v, const char *what)
+{
+    const struct release_kernel_provenance *k = &v->r.kernel_provenance;
+    const struct release_artifact *config = release_artifact(&v->r, BUILD_KERNEL_CONFIG_FILE);
+    _cleanup_free_ char *want = xasprintf("source %s %s, config %s", k->source_sha256, k->source,
+                                          config ? config->sha256 : "(no " BUILD_KERNEL_CONFIG_FILE ")");
+    if (!release_artifact(&v->r, BUILD_KERNEL_INPUTS_FILE)) {
+        check(v, false, want, BUILD_KERNEL_INPUTS_FILE " is not among the artifacts", "%s", what);
+        return;
+    }
+    _cleanup_free_ char *why = NULL;
+    _cleanup_free_ char *text = read_artifact(v, BUILD_KERNEL_INPUTS_FILE, &why);
+    if (!text) {
+        check(v, false, want, why, "%s", what);
+        return;
+    }
+    _cleanup_free_ char *source = line_value(text, "source "), *config_sha = line_value(text, "config ");
+    _cleanup_free_ char *got = xasprintf("source %s, config %s", source ? source : "(none)",
+                                         config_sha ? config_sha : "(none)");
+    check(v, !strcmp(want, got), want, got, "%s", what);
+}
+
+/* A package kernel: the kernel package of the published lock. */
+static void check_package_kernel(struct verifier *v, const char *what)
+{
+    const struct release_kernel_provenance *k = &v->r.kernel_provenance;
+    _cleanup_free_ char *want = xasprintf("%s sha256 %s", k->source, k->source_sha256);
+    _cleanup_free_ char *path = artifact_path(v, BUILD_LOCK_FILE);
+    struct lock l;
+    if (lock_read(path, &l) < 0) {
+        check(v, false, want, err_msg(), "%s", what);
+        return;
+    }
+    _cleanup_free_ char *purl = l.kernel ? sbom_purl(l.kernel) : NULL;
+    _cleanup_free_ char *got = l.kernel ? xasprintf("%s sha256 %s", purl, l.kernel->sha256)
+                                        : xstrdup("no kernel package in " BUILD_LOCK_FILE);
+    check(v, !strcmp(want, got), want, got, "%s", what);
+    lock_free(&l);
+}
+
+/* Where release.json says the kernel came from agrees with the published
+ * files that record it. */
+static void check_kernel_provenance(struct verifier *v)
+{
+    const struct release_kernel_provenance *k = &v->r.kernel_provenance;
+    _cleanup_free_ char *what = xasprintf("kernel provenance: %s %s", k->from, k->source);
+    if (!strcmp(k->from, "profile")) {
+        check_profile_kernel(v, what);
+    } else if (!strcmp(k->from, "package")) {
+        check_package_kernel(v, what);
+    } else {
+        /* the file is published as it is */
+        const char *sha = release_artifact(&v->r, v->r.kernel)->sha256;
+        check(v, !strcmp(sha, k->source_sha256), k->source_sha256, sha, "%s", what);
+    }
+}
+
+/* The artifacts directory must be one: a wrong --artifacts is one error,
+ * not a MISMATCH per file. Files in it that release.json does not list
+ * are not part of the release and nothing vouches for them: a warning each
+ * (a consumer picking files by pattern could take one). */
+static int check_directory(struct verifier *v)
+{
+    DIR *d = opendir(v->dir);
+    if (!d)
+        return err_sys(-errno, "%s: cannot read the artifacts directory", v->dir);
+    _cleanup_free_ char *copy = xstrdup(v->o->release_path);
+    const char *json = basename(copy);
+    _cleanup_free_ char *sig = xasprintf("%s.sig", json);
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && strcmp(e->d_name, json) &&
+            strcmp(e->d_name, sig) && !release_artifact(&v->r, e->d_name))
+            log_warn("%s/%s: not listed in %s: not part of the release, nothing vouches for it", v->dir,
+                     e->d_name, v->o->release_path);
+    closedir(d);
+    return 0;
+}
+
 int release_verify(const struct verify_opts *o, verify_report_fn report, void *ctx)
 {
     struct verifier v = {.o = o, .report = report, .ctx = ctx};
@@ -225,11 +365,14 @@ int release_verify(const struct verify_opts *o, verify_report_fn report, void *c
         _cleanup_free_ char *copy = xstrdup(o->release_path);
         v.dir = xstrdup(dirname(copy));
     }
-    r = o->pubkey ? check_signature(&v, (const char *)text, len) : 0;
+    r = check_directory(&v);
+    if (r == 0 && o->pubkey)
+        r = check_signature(&v, (const char *)text, len);
     if (r == 0) {
         check_artifacts(&v);
         _cleanup_free_ char *cmdline = xasprintf("%s\n", v.r.cmdline);
-        check_derived(&v, "cmdline.txt", cmdline);
+        check_derived(&v, CMDLINE_FILE, cmdline);
+        check_kernel_provenance(&v);
         check_verity(&v);
         check_measurements(&v);
         check_published_measurements(&v);

@@ -137,8 +137,9 @@ int release_verity_recompute(const struct release *r, const char *dir, char root
         if (rc == 1)
             rc = 0;
     }
-    if (rc == 0 && kata)
-        *table = verity_dm_table(&vi, "/dev/vda1", "/dev/vda2");
+    /* the devices the command line builder/rootfs.c writes names */
+    if (rc == 0)
+        *table = verity_dm_table(&vi, kata ? "/dev/vda1" : "/dev/vda", kata ? "/dev/vda2" : "/dev/vdb");
     scratch_done(data_path, data_fd);
     scratch_done(hash_path, hash_fd);
     return rc;

@@ -10,7 +10,7 @@
  * *tree_matches with whether the hash tree the image carries (kata:
  * partition 2; raw: IMAGE.verity) is the one that data gives. *table
  * receives the dm-mod.create table the kernel command line must carry
- * (kata layout; NULL for raw), allocated. Errors: the image cannot be read,
+ * (kata: /dev/vda1 and /dev/vda2; raw: /dev/vda and /dev/vdb), allocated. Errors: the image cannot be read,
  * -EBADMSG when its partition table is not the kata layout of the recorded
  * parameters. */
 int release_verity_recompute(const struct release *r, const char *dir, char root_hex[65], char **table,

@@ -14,9 +14,12 @@ static json_t *hashes(const char *sha256)
 
 static json_t *artifact_component(const char *ref, const char *type, const struct sbom_artifact *a)
 {
-    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:[{s:s, s:o}]}", "type", type, "bom-ref", ref, "name",
-                     sbom_jstr(a->name), "version", sbom_jstr(a->version), "hashes", hashes(a->sha256),
-                     "properties", "name", "guestimg:file_name", "value", sbom_jstr(a->file_name));
+    json_t *c = json_pack("{s:s, s:s, s:o, s:o, s:o, s:[{s:s, s:o}]}", "type", type, "bom-ref", ref, "name",
+                          sbom_jstr(a->name), "version", sbom_jstr(a->version), "hashes", hashes(a->sha256),
+                          "properties", "name", "guestimg:file_name", "value", sbom_jstr(a->file_name));
+    if (a->origin)
+        json_object_set_new(c, "pedigree", json_pack("{s:o}", "notes", sbom_jstr(a->origin)));
+    return c;
 }
 
 static json_t *licenses(const char *license)

@@ -16,6 +16,8 @@ struct sbom_artifact {
     const char *version;
     const char *file_name;   /* as published: "kata-containers.img", "vmlinuz" */
     const char *sha256;      /* hex */
+    const char *origin;      /* where it came from, in words (SPDX sourceInfo, CycloneDX
+                                pedigree notes); NULL: not said */
 };
 
 struct sbom_input {
@@ -36,13 +38,24 @@ char *sbom_cyclonedx(const struct sbom_input *in);
  * pkg:generic/NAME@VERSION for tarballs. Allocated. */
 char *sbom_purl(const struct package *p);
 
-/* What an SBOM file says about the image and the kernel: their sha256 as
- * recorded (NULL when absent). Reads either format (told apart by its
- * content); sets the error naming the file when it is neither. */
+/* A package as an SBOM lists it: its PURL and the sha256 of its file
+ * (NULL when the entry has none). */
+struct sbom_package_digest {
+    char *purl, *sha256;
+};
+
+/* What an SBOM file says about the image, the kernel and the packages:
+ * their sha256 as recorded (NULL when absent). Reads either format (told
+ * apart by its content); sets the error naming the file when it is
+ * neither. */
 struct sbom_digests {
     char *image_sha256, *kernel_sha256;
+    struct sbom_package_digest *packages;   /* entries with a PURL, in document order */
+    size_t npackages;
 };
 int sbom_read_digests(const char *path, struct sbom_digests *d);
+/* The same from text in memory (untrusted); path names it in errors. */
+int sbom_parse_digests(const char *text, size_t len, const char *path, struct sbom_digests *d);
 void sbom_digests_free(struct sbom_digests *d);
 
 #endif

@@ -96,6 +96,8 @@ static json_t *artifact_package(const char *id, const struct sbom_artifact *a, c
     json_object_set_new(p, "downloadLocation", json_string("NOASSERTION"));
     json_object_set_new(p, "licenseDeclared", json_string("NOASSERTION"));
     json_object_set_new(p, "primaryPackagePurpose", json_string(purpose));
+    if (a->origin)
+        json_object_set_new(p, "sourceInfo", sbom_jstr(a->origin));
     return p;
 }
 

@@ -94,6 +94,11 @@ purl() {
     cmp "$W/rel/vmlinuz" "$FX/kspec/vmlinuz"
     assert_equal "$(jq -r '.packages[] | select(.SPDXID == "SPDXRef-Kernel") | .versionInfo' "$W/rel/sbom.spdx.json")" "6.1-1"
     assert_equal "$(jq -r .kernel.name "$W/rel/lock.json")" gi-kernel
+    # release.json names the package the kernel came from, by PURL and the sha256 of the file the repository serves
+    kernel_rpm=$(echo "$WWW"/repo/gi-kernel-*.rpm)
+    assert_equal "$(jq -r '.kernel_provenance | "\(.from) \(.source) \(.source_sha256)"' "$W/rel/release.json")" \
+                 "package pkg:rpm/azurelinux/gi-kernel@6.1-1?arch=noarch $(sha256sum <"$kernel_rpm" | cut -d' ' -f1)"
+    [ ! -e "$W/rel/kernel.inputs.txt" ]
     # files.tsv: the capability, the non-root owner, the hard link
     grep -qP '^/usr/bin/gi-ping\tfile\t0755\t0\t0\t\d+\t[0-9a-f]{64}\tsecurity\.capability=01000002' "$W/rel/files.tsv"
     grep -qP '^/var/lib/gi-tool\tdir\t0750\t1000\t1000\t' "$W/rel/files.tsv"
@@ -102,6 +107,8 @@ purl() {
     [ ! -e "$W/rel/trustee-reference-values.json" ]
     run "$GUESTIMG" verify "$W/rel/release.json"
     [ "$status" -eq 0 ]
+    [[ $output == *"ok kernel provenance: package pkg:rpm/azurelinux/gi-kernel@6.1-1?arch=noarch"* ]]
+    [[ $output == *"ok sbom sbom.spdx.json packages"* ]]
     # and a rebuild from the lock is the same release
     run "$GUESTIMG" reproduce -q "$W/rel/release.json" --manifest "$W/m.yaml" --cache "$CACHE" --scratch "$W"
     [ "$status" -eq 0 ]

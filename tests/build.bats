@@ -62,7 +62,7 @@ nothing_published() {
 
 @test "build: the demo release holds every artifact and verify passes with the key" {
     run ls "$A"
-    assert_equal "$(echo $output)" "OVMF.fd cmdline.txt files.tsv kata-containers.img kernel.config lock.json measurement-snp-QEMU-EPYC-v4-1.json measurement-snp-QEMU-EPYC-v4-2.json release.json release.json.sig root_hash.txt sbom.cdx.json sbom.spdx.json trustee-reference-values.json vmlinuz"
+    assert_equal "$(echo $output)" "OVMF.fd cmdline.txt files.tsv kata-containers.img kernel.config kernel.inputs.txt lock.json measurement-snp-QEMU-EPYC-v4-1.json measurement-snp-QEMU-EPYC-v4-2.json release.json release.json.sig root_hash.txt sbom.cdx.json sbom.spdx.json trustee-reference-values.json vmlinuz"
     # the summary and the warning about what the firmware does not measure
     grep -qx "release: $A/release.json" "$BATS_FILE_TMPDIR/a.out"
     grep -qx "guestimg: warning: OVMF.fd has no kernel-hashes section: 2 of 2 measurements cover the firmware only, not the kernel, initrd or command line (kernel_hashes: false)" "$BATS_FILE_TMPDIR/a.out"
@@ -70,7 +70,7 @@ nothing_published() {
     run "$GUESTIMG" verify "$A/release.json" --pubkey "$KEYS/ed.pub"
     [ "$status" -eq 0 ]
     [ "${lines[0]}" = "ok signature $A/release.json.sig (key $KEYS/ed.pub)" ]
-    [ "${lines[-1]}" = "$A/release.json: all 27 checks passed" ]
+    [ "${lines[-1]}" = "$A/release.json: all 31 checks passed" ]
     ! grep -q MISMATCH <<<"$output" || false
 }
 
@@ -89,6 +89,15 @@ nothing_published() {
     assert_equal "$(jq -r '.["x-ms-sevsnpvm-launchmeasurement"]' "$A/measurement-snp-QEMU-EPYC-v4-2.json")" \
                  "$("$GUESTIMG" measure --mode snp --vcpus 2 --vcpu-type EPYC-v4 --ovmf "$OVMF")"
     e2fsck -fn "$T/p1" >/dev/null
+    # where the kernel came from: the source tarball, the profile and its fragments, as sha256sum sees them
+    assert_equal "$(jq -r '.kernel_provenance | "\(.from) \(.profile) \(.source) \(.source_sha256)"' "$A/release.json")" \
+                 "profile demo linux-$(file -b "$A/vmlinuz" | sed -n 's/.*, version \([0-9.]*\) .*/\1/p') $(sha256sum <"$KERNEL_SOURCE" | cut -d' ' -f1)"
+    jq -r '.kernel_provenance.config_inputs[] | "\(.sha256)  \(.name)"' "$A/release.json" >"$T/inputs.sha256"
+    assert_equal "$(cut -c67- "$T/inputs.sha256" | tr '\n' ' ')" \
+                 "profiles/demo.list $(sed -n 's/^fragment \([^ ]*\).*/fragments\/\1.conf/p' "$ROOT/kernel-configs/profiles/demo.list" | tr '\n' ' ')"
+    (cd "$ROOT/kernel-configs" && sha256sum -c --quiet "$T/inputs.sha256")
+    grep -qx "source $(sha256sum <"$KERNEL_SOURCE" | cut -d' ' -f1) linux-[0-9.]*" "$A/kernel.inputs.txt"
+    grep -qx "config $(sha256sum <"$A/kernel.config" | cut -d' ' -f1)" "$A/kernel.inputs.txt"
 }
 
 @test "build: byte-identical from another output path, working directory, umask, TZ, LC_ALL and clock" {
@@ -149,7 +158,7 @@ flip() {
     [[ $output == *"MISMATCH artifact kata-containers.img sha256: expected "* ]]
     [[ $output == *"MISMATCH verity root hash of kata-containers.img: expected "* ]]
     [[ $output == *"MISMATCH verity hash tree in kata-containers.img: expected the tree its data gives actual a different tree"* ]]
-    [ "${lines[-1]}" = "$T/r/release.json: 4 of 27 checks failed" ]
+    [ "${lines[-1]}" = "$T/r/release.json: 4 of 31 checks failed" ]
 
     cp "$A/kata-containers.img" "$T/r/"
     flip "$T/r/vmlinuz" 70000
@@ -158,7 +167,7 @@ flip() {
     [[ $output == *"MISMATCH artifact vmlinuz sha256: expected "* ]]
     # the firmware measures no kernel: the measurements still hold (kernel_hashes false)
     [[ $output == *"ok measurement snp QEMU EPYC-v4 1 vCPU"* ]]
-    [ "${lines[-1]}" = "$T/r/release.json: 1 of 27 checks failed" ]
+    [ "${lines[-1]}" = "$T/r/release.json: 1 of 31 checks failed" ]
 
     cp "$A/vmlinuz" "$T/r/"
     sed -i 's/"svn":0/"svn":1/' "$T/r/release.json"
@@ -173,7 +182,35 @@ flip() {
     run "$GUESTIMG" verify "$A/release.json" --pubkey "$T/other.pub"
     [ "$status" -eq 1 ]
     [ "${lines[0]}" = "MISMATCH signature $A/release.json.sig (key $T/other.pub): expected a signature by this key actual a signature that does not verify" ]
-    [ "${lines[-1]}" = "$A/release.json: 1 of 27 checks failed" ]
+    [ "${lines[-1]}" = "$A/release.json: 1 of 31 checks failed" ]
+}
+
+@test "verify: a missing artifact, a file release.json does not list, a kernel record that disagrees, --artifacts that is no directory" {
+    cp -r "$A" "$T/r"
+    rm "$T/r/OVMF.fd"
+    echo '{}' >"$T/r/measurement-snp-QEMU-EPYC-v4-8.json"
+    sed -i 's/^config /config 0/' "$T/r/kernel.inputs.txt"
+    deb_sha=$(sha256sum <"$ROOT/output/debs/busybox-static.deb" | cut -d' ' -f1)
+    other_sha=$(tr '0-9a-f' '1-9a-f0' <<<"$deb_sha")
+    sed -i "s/$deb_sha/$other_sha/" "$T/r/sbom.cdx.json"
+    run "$GUESTIMG" verify "$T/r/release.json" --pubkey "$KEYS/ed.pub"
+    [ "$status" -eq 1 ]
+    fw=$(jq -r '.artifacts[] | select(.name == "OVMF.fd") | "\(.size) bytes sha256 \(.sha256)"' "$A/release.json")
+    grep -qx "MISMATCH artifact OVMF.fd: expected $fw actual $T/r/OVMF.fd: cannot open: No such file or directory" <<<"$output"
+    grep -qx "MISMATCH measurement snp QEMU EPYC-v4 2 vCPU: expected $(jq -r '.measurements[1].digest' "$A/release.json") actual $T/r/OVMF.fd: cannot open: No such file or directory" <<<"$output"
+    grep -q "^MISMATCH artifact kernel.inputs.txt size: expected " <<<"$output"
+    config=$(sha256sum <"$A/kernel.config" | cut -d' ' -f1)
+    grep -q "^MISMATCH kernel provenance: profile linux-[0-9.]*: expected source [0-9a-f]\{64\} linux-[0-9.]*, config $config actual source [0-9a-f]\{64\} linux-[0-9.]*, config 0$config$" <<<"$output"
+    grep -qx "guestimg: warning: $T/r/measurement-snp-QEMU-EPYC-v4-8.json: not listed in $T/r/release.json: not part of the release, nothing vouches for it" <<<"$output"
+    purl=$(jq -r '.components[] | select(.name == "busybox-static") | .purl' "$A/sbom.cdx.json")
+    grep -qxF "MISMATCH sbom sbom.cdx.json packages: expected 1 package with the sha256 lock.json gives actual $purl sha256 $other_sha" <<<"$output"
+    grep -qx "ok sbom sbom.spdx.json packages" <<<"$output"
+    [ "${lines[-1]}" = "$T/r/release.json: 7 of 31 checks failed" ]
+    # an artifacts directory that is not there is one error, not a MISMATCH per file
+    run "$GUESTIMG" verify "$A/release.json" --pubkey "$KEYS/ed.pub" --artifacts "$T/none"
+    assert_error 1 "^guestimg: $T/none: cannot read the artifacts directory: No such file or directory$"
+    run "$GUESTIMG" verify "$A/release.json" --artifacts "$A/vmlinuz"
+    assert_error 1 "^guestimg: $A/vmlinuz: cannot read the artifacts directory: Not a directory$"
 }
 
 @test "build: an ECDSA P-384 signature verifies with openssl dgst; release.json is the same bytes" {
@@ -184,6 +221,62 @@ flip() {
     cmp "$A/release.json" "$T/ec/release.json"
     run "$GUESTIMG" verify "$T/ec/release.json" --pubkey "$T/p384.pub"
     [ "$status" -eq 0 ]
+}
+
+@test "build: progress on a terminal (stage, packages, bytes, elapsed), cleared before any other line; none with --quiet or off a terminal" {
+    command -v script >/dev/null || skip "script (package bsdutils) is not installed"
+    script -qec "'$GUESTIMG' build '$WS/manifests/demo.yaml' -o '$T/tty' --locked" /dev/null </dev/null >"$T/tty.out"
+    # one line rewritten in place: "\r\e[K[   0.1s] 3/7 image: writing ext4 1048576/1983056"
+    tr '\r' '\n' <"$T/tty.out" | sed 's/\x1b\[K//g' >"$T/lines"
+    at='^\[ *[0-9]+\.[0-9]s\] '
+    grep -qE "${at}1/7 checking inputs$" "$T/lines"
+    grep -qE "${at}2/7 packages: installing packages 0/1$" "$T/lines"
+    grep -qE "${at}3/7 image: writing ext4 [0-9]+/[0-9]+$" "$T/lines"
+    grep -qE "${at}4/7 kernel$" "$T/lines"
+    grep -qE "${at}5/7 measurements$" "$T/lines"
+    grep -qE "${at}6/7 SBOMs, release.json$" "$T/lines"
+    grep -qE "${at}7/7 publishing$" "$T/lines"
+    assert_equal "$(grep -oE "${at}[0-9]/7" "$T/lines" | sed 's/.* //' | uniq | tr '\n' ' ')" "1/7 2/7 3/7 4/7 5/7 6/7 7/7 "
+    # the warning and the summary (stdout, the same terminal) start on a cleared line
+    grep -qaF $'\r\e[Kguestimg: warning: OVMF.fd has no kernel-hashes section' "$T/tty.out"
+    grep -qaF $'\r\e[Krelease: '"$T/tty/release.json"$'\r' "$T/tty.out"
+    # and so does an error
+    ! script -qec "'$GUESTIMG' build '$WS/manifests/demo.yaml' -o '$T/x' --sign-key '$T/none.pem'" /dev/null </dev/null >"$T/err.out" || false
+    grep -qaF $'\e[K[' "$T/err.out"
+    grep -qaF $'\r\e[Kguestimg: '"$T/none.pem: cannot open: No such file or directory" "$T/err.out"
+    # --quiet: no progress on the terminal, the summary still
+    script -qec "'$GUESTIMG' build -q '$WS/manifests/demo.yaml' -o '$T/q' --locked" /dev/null </dev/null >"$T/q.out"
+    ! grep -qaE '\[ *[0-9]+\.[0-9]s\]' "$T/q.out" || false
+    grep -qaF "release: $T/q/release.json" "$T/q.out"
+    # off a terminal: only the warning
+    "$GUESTIMG" build "$WS/manifests/demo.yaml" -o "$T/p" --locked 2>"$T/p.err" >/dev/null
+    [ "$(wc -l <"$T/p.err")" -eq 1 ]
+    grep -q '^guestimg: warning: OVMF.fd has no kernel-hashes section' "$T/p.err"
+}
+
+@test "build: another image name and the raw layout (IMAGE + IMAGE.verity): verify and reproduce follow them" {
+    sed 's/^image: .*/image: {layout: raw, size: auto}/' "$WS/manifests/demo.yaml" >"$WS/manifests/raw.yaml"
+    cp "$WS/manifests/demo.lock.json" "$WS/manifests/raw.lock.json"
+    "$GUESTIMG" build -q "$WS/manifests/raw.yaml" -o "$T/raw" --locked --image-name guest.img >/dev/null 2>&1
+    [ -f "$T/raw/guest.img" ] && [ -f "$T/raw/guest.img.verity" ] && [ ! -e "$T/raw/kata-containers.img" ]
+    assert_equal "$(jq -r '"\(.image) \(.verity.layout)"' "$T/raw/release.json")" "guest.img raw"
+    # the same filesystem as the kata layout's partition 1, checked by veritysetup against the separate tree
+    veritysetup verify --no-superblock --data-blocks "$(jq -r .verity.data_blocks "$T/raw/release.json")" \
+        --salt "$(jq -r .verity.salt "$T/raw/release.json")" "$T/raw/guest.img" "$T/raw/guest.img.verity" \
+        "$(jq -r .verity.root_hash "$A/release.json")"
+    run "$GUESTIMG" verify "$T/raw/release.json"
+    [ "$status" -eq 0 ]
+    [[ $output == *"ok verity hash tree in guest.img.verity"* ]]
+    [[ $output == *"ok cmdline carries the dm-verity table"* ]]
+    grep -q 'dm-verity,,,ro,0 [0-9]* verity 1 /dev/vda /dev/vdb ' "$T/raw/cmdline.txt"
+    run "$GUESTIMG" reproduce -q "$T/raw/release.json" --manifest "$WS/manifests/raw.yaml" --scratch "$T"
+    [ "$status" -eq 0 ]
+    [[ $output == *"same guest.img.verity"* ]]
+    printf 'X' | dd of="$T/raw/guest.img.verity" bs=1 seek=100 conv=notrunc status=none
+    run "$GUESTIMG" verify "$T/raw/release.json"
+    [ "$status" -eq 1 ]
+    [[ $output == *"MISMATCH verity hash tree in guest.img.verity: expected the tree its data gives actual a different tree"* ]]
+    [[ $output == *"ok verity root hash of guest.img"* ]]
 }
 
 @test "build: a second build replaces the release in DIR whole; a failed one leaves it as it was" {
@@ -211,7 +304,7 @@ flip() {
     run "$GUESTIMG" reproduce -q "$A/release.json" --manifest "$WS/manifests/demo.yaml" --scratch "$T/scratch"
     [ "$status" -eq 0 ]
     [ "${lines[-1]}" = "$A/release.json: reproduced: every artifact rebuilt to the same bytes" ]
-    [ "$(grep -c '^same ' <<<"$output")" -eq 13 ]
+    [ "$(grep -c '^same ' <<<"$output")" -eq 14 ]
     [[ $output == *"same kata-containers.img"* ]]
     [[ $output == *"same vmlinuz"* ]]
     ! grep -q DIFFERS <<<"$output" || false
@@ -236,6 +329,72 @@ flip() {
     [ -z "$(find "$T" -maxdepth 1 -name 'guestimg-reproduce-*')" ]
 }
 
+@test "reproduce: each kind of image file difference is named: added, removed, changed content, changed metadata" {
+    # a release of another manifest, presented as the demo's (its recorded
+    # manifest sha256 changed): what a rebuild finds when the published
+    # image is not what the manifest makes
+    sed -e '/^  - {path: \/tmp}$/d' \
+        -e 's|{src: ../tools/demo-guest/init, dst: /sbin/init, mode: "0755"}|&\n  - {src: ../tools/demo-guest/init, dst: /sbin/extra, mode: "0755"}|' \
+        -e '/dst: \/sbin\/init,/s/"0755"/"0700"/' \
+        -e 's|{path: /bin/cat, target: busybox}|{path: /bin/cat, target: ./busybox}|' \
+        "$WS/manifests/demo.yaml" >"$WS/manifests/other.yaml"
+    [ "$(diff "$WS/manifests/demo.yaml" "$WS/manifests/other.yaml" | grep -c '^[<>]')" -eq 6 ]
+    cp "$WS/manifests/demo.lock.json" "$WS/manifests/other.lock.json"
+    "$GUESTIMG" build -q "$WS/manifests/other.yaml" -o "$T/p" --locked >/dev/null 2>&1
+    jq -c --arg s "$(sha256sum <"$WS/manifests/demo.yaml" | cut -d' ' -f1)" '.manifest_sha256 = $s' \
+        "$T/p/release.json" >"$T/release.json"
+    mv "$T/release.json" "$T/p/release.json"
+    run "$GUESTIMG" reproduce -q "$T/p/release.json" --manifest "$WS/manifests/demo.yaml" --scratch "$T"
+    [ "$status" -eq 1 ]
+    assert_equal "$(grep '^  ' <<<"$output")" "  changed content /bin/cat: symlink ./busybox -> symlink busybox
+  removed /sbin/extra (file)
+  changed metadata /sbin/init: mode 0700 uid 0 gid 0 xattrs - -> mode 0755 uid 0 gid 0 xattrs -
+  added /tmp (dir)"
+    [[ $output == *"DIFFERS files.tsv: published "* ]]
+    [ "${lines[-1]}" = "$T/p/release.json: not reproduced: 6 artifacts differ" ]
+}
+
+@test "reproduce: a kernel built with another toolchain: the lines of kernel.inputs.txt that differ" {
+    # as if the release had been built where gcc is another version
+    cp -r "$A" "$T/p"
+    gcc_line=$(grep '^toolchain gcc ' "$A/kernel.inputs.txt")
+    sed -i 's/^toolchain gcc .*/toolchain gcc (Debian 99.1.0-1) 99.1.0/' "$T/p/kernel.inputs.txt"
+    jq -c --arg s "$(sha256sum <"$T/p/kernel.inputs.txt" | cut -d' ' -f1)" --argjson n "$(stat -c %s "$T/p/kernel.inputs.txt")" \
+        '(.artifacts[] | select(.name == "kernel.inputs.txt")) |= (.sha256 = $s | .size = $n)' "$A/release.json" >"$T/p/release.json"
+    run "$GUESTIMG" reproduce -q "$T/p/release.json" --manifest "$WS/manifests/demo.yaml" --scratch "$T"
+    [ "$status" -eq 1 ]
+    [[ $output == *"DIFFERS kernel.inputs.txt: published "* ]]
+    assert_equal "$(sed -n '/^lines that differ in kernel.inputs.txt:$/,/^[^ ]/p' <<<"$output" | grep '^ ')" \
+                 "  - toolchain gcc (Debian 99.1.0-1) 99.1.0
+  + $gcc_line"
+    [ "${lines[-1]}" = "$T/p/release.json: not reproduced: 1 artifact differs" ]
+}
+
+@test "reproduce: another kernel source, kernel configuration or kernel file is refused before building" {
+    source_sha=$(sha256sum <"$KERNEL_SOURCE" | cut -d' ' -f1)
+    run "$GUESTIMG" reproduce -q "$A/release.json" --manifest "$WS/manifests/demo.yaml" --scratch "$T" \
+        --kernel-source "$ROOT/VERSION"
+    assert_error 1 "^guestimg: $ROOT/VERSION: sha256 [0-9a-f]{64}, but $A/release.json's kernel was built from the source linux-[0-9.]+ with sha256 $source_sha$"
+    cp -r "$ROOT/kernel-configs" "$T/kc"
+    echo '# reviewed again' >>"$T/kc/fragments/dm-verity.conf"
+    run "$GUESTIMG" reproduce -q "$A/release.json" --manifest "$WS/manifests/demo.yaml" --scratch "$T" --configs "$T/kc"
+    assert_error 1 "^guestimg: $T/kc/fragments/dm-verity.conf: sha256 $(sha256sum <"$T/kc/fragments/dm-verity.conf" | cut -d' ' -f1), but $A/release.json's kernel configuration was made from fragments/dm-verity.conf with sha256 $(sha256sum <"$ROOT/kernel-configs/fragments/dm-verity.conf" | cut -d' ' -f1)$"
+    rm "$T/kc/fragments/dm-verity.conf"
+    run "$GUESTIMG" reproduce -q "$A/release.json" --manifest "$WS/manifests/demo.yaml" --scratch "$T" --configs "$T/kc"
+    assert_error 1 "^guestimg: $T/kc/fragments/dm-verity.conf: cannot open: No such file or directory$"
+    # a kernel taken from a file: that file, by its sha256
+    cp "$A/vmlinuz" "$T/bzImage"
+    sed "s|^kernel: .*|kernel: {from: file, path: $T/bzImage}|" "$WS/manifests/demo.yaml" >"$WS/manifests/file.yaml"
+    cp "$WS/manifests/demo.lock.json" "$WS/manifests/file.lock.json"
+    "$GUESTIMG" build -q "$WS/manifests/file.yaml" -o "$T/f" --locked >/dev/null 2>&1
+    assert_equal "$(jq -r '.kernel_provenance | "\(.from) \(.source) \(.source_sha256) \(.profile)"' "$T/f/release.json")" \
+                 "file bzImage $(sha256sum <"$A/vmlinuz" | cut -d' ' -f1) null"
+    printf 'X' | dd of="$T/bzImage" bs=1 seek=70000 conv=notrunc status=none
+    run "$GUESTIMG" reproduce -q "$T/f/release.json" --manifest "$WS/manifests/file.yaml" --scratch "$T"
+    assert_error 1 "^guestimg: $T/bzImage: sha256 $(sha256sum <"$T/bzImage" | cut -d' ' -f1), but $T/f/release.json's kernel is the file bzImage with sha256 $(sha256sum <"$A/vmlinuz" | cut -d' ' -f1)$"
+    [ -z "$(find "$T" -maxdepth 1 -name 'guestimg-reproduce-*')" ]
+}
+
 @test "reproduce: another manifest or lock is refused before building" {
     sed 's/^version: "1.0"$/version: "1.1"/' "$WS/manifests/demo.yaml" >"$T/other.yaml"
     run "$GUESTIMG" reproduce -q "$A/release.json" --manifest "$T/other.yaml"
@@ -250,17 +409,23 @@ flip() {
 # ------------------------------------------------------------------ faults ---
 
 @test "build: missing manifest keys are one error naming the key; nothing published" {
-    grep -v '^kernel:' "$WS/manifests/demo.yaml" >"$WS/manifests/nokernel.yaml"
-    run "$GUESTIMG" build -q "$WS/manifests/nokernel.yaml" -o "$T/out"
-    assert_error 1 "^guestimg: $WS/manifests/nokernel.yaml: missing key 'kernel': a release needs a kernel \(docs/manifest.md\)$"
-    nothing_published "$T" out
-    grep -v '^  vcpus:' "$WS/manifests/demo.yaml" >"$WS/manifests/novcpus.yaml"
-    run "$GUESTIMG" build -q "$WS/manifests/novcpus.yaml" -o "$T/out"
-    assert_error 1 "^guestimg: $WS/manifests/novcpus.yaml: missing key 'measure.vcpus': required with a firmware$"
-    grep -v '^seed:' "$WS/manifests/demo.yaml" >"$WS/manifests/noseed.yaml"
-    run "$GUESTIMG" build -q "$WS/manifests/noseed.yaml" -o "$T/out"
-    assert_error 1 "^guestimg: $WS/manifests/noseed.yaml:[0-9]+: missing required key 'seed'$"
-    nothing_published "$T" out
+    while IFS='|' read -r line error; do
+        grep -v "^$line" "$WS/manifests/demo.yaml" >"$WS/manifests/missing.yaml"
+        run "$GUESTIMG" build -q "$WS/manifests/missing.yaml" -o "$T/out"
+        assert_error 1 "^guestimg: $WS/manifests/missing.yaml${error}$"
+        nothing_published "$T" out
+        [ ! -e "$WS/manifests/missing.lock.json" ]
+    done <<'KEYS'
+name:|:[0-9]+: missing required key 'name'
+version:|:[0-9]+: missing required key 'version'
+epoch:|:[0-9]+: missing required key 'epoch'
+seed:|:[0-9]+: missing required key 'seed'
+kernel:|: missing key 'kernel': a release needs a kernel \(docs/manifest.md\)
+  firmware:|:[0-9]+: measure: missing required key 'firmware'
+  vmm-types:|: missing key 'measure.vmm-types': required with a firmware
+  vcpus:|: missing key 'measure.vcpus': required with a firmware
+  vcpu-types:|: missing key 'measure.vcpu-types': required with a firmware
+KEYS
 }
 
 @test "build: a kernel source or profile that is not there is refused before building" {
@@ -299,19 +464,69 @@ flip() {
     nothing_published "$T" out
 }
 
-@test "build: a disk that fills up mid-build is one error; nothing published, no temporary directory" {
+# on_small_tmpfs SIZE CMD...: run CMD with a tmpfs of SIZE at $T/small;
+# afterwards $left lists what is in it and $used its kilobytes in use.
+on_small_tmpfs() {
+    local size=$1
+    shift
+    mkdir -p "$T/small"
+    mount -t tmpfs -o size="$size" tmpfs "$T/small" 2>/dev/null || skip "cannot mount a tmpfs here"
+    "$@"
+    left=$(ls -A "$T/small")
+    used=$(df --output=used -k "$T/small" | tail -1 | tr -d ' ')
+    umount "$T/small"
+}
+
+@test "build: a disk that fills up at any step is one error; nothing published, no temporary directory" {
     [ "$(id -u)" -eq 0 ] || skip "mounting a tmpfs needs root"
-    mkdir "$T/small"
-    # 3 MiB: the ext4 writer runs out; 4 MiB: a later artifact does
-    for size in 3m 4m; do
-        mount -t tmpfs -o size=$size tmpfs "$T/small" 2>/dev/null || skip "cannot mount a tmpfs here"
-        run "$GUESTIMG" build -q "$WS/manifests/demo.yaml" -o "$T/small/out" --locked
-        left=$(ls -A "$T/small")
-        used=$(df --output=used -k "$T/small" | tail -1 | tr -d ' ')
-        umount "$T/small"
-        assert_error 1 "^guestimg: $T/small/\.out\.tmp-[^/]+/[^/]+: .*(No space left on device|short write)$"
+    # 1 to 5 MiB: the spool of file contents, lock.json, the ext4 writer and
+    # the disk assembly each run out somewhere in this range
+    declare -A failed_at
+    for size in 1m 2m 3m 4m 5m; do
+        on_small_tmpfs $size run "$GUESTIMG" build -q "$WS/manifests/demo.yaml" -o "$T/small/out" --locked
+        assert_error 1 "^guestimg: $T/small/\.out\.tmp-[^/:]+(/[^:]+)?: .*(No space left on device|short write)$"
         [ -z "$left" ]
         [ "$used" -eq 0 ]
+        file=$(sed -E 's|^guestimg: [^:]*/\.out\.tmp-[^/:]+/?([^:]*):.*|\1|' <<<"${lines[0]}")
+        failed_at[${file:-the directory itself}]=1
+    done
+    [ "${#failed_at[@]}" -ge 3 ] || { echo "failed at only: ${!failed_at[*]}" >&2; false; }
+}
+
+# fill_then_feed FIFO: once the build has written the image, fill the disk
+# and give the build its kernel through FIFO.
+fill_then_feed() {
+    for _ in $(seq 200); do
+        ls "$T"/small/.out.tmp-*/root_hash.txt >/dev/null 2>&1 && break
+        sleep 0.05
+    done
+    dd if=/dev/zero of="$T/small/fill" bs=4k status=none 2>/dev/null || true
+    cat "$T/small/vmlinuz" >"$1"
+}
+
+build_then_fill() {
+    cp "$A/vmlinuz" "$T/small/vmlinuz"
+    fill_then_feed "$T/kernel.fifo" &
+    run "$GUESTIMG" build -q "$WS/manifests/full.yaml" -o "$T/small/out" --locked
+    wait
+}
+
+@test "build: a disk that fills up at the kernel step is one error; nothing published" {
+    [ "$(id -u)" -eq 0 ] || skip "mounting a tmpfs needs root"
+    mkfifo "$T/kernel.fifo"
+    sed "s|^kernel: .*|kernel: {from: file, path: $T/kernel.fifo}|" "$WS/manifests/demo.yaml" >"$WS/manifests/full.yaml"
+    cp "$WS/manifests/demo.lock.json" "$WS/manifests/full.lock.json"
+    on_small_tmpfs 16m build_then_fill
+    assert_error 1 "^guestimg: $T/small/\.out\.tmp-[^/]+/vmlinuz: .*No space left on device$"
+    assert_equal "$(echo $left)" "fill vmlinuz"
+}
+
+@test "build: a file size limit (ulimit -f) is one error, not a kill; nothing published" {
+    # the spool of file contents passes 1 MiB, the 6 MiB image 4 MiB
+    for kib in 1024 4096; do
+        run bash -c 'ulimit -f "$1" && shift && exec "$@"' - $kib "$GUESTIMG" build -q "$WS/manifests/demo.yaml" -o "$T/out" --locked
+        assert_error 1 "^guestimg: $T/\.out\.tmp-[^:]+: .*File too large$"
+        nothing_published "$T" out
     done
 }
 

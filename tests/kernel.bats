@@ -140,13 +140,15 @@ EOF
 }
 
 @test "kernel: an interrupted build leaves no kernel and no temporary tree in the cache" {
-    tree=$(fake_tree 'sleep 20')
+    tree=$(fake_tree 'sleep 120')
     export XDG_CACHE_HOME=$T/cache
     "$GUESTIMG" kernel build --source "$tree" --profile "$T/kc/profiles/fake.list" -o "$T/out" 2>/dev/null 3>&- &
     pid=$!
-    # wait until make runs in its temporary build tree
-    for _ in $(seq 300); do
-        compgen -G "$T/cache/guestimg/kernel/*.log" >/dev/null && break
+    # wait until make runs in its temporary build tree (generously: a
+    # sanitizer build on a loaded machine is slow to get there)
+    for _ in $(seq 900); do
+        compgen -G "$T/cache/guestimg/kernel/*.log" >/dev/null &&
+            compgen -G "$T/cache/guestimg/kernel/*.tmp-*" >/dev/null && break
         sleep 0.1
     done
     compgen -G "$T/cache/guestimg/kernel/*.tmp-*" >/dev/null

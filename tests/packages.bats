@@ -35,6 +35,14 @@ setup_file() {
     printf '<?xml version="1.0"?>\n<metadata packages="1"><package type="rpm"><name>x</na' >"$FX/bad-primary.xml"
     replace_primary "$WWW/corrupt" "$FX/bad-primary.xml"
     sign_repo "$FX/gpg" "$WWW/corrupt"
+    # missingpkg: metadata intact, one package file gone
+    cp -r "$WWW/good" "$WWW/missingpkg"
+    rm "$WWW/missingpkg/gi-base-1.0-1.noarch.rpm"
+    # filedeps: the good packages and two with file dependencies
+    cp -r "$FX/repo" "$WWW/filedeps"
+    cp "$FX"/filedeps/*.rpm "$WWW/filedeps/"
+    make_repo "$WWW/filedeps"
+    sign_repo "$FX/gpg" "$WWW/filedeps"
     # swapped: primary.xml replaced without updating repomd.xml
     cp -r "$WWW/good" "$WWW/swapped"
     gzip -9n <"$FX/bad-primary.xml" >"$WWW/swapped/repodata/primary.xml.gz"
@@ -106,6 +114,55 @@ locked_names() {
     assert_equal "$(locked_names)" "gi-base gi-extra gi-impl gi-tool"
 }
 
+@test "as tdnf: the newest of a name, or of a provide; an obsoleting package replaces a renamed one" {
+    lock_of good 'packages: [gi-impl, gi-virtual, gi-old]'
+    [ "$status" -eq 0 ]
+    assert_equal "$(locked_names)" "gi-impl gi-new"
+    assert_equal "$(locked gi-impl version)" "1.0"
+    assert_equal "$(locked gi-new version)" "2.0"
+}
+
+@test "as tdnf: the newest version is installed or nothing is, never a silently older one" {
+    # gi-broken 1.0 needs what nobody provides; 0.5 would install
+    lock_of good 'packages: [gi-broken]'
+    assert_error 1 "^guestimg: cannot resolve the packages: nothing provides gi-nonexistent needed by gi-broken-1.0-1.noarch$"
+}
+
+@test "architectures: x86_64 before a newer i686, never aarch64; arch: aarch64 picks it" {
+    lock_of good 'packages: [gi-arch]'
+    [ "$status" -eq 0 ]
+    assert_equal "$(locked gi-arch version) $(locked gi-arch arch)" "1.0 x86_64"
+    lock_of good $'packages: [gi-arch]\narch: aarch64'
+    [ "$status" -eq 0 ]
+    assert_equal "$(locked gi-arch version) $(locked gi-arch arch)" "9.0 aarch64"
+    assert_equal "$(locked gi-arch url)" "$SERVER_URL/good/gi-arch-9.0-1.aarch64.rpm"
+    # noarch fits every architecture
+    lock_of good $'packages: [gi-base]\narch: aarch64'
+    [ "$status" -eq 0 ]
+    assert_equal "$(locked gi-base arch)" "noarch"
+}
+
+@test "file dependencies: filelists.xml is read when primary.xml does not list the file, and only then" {
+    local before
+    before=$(wc -l <"$FX/http.log")
+    lock_of good 'packages: [gi-tool]'
+    [ "$status" -eq 0 ]
+    run bash -c "tail -n +$((before + 1)) '$FX/http.log' | grep -c filelists"
+    assert_equal "$output" "0"
+    lock_of filedeps 'packages: [gi-filedep]'
+    [ "$status" -eq 0 ]
+    assert_equal "$(locked_names)" "gi-filedep gi-impl"
+    assert_equal "$(locked gi-impl version)" "1.0"
+    assert_equal "$(locked gi-filedep depends)" "gi-impl"
+    tail -n +$((before + 1)) "$FX/http.log" | grep -q 'GET /filedeps/repodata/filelists.xml'
+}
+
+@test "a file dependency nobody provides: the error says so and what to do" {
+    lock_of filedeps 'packages: [gi-nofile]'
+    assert_error 1 "^guestimg: cannot resolve the packages: nothing provides /opt/gi/nowhere needed by gi-nofile-1.0-1.noarch \(no package of the repositories has that file, filelists.xml included: add a repository or a local package that ships it\)$"
+    [ ! -e "$W/m.lock.json" ]
+}
+
 @test "local packages: an rpm joins the resolution, debs keep their own metadata and depends" {
     cp "$FX"/local/*.rpm "$FX"/local/*.deb "$W/"
     lock_of good $'local-packages: [gi-local-1.0-1.noarch.rpm, gi-deb.deb, gi-deb-base.deb]'
@@ -154,16 +211,32 @@ assert d["lock-version"] == 1' "$W/m.lock.json"
     done
 }
 
-@test "a transient HTTP 503 is retried" {
-    local log=$BATS_TEST_TMPDIR/flaky.log pid url
+@test "transient HTTP errors (503, 500) are retried, saying so" {
+    local code SERVER_PID= SERVER_URL=
+    for code in 503 500; do
+        serve_dir "$WWW" "$BATS_TEST_TMPDIR/flaky-$code.log" flaky "$code"
+        write_manifest "$W/m.yaml" "$SERVER_URL/good" 'packages: [gi-tool]'
+        rm -rf "$CACHE"
+        run "$GUESTIMG" lock --cache "$CACHE" "$W/m.yaml"
+        stop_server
+        [ "$status" -eq 0 ]
+        [[ $output == *"/good/repodata/repomd.xml: HTTP $code; retrying in 500 ms"* ]]
+        assert_equal "$(locked gi-tool sha256)" "$(sha256sum "$WWW/good/gi-tool-2.1-3.x86_64.rpm" | cut -c1-64)"
+    done
+}
+
+@test "a server that keeps failing: retried, then one error naming the URL and the status" {
     local SERVER_PID= SERVER_URL=
-    serve_dir "$WWW" "$log" flaky
+    serve_dir "$WWW" "$BATS_TEST_TMPDIR/down.log" flaky 500 1000
     write_manifest "$W/m.yaml" "$SERVER_URL/good" 'packages: [gi-tool]'
     run "$GUESTIMG" lock --cache "$CACHE" "$W/m.yaml"
     stop_server
-    [ "$status" -eq 0 ]
-    [[ $output == *"repomd.xml: server error; retrying"* ]]
-    [ -f "$W/m.lock.json" ]
+    [ "$status" -eq 1 ]
+    assert_equal "${#lines[@]}" 4
+    assert_equal "$(grep -c 'repomd.xml: HTTP 500; retrying in' <<<"$output")" 3
+    [[ ${lines[3]} =~ ^guestimg:\ repository\ test:\ http://127.0.0.1:[0-9]+/good/repodata/repomd.xml:\ HTTP\ 500\ \(after\ 4\ attempts\)$ ]]
+    assert_equal "$(grep -c 'GET /good/repodata/repomd.xml' "$BATS_TEST_TMPDIR/down.log")" 4
+    [ ! -e "$W/m.lock.json" ]
 }
 
 # ------------------------------------------------------------ bad cases ---
@@ -184,6 +257,26 @@ assert d["lock-version"] == 1' "$W/m.lock.json"
     lock_of otherkey 'packages: [gi-tool]'
     assert_error 1 "^guestimg: repository test: .*/otherkey/repodata/repomd.xml: signed by key [0-9A-F]+, which is not in .*/key.asc$"
     [ ! -e "$W/m.lock.json" ]
+}
+
+@test "gpgcheck: false accepts an unsigned repository, and only with it; a binary key works too" {
+    write_manifest "$W/m.yaml" "$SERVER_URL/unsigned" 'packages: [gi-tool]'
+    sed -i 's|    gpgkey: key.asc|    gpgcheck: false|' "$W/m.yaml"
+    run "$GUESTIMG" lock --cache "$CACHE" "$W/m.yaml"
+    [ "$status" -eq 0 ]
+    assert_equal "$(locked_names)" "gi-base gi-impl gi-tool"
+    # no gpgkey and no gpgcheck: false is a manifest error
+    sed -i '/gpgcheck: false/d' "$W/m.yaml"
+    run "$GUESTIMG" lock --cache "$CACHE" "$W/m.yaml"
+    assert_error 1 "^guestimg: .*/m.yaml:[0-9]+: repositories: repository 'test' has no gpgkey \(set gpgcheck: false to accept unsigned metadata\)$"
+    # the key as a binary keyring (gpg --dearmor)
+    gpg --dearmor <"$W/key.asc" >"$W/key.gpg"
+    lock_of good 'packages: [gi-tool]'
+    sed -i 's|gpgkey: key.asc|gpgkey: key.gpg|' "$W/m.yaml"
+    rm "$W/key.asc" "$W/m.lock.json"
+    run "$GUESTIMG" lock --cache "$CACHE" "$W/m.yaml"
+    [ "$status" -eq 0 ]
+    [ -f "$W/m.lock.json" ]
 }
 
 @test "a key file that is no key: refused" {
@@ -338,6 +431,18 @@ symlinks: [{path: /sbin/init, target: /init}]'
     [[ $(debugfs -R "stat /sbin/init" "$W/p1" 2>/dev/null) == *'Fast link dest: "/init"'* ]]
 }
 
+@test "image: remove follows the image's directory symlinks and takes shell patterns" {
+    build_image good $'packages: [gi-tool]\nimage: {layout: raw}\nremove: [/bin/gi-p, "/bin/gi-ping[0-9]", "/var/lib/*/state", "/opt/*"]'
+    [ "$status" -eq 0 ]
+    local gone
+    for gone in /usr/bin/gi-p /usr/bin/gi-ping2 /var/lib/gi-tool/state; do
+        [[ $(debugfs_out "stat $gone" 2>&1) != *"Inode:"* ]] || { echo "$gone is still there"; return 1; }
+    done
+    [[ $(debugfs_out 'stat /usr/bin/gi-ping') == *"Links: 1"* ]]
+    [[ $(debugfs_out 'stat /var/lib/gi-tool') == *"Type: directory"* ]]
+    [[ $(debugfs_out 'stat /bin') == *'Fast link dest: "usr/bin"'* ]]
+}
+
 @test "image: local rpm, deb and tarball" {
     cp "$FX"/local/gi-local-1.0-1.noarch.rpm "$FX"/local/*.deb "$W/"
     mkdir -p "$W/t/opt/tools" && echo tool >"$W/t/opt/tools/t" && tar -C "$W/t" -cJf "$W/tools.tar.xz" opt
@@ -351,6 +456,29 @@ local-packages: [gi-local-1.0-1.noarch.rpm, gi-deb-base.deb, gi-deb.deb, {path: 
     [[ $(debugfs_out 'stat /usr/share/gi-deb/file') == *"User:     0   Group:     0"* ]]
     # gi-local requires gi-base: resolved from the repository
     assert_equal "$(debugfs_out 'cat /etc/gi-base.conf')" "setting=1"
+}
+
+@test "image: .deb with data.tar.gz, .zst, .xz or uncompressed; modes and symlinks from the tar headers" {
+    local z
+    for z in gzip zstd xz none; do
+        local root=$BATS_TEST_TMPDIR/deb-$z
+        mkdir -p "$root/DEBIAN" "$root/usr/lib/gi-$z"
+        printf 'Package: gi-z-%s\nVersion: 1.0-1\nArchitecture: all\nMaintainer: T <t@guestimg.test>\nDescription: %s\n' \
+            "$z" "$z" >"$root/DEBIAN/control"
+        echo "$z payload" >"$root/usr/lib/gi-$z/data"
+        chmod 0750 "$root/usr/lib/gi-$z/data"
+        ln -s data "$root/usr/lib/gi-$z/link"
+        SOURCE_DATE_EPOCH=1700000000 dpkg-deb --root-owner-group -Z"$z" --build "$root" "$W/gi-z-$z.deb" >/dev/null
+    done
+    [ "$(ar t "$W/gi-z-zstd.deb" | tail -1)" = data.tar.zst ] && [ "$(ar t "$W/gi-z-none.deb" | tail -1)" = data.tar ]
+    build_image good $'image: {layout: raw}\nlocal-packages: [gi-z-gzip.deb, gi-z-zstd.deb, gi-z-xz.deb, gi-z-none.deb]'
+    [ "$status" -eq 0 ]
+    for z in gzip zstd xz none; do
+        assert_equal "$(debugfs_out "cat /usr/lib/gi-$z/data")" "$z payload"
+        [[ $(debugfs_out "stat /usr/lib/gi-$z/data") == *"Mode:  0750"* ]]
+        [[ $(debugfs_out "stat /usr/lib/gi-$z/link") == *'Fast link dest: "data"'* ]]
+        assert_equal "$(locked "gi-z-$z" format) $(locked "gi-z-$z" version)" "deb 1.0-1"
+    done
 }
 
 @test "image and lock are the same bytes from another directory, TZ, locale and umask" {
@@ -392,6 +520,27 @@ local-packages: [gi-local-1.0-1.noarch.rpm, gi-deb-base.deb, gi-deb.deb, {path: 
     [ ! -e "$W/img.ext4" ]
 }
 
+@test "--locked: a lock entry that names another release or arch than the package is refused" {
+    write_manifest "$W/m.yaml" "$SERVER_URL/good" 'packages: [gi-tool]'
+    "$GUESTIMG" lock -q --cache "$CACHE" "$W/m.yaml"
+    local field value
+    for field in release:4 arch:i686 epoch:0; do
+        cp "$W/m.lock.json" "$W/saved.json"
+        /usr/bin/python3 - "$W/m.lock.json" "${field%%:*}" "${field#*:}" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for p in d["packages"]:
+    if p["name"] == "gi-tool":
+        p[sys.argv[2]] = int(sys.argv[3]) if sys.argv[2] == "epoch" else sys.argv[3]
+json.dump(d, open(sys.argv[1], "w"))
+PY
+        run "$GUESTIMG" rootfs -q --cache "$CACHE" -o "$W/img.ext4" --manifest "$W/m.yaml" --locked
+        assert_error 1 "^guestimg: .*/good/gi-tool-2.1-3.x86_64.rpm: the lock says gi-tool .* but the package is gi-tool 1:2.1-3.x86_64$"
+        [ ! -e "$W/img.ext4" ]
+        mv "$W/saved.json" "$W/m.lock.json"
+    done
+}
+
 @test "--locked: a lock made for other packages, or no lock, is refused" {
     build_image good 'packages: [gi-tool]'
     [ "$status" -eq 0 ]
@@ -413,6 +562,14 @@ local-packages: [gi-local-1.0-1.noarch.rpm, gi-deb-base.deb, gi-deb.deb, {path: 
     build_image good $'packages: [gi-base, gi-clash]\nallow-overwrite: [gi-clash]\nimage: {layout: raw}'
     [ "$status" -eq 0 ]
     assert_equal "$(debugfs_out 'cat /etc/gi-base.conf')" "setting=2"
+}
+
+@test "dependencies are unpacked first: gi-aa needs gi-zz, so gi-aa's file is the later one" {
+    build_image good 'packages: [gi-aa]'
+    assert_error 1 "^guestimg: /usr/share/gi/order: file from gi-aa-1.0-1.noarch conflicts with the file from gi-zz-1.0-1.noarch$"
+    build_image good $'packages: [gi-aa]\nallow-overwrite: [gi-aa]\nimage: {layout: raw}'
+    [ "$status" -eq 0 ]
+    assert_equal "$(debugfs_out 'cat /usr/share/gi/order')" "aa"
 }
 
 @test "the same file in two packages is not a conflict" {
@@ -448,6 +605,7 @@ otherkey|packages: [gi-tool]|^guestimg: repository test: .*: signed by key [0-9A
 good|packages: [gi-broken]|^guestimg: cannot resolve the packages: nothing provides gi-nonexistent needed by gi-broken
 nothing-here|packages: [gi-tool]|^guestimg: repository test: .*/nothing-here/repodata/repomd.xml: HTTP 404$
 corrupt|packages: [gi-tool]|^guestimg: repository test: .*/corrupt/repodata/primary.xml.gz: corrupt primary metadata
+missingpkg|packages: [gi-tool]|^guestimg: http://127.0.0.1:[0-9]+/missingpkg/gi-base-1.0-1.noarch.rpm: HTTP 404$
 good|packages: gi-tool|^guestimg: .*/m.yaml:12: packages: expected a sequence, got a scalar$
 CASES
 }

@@ -27,6 +27,7 @@ def art(n):
 r = {"schema": "guestimg-release/1", "name": "t", "version": "1", "epoch": 0,
      "tool": {"name": "guestimg", "version": "0"}, "manifest_sha256": "1" * 64,
      "lock_sha256": "2" * 64, "image": "disk.img", "kernel": "vmlinuz", "svn": 0,
+     "kernel_provenance": {"from": "file", "source": "bzImage", "source_sha256": art("vmlinuz")["sha256"]},
      "artifacts": [art(n) for n in ("cmdline.txt", "disk.img", "vmlinuz")],
      "verity": verity, "cmdline": cmdline, "measurements": []}
 open(os.path.join(d, "release.json"), "w").write(json.dumps(r, sort_keys=True, separators=(",", ":")) + "\n")
@@ -44,11 +45,12 @@ PY
     [ "${lines[2]}" = "ok artifact disk.img sha256" ]
     [ "${lines[3]}" = "ok artifact vmlinuz sha256" ]
     [ "${lines[4]}" = "ok cmdline.txt matches release.json" ]
-    [ "${lines[5]}" = "ok verity root hash of disk.img" ]
-    [ "${lines[6]}" = "ok verity hash tree in disk.img" ]
-    [ "${lines[7]}" = "ok cmdline carries the dm-verity table" ]
-    [ "${lines[8]}" = "$D/release.json: all 8 checks passed" ]
-    [ "${#lines[@]}" -eq 9 ]
+    [ "${lines[5]}" = "ok kernel provenance: file bzImage" ]
+    [ "${lines[6]}" = "ok verity root hash of disk.img" ]
+    [ "${lines[7]}" = "ok verity hash tree in disk.img" ]
+    [ "${lines[8]}" = "ok cmdline carries the dm-verity table" ]
+    [ "${lines[9]}" = "$D/release.json: all 9 checks passed" ]
+    [ "${#lines[@]}" -eq 10 ]
 }
 
 @test "verify: a changed byte is a MISMATCH naming the file, expected and actual" {
@@ -64,7 +66,7 @@ PY
     [[ $output == *"MISMATCH verity root hash of disk.img: expected $root actual "* ]]
     [[ $output == *"MISMATCH verity hash tree in disk.img: expected the tree its data gives actual a different tree"* ]]
     [[ $output == *"MISMATCH cmdline carries the dm-verity table: expected dm-verity,,,ro,0 4096 verity 1 /dev/vda1 /dev/vda2 "* ]]
-    [ "${lines[-1]}" = "$D/release.json: 4 of 8 checks failed" ]
+    [ "${lines[-1]}" = "$D/release.json: 4 of 9 checks failed" ]
 }
 
 @test "verify: a changed byte of the stored hash tree is found" {

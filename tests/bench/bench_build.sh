@@ -6,22 +6,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 D=$BENCH_DIR/build
-rm -rf "$D" && mkdir -p "$D/in/opt/big"
-# real bytes, not a hole: zeros would flatter both
-head -c $((256 << 20)) /dev/urandom > "$D/in/opt/big/blob"
-tar -C "$D/in" -cf "$D/big.tar" opt
-rm -rf "$D/in"
-# a kernel file (build checks for a bzImage's setup header; nothing boots it)
-/usr/bin/python3 "$GUESTIMG_ROOT/tests/lib/fake_bzimage.py" "$D/vmlinuz"
-cat > "$D/m.yaml" <<'EOF'
-name: bench
-version: "1"
-epoch: 0
-seed: 00000000-0000-0000-0000-000000000000
-local-packages: [{path: big.tar, name: big, version: "1", license: MIT}]
-kernel: {from: file, path: vmlinuz}
-measure: {firmware: none}
-EOF
+blob_manifest "$D" 256
 build() { rm -rf "$D/out" && "$GUESTIMG" build -q "$D/m.yaml" -o "$D/out"; }
 image() { rm -f "$D/img" && "$GUESTIMG" rootfs -q --manifest "$D/m.yaml" -o "$D/img"; }
 ours=$(median_seconds 3 build)

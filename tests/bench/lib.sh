@@ -41,3 +41,26 @@ interleaved_medians() {
             awk '{a[NR]=$1} END {printf "%.4f\n", a[int((NR+1)/2)]}'
     done
 }
+
+# blob_manifest DIR MIB [YAML]: DIR/m.yaml, a release of one MIB MiB file of
+# random bytes (a tarball package: zeros would flatter everyone) with a
+# kernel file (build checks a bzImage's setup header; nothing boots it),
+# no measurements, and YAML's extra lines.
+blob_manifest() {
+    local d=$1 mib=$2 extra=${3:-}
+    rm -rf "$d" && mkdir -p "$d/in/opt/big"
+    head -c $((mib << 20)) /dev/urandom > "$d/in/opt/big/blob"
+    tar -C "$d/in" -cf "$d/big.tar" opt
+    rm -rf "$d/in"
+    /usr/bin/python3 "$GUESTIMG_ROOT/tests/lib/fake_bzimage.py" "$d/vmlinuz"
+    cat > "$d/m.yaml" <<YAML
+name: bench
+version: "1"
+epoch: 0
+seed: 00000000-0000-0000-0000-000000000000
+local-packages: [{path: big.tar, name: big, version: "1", license: MIT}]
+kernel: {from: file, path: vmlinuz}
+measure: {firmware: none}
+$extra
+YAML
+}

@@ -1,18 +1,22 @@
 """Serve a directory on 127.0.0.1 (port chosen by the kernel, printed as
-"port N"), answering the first request for each path with 503: a server
-having a bad moment, for testing retries. Usage: flaky_http.py DIR"""
+"port N"), answering the first FAILURES requests for each path (default 1)
+with HTTP status CODE (default 503): a server having a bad moment, for
+testing retries. Usage: flaky_http.py DIR [CODE [FAILURES]]"""
+import collections
 import functools
 import http.server
 import sys
 
-seen = set()
+code = int(sys.argv[2]) if len(sys.argv) > 2 else 503
+failures = int(sys.argv[3]) if len(sys.argv) > 3 else 1
+seen = collections.Counter()
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):
     def do_GET(self):
-        if self.path not in seen:
-            seen.add(self.path)
-            self.send_error(503, "try again")
+        seen[self.path] += 1
+        if seen[self.path] <= failures:
+            self.send_error(code, "try again")
             return
         super().do_GET()
 

@@ -16,23 +16,32 @@
 #   gi-same 1.0-1     the same /usr/share/gi/same as gi-base (not a conflict)
 #   gi-clash 1.0-1    another /etc/gi-base.conf (a conflict)
 #   gi-local 1.0-1    not in the repository: a local package requiring gi-base
+#   gi-broken 0.5-1   an older gi-broken whose dependencies are fine
+#   gi-old 1.0-1      renamed: gi-new 2.0-1 provides gi-old = 2.0 and obsoletes gi-old < 2.0
+#   gi-arch           1.0-1.x86_64, 9.0-1.i686, 9.0-1.aarch64
+#   gi-aa 1.0-1       requires gi-zz 1.0-1; both have /usr/share/gi/order (a conflict)
+# and, in DIR/filedeps (not in the repository of make_repo DIR/repo):
+#   gi-filedep 1.0-1  requires the file /usr/share/gi/impl (only filelists.xml lists it)
+#   gi-nofile 1.0-1   requires the file /opt/gi/nowhere (no package has it)
 
 RPMREPO_SEED=5b9e1f3c-7f52-4c1e-9a57-2f0c1b7d8e61
 
-# rpmbuild one spec ($2) into RPMS under $1 with payload compression $3.
+# rpmbuild one spec ($2) into RPMS under $1 with payload compression $3
+# (further arguments go to rpmbuild).
 _rpmbuild() {
     local top=$1 spec=$2 payload=$3
-    rpmbuild --quiet --define "_topdir $top" --define "_binary_payload $payload" \
+    shift 3
+    rpmbuild "$@" --quiet --define "_topdir $top" --define "_binary_payload $payload" \
         --define '_buildhost guestimg-tests' --define 'source_date_epoch_from_changelog 0' \
         --define 'use_source_date_epoch_as_buildtime 1' --define '_build_id_links none' \
         -bb "$spec" >/dev/null 2>&1
 }
 
-# make_test_rpms DIR: build the packages into DIR/repo (published ones) and
-# DIR/local (the local one).
+# make_test_rpms DIR: build the packages into DIR/repo (published ones),
+# DIR/filedeps (those with file dependencies) and DIR/local (the local one).
 make_test_rpms() {
     local d=$1 top=$1/rpmbuild
-    mkdir -p "$d/specs" "$d/repo" "$d/local"
+    mkdir -p "$d/specs" "$d/repo" "$d/local" "$d/filedeps"
     export SOURCE_DATE_EPOCH=1700000000
     cat >"$d/specs/base.spec" <<'EOF'
 Name: gi-base
@@ -163,12 +172,105 @@ echo local > %{buildroot}/opt/gi/local
 %files
 /opt/gi/local
 EOF
+    cat >"$d/specs/resolve.spec" <<'EOF'
+Name: gi-broken
+Version: 0.5
+Release: 1
+Summary: an older gi-broken that installs
+License: MIT
+BuildArch: noarch
+%description
+Older.
+%package -n gi-old
+Version: 1.0
+Summary: the old name of gi-new
+%description -n gi-old
+Old.
+%package -n gi-new
+Version: 2.0
+Summary: renamed from gi-old
+Provides: gi-old = 2.0-1
+Obsoletes: gi-old < 2.0
+%description -n gi-new
+New.
+%package -n gi-aa
+Version: 1.0
+Summary: depends on gi-zz, which sorts after it
+Requires: gi-zz
+%description -n gi-aa
+Installed after gi-zz.
+%package -n gi-filedep
+Version: 1.0
+Summary: requires a file outside primary.xml's lists
+Requires: /usr/share/gi/impl
+%description -n gi-filedep
+File dependency.
+%package -n gi-nofile
+Version: 1.0
+Summary: requires a file no package has
+Requires: /opt/gi/nowhere
+%description -n gi-nofile
+Missing file.
+%install
+mkdir -p %{buildroot}/usr/share/gi
+for f in broken old new filedep nofile; do echo $f > %{buildroot}/usr/share/gi/$f; done
+echo aa > %{buildroot}/usr/share/gi/order
+%files
+/usr/share/gi/broken
+%files -n gi-old
+/usr/share/gi/old
+%files -n gi-new
+/usr/share/gi/new
+%files -n gi-aa
+/usr/share/gi/order
+%files -n gi-filedep
+/usr/share/gi/filedep
+%files -n gi-nofile
+/usr/share/gi/nofile
+EOF
+    cat >"$d/specs/order.spec" <<'EOF'
+Name: gi-zz
+Version: 1.0
+Release: 1
+Summary: needed by gi-aa
+License: MIT
+BuildArch: noarch
+%description
+Installed before gi-aa.
+%install
+mkdir -p %{buildroot}/usr/share/gi
+echo zz > %{buildroot}/usr/share/gi/order
+%files
+/usr/share/gi/order
+EOF
+    cat >"$d/specs/arch.spec" <<'EOF'
+Name: gi-arch
+Version: %{ver}
+Release: 1
+Summary: built for one architecture
+License: MIT
+%description
+Architecture.
+%install
+mkdir -p %{buildroot}/usr/share/gi
+echo %{_target_cpu} > %{buildroot}/usr/share/gi/arch
+%files
+/usr/share/gi/arch
+EOF
     _rpmbuild "$top" "$d/specs/base.spec" w19.zstdio &&
         _rpmbuild "$top" "$d/specs/tool.spec" w6.xzdio &&
         _rpmbuild "$top" "$d/specs/more.spec" w9.gzdio &&
-        _rpmbuild "$top" "$d/specs/local.spec" w19.zstdio || return 1
-    find "$top/RPMS" -name '*.rpm' ! -name 'gi-local-*' -exec cp {} "$d/repo/" \;
+        _rpmbuild "$top" "$d/specs/local.spec" w19.zstdio &&
+        _rpmbuild "$top" "$d/specs/resolve.spec" w19.zstdio &&
+        _rpmbuild "$top" "$d/specs/order.spec" w9.gzdio || return 1
+    local t
+    for t in x86_64:1.0 i686:9.0 aarch64:9.0; do
+        _rpmbuild "$top" "$d/specs/arch.spec" w19.zstdio --target "${t%%:*}" --define "ver ${t#*:}" || return 1
+    done
+    find "$top/RPMS" -name '*.rpm' ! -name 'gi-local-*' ! -name 'gi-filedep-*' ! -name 'gi-nofile-*' \
+        -exec cp {} "$d/repo/" \;
     cp "$top"/RPMS/noarch/gi-local-*.rpm "$d/local/"
+    cp "$top"/RPMS/noarch/gi-filedep-*.rpm "$top"/RPMS/noarch/gi-nofile-*.rpm "$d/filedeps/"
 }
 
 # make_repo DIR: repository metadata for the RPMs in DIR.
@@ -198,14 +300,14 @@ stop_gpg() {
     GNUPGHOME=$1 gpgconf --kill gpg-agent 2>/dev/null || true
 }
 
-# serve_dir DIR LOG [flaky]: serve DIR on 127.0.0.1 on a port the kernel
-# picks (python3 -m http.server; with "flaky", tests/lib/flaky_http.py,
-# which answers each path's first request with 503); sets SERVER_PID and
-# SERVER_URL.
+# serve_dir DIR LOG [flaky [CODE [FAILURES]]]: serve DIR on 127.0.0.1 on a
+# port the kernel picks (python3 -m http.server; with "flaky",
+# tests/lib/flaky_http.py, which answers each path's first FAILURES (1)
+# requests with HTTP CODE (503)); sets SERVER_PID and SERVER_URL.
 serve_dir() {
     local dir=$1 log=$2 i
     if [ "${3:-}" = flaky ]; then
-        /usr/bin/python3 -u "$(dirname "${BASH_SOURCE[0]}")/flaky_http.py" "$dir" >"$log" 2>&1 &
+        /usr/bin/python3 -u "$(dirname "${BASH_SOURCE[0]}")/flaky_http.py" "$dir" "${@:4}" >"$log" 2>&1 &
     else
         /usr/bin/python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$dir" >"$log" 2>&1 &
     fi

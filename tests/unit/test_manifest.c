@@ -9,6 +9,7 @@
 #include "harness.h"
 
 #include <errno.h>
+#include <unistd.h>
 
 static const char full[] =
     "name: azurelinux-3.0-kata-uvm\n"
@@ -207,6 +208,9 @@ TEST(consistency_rules)
     expect_error(with("repositories: [{name: a, baseurl: 'file:///r'}]\n"),
                  "m.yaml:5: repositories: repository 'a' has no gpgkey (set gpgcheck: false to accept unsigned "
                  "metadata)");
+    expect_error(with("repositories: [{name: a, baseurl: 'file:///r', gpgkey: k.asc, gpgcheck: false}]\n"),
+                 "m.yaml:5: repositories: repository 'a' has a gpgkey that gpgcheck: false would ignore; keep one of "
+                 "them");
     expect_error(with("repositories: [{name: a, baseurl: 'file:///r', gpgcheck: false},"
                       " {name: a, baseurl: 'file:///s', gpgcheck: false}]\n"),
                  "m.yaml:5: repositories: repository name 'a' is used twice");
@@ -345,6 +349,11 @@ TEST(shipped_manifests_parse)
     CHECK_STR(m->kernel.package, "kernel-uvm");
     CHECK_STR(m->repos[0].gpgkey, "manifests/keys/microsoft-rpm-gpg-key.asc");
     CHECK(m->measure.present);
+    CHECK(m->weak_deps);   /* tdnf's default, which the Kata build uses */
+    /* the files it ships itself are in the tree (agent/ and keys/ are inputs from elsewhere) */
+    for (size_t i = 0; i < m->nfiles; i++)
+        if (!startswith(m->files[i].src, "manifests/agent/") && access(m->files[i].src, R_OK) < 0)
+            FAIL_("%s: files[%zu]: %s is missing", m->path, i, m->files[i].src);
     manifest_free(m);
 }
 

@@ -30,6 +30,7 @@
 
 static struct release_artifact fixture_artifacts[3];
 static struct release_measurement fixture_measurements[2];
+static struct release_file_digest fixture_config_inputs[2];
 
 static struct release fixture(void)
 {
@@ -40,10 +41,14 @@ static struct release fixture(void)
         "snp", "QEMU", 4, "EPYC-v4", 0x800f12, 1, H32("d"), false, H48("e")};
     fixture_measurements[1] = (struct release_measurement){
         "snp", "QEMU", 1, "EPYC-v4", 0x800f12, 1, H32("d"), false, H48("f")};
+    /* in the order they apply: not sorted */
+    fixture_config_inputs[0] = (struct release_file_digest){"profiles/demo.list", H32("8")};
+    fixture_config_inputs[1] = (struct release_file_digest){"fragments/base.conf", H32("7")};
     return (struct release){
         .schema = RELEASE_SCHEMA, .name = "demo", .version = "1.0", .epoch = 1700000000,
         .tool_name = "guestimg", .tool_version = "0.1.0", .manifest_sha256 = H32("1"),
         .lock_sha256 = H32("2"), .image = "kata-containers.img", .kernel = "vmlinuz", .svn = 3,
+        .kernel_provenance = {"profile", "linux-6.1.0", H32("6"), "demo", fixture_config_inputs, 2},
         .artifacts = fixture_artifacts, .nartifacts = 3,
         .verity = {H32("9"), "00112233", 32768, 4096, 4096, 0, "kata"},
         .cmdline = "console=hvc0 root=/dev/dm-0 dm-mod.create=\"dm-verity,,,ro,0 262144 verity 1 ...\"",
@@ -67,8 +72,27 @@ TEST(canonical_json_round_trip)
     CHECK_EQ_U64(back.measurements[0].vcpu_sig, 0x800f12);
     CHECK(!back.measurements[0].kernel_hashes);
     CHECK_STR(release_artifact(&back, "vmlinuz")->sha256, H32("b"));
+    CHECK_STR(back.kernel_provenance.profile, "demo");
+    CHECK_EQ_U64(back.kernel_provenance.nconfig_inputs, 2);
+    CHECK_STR(back.kernel_provenance.config_inputs[1].name, "fragments/base.conf");
     _cleanup_free_ char *again = release_to_json(&back);
     CHECK_STR(again, s);
+    release_free(&back);
+}
+
+/* A kernel from a package or a file has no profile: the optional keys are
+ * left out, and read back as absent. */
+TEST(kernel_provenance_without_a_profile)
+{
+    struct release r = fixture();
+    r.kernel_provenance = (struct release_kernel_provenance){"package", "pkg:rpm/azurelinux/kernel@6.6-1?arch=x86_64",
+                                                             H32("6"), NULL, NULL, 0};
+    _cleanup_free_ char *s = release_to_json(&r);
+    CHECK(strstr(s, "\"kernel_provenance\":{\"from\":\"package\",\"source\":\"pkg:rpm/azurelinux/kernel@6.6-1?arch=x86_64\","
+                    "\"source_sha256\":\"" H32("6") "\"}"));
+    struct release back;
+    CHECK_EQ_INT(release_parse(s, strlen(s), "release.json", &back), 0);
+    CHECK(back.kernel_provenance.profile == NULL && back.kernel_provenance.nconfig_inputs == 0);
     release_free(&back);
 }
 
@@ -116,6 +140,23 @@ TEST(parser_rejects_unknown_missing_and_mistyped_keys)
 
 TEST(parser_rejects_bad_values)
 {
+    expect_parse_error("\"from\":\"profile\"", "\"from\":\"git\"",
+                       "release.json: kernel_provenance.from 'git' is not profile, package or file");
+    expect_parse_error("\"from\":\"profile\"", "\"from\":\"file\"",
+                       "release.json: kernel_provenance: profile and config_inputs go with from 'profile', and only with it");
+    expect_parse_error("\"profile\":\"demo\",", "",
+                       "release.json: kernel_provenance: profile and config_inputs go with from 'profile'");
+    expect_parse_error("\"source\":\"linux-6.1.0\",", "", "release.json: missing key kernel_provenance.source");
+    expect_parse_error("\"name\":\"fragments/base.conf\"", "\"name\":\"fragments/../../etc/shadow\"",
+                       "release.json: kernel_provenance.config_inputs[1].name 'fragments/../../etc/shadow' is not "
+                       "profiles/NAME or fragments/NAME");
+    expect_parse_error("\"name\":\"fragments/base.conf\"", "\"name\":\"/etc/base.conf\"",
+                       "config_inputs[1].name '/etc/base.conf' is not");
+    expect_parse_error("\"name\":\"fragments/base.conf\"", "\"name\":\"fragments/..\"",
+                       "config_inputs[1].name 'fragments/..' is not");
+    expect_parse_error("{\"name\":\"profiles/demo.list\",\"sha256\":\"" H32("8") "\"}",
+                       "{\"name\":\"profiles/demo.list\",\"sha256\":\"88\"}",
+                       "kernel_provenance.config_inputs[0].sha256 must be 32 bytes in lower-case hex");
     expect_parse_error("\"lock_sha256\":\"2222", "\"lock_sha256\":\"2G22", "lock_sha256 must be 32 bytes in lower-case hex");
     expect_parse_error("\"lock_sha256\":\"2222", "\"lock_sha256\":\"22222", "lock_sha256 must be 32 bytes");
     expect_parse_error("\"root_hash\":\"9999", "\"root_hash\":\"99", "verity.root_hash must be 32 bytes");
@@ -529,10 +570,13 @@ static void make_release(void)
     CHECK_EQ_U64(nm, 2);
     CHECK(m[0].kernel_hashes);
     struct package_set set = {pkgs, ARRAY_SIZE(pkgs)};
+    char kernel_sha[65];
+    CHECK_EQ_INT(sha256_file_hex(tmp("rel/vmlinuz"), kernel_sha, NULL), 0);
     struct release_inputs in = {
         .dir = tmp("rel"), .name = "demo", .version = "1.0", .epoch = 1700000000,
         .manifest_sha256 = H32("1"), .lock_sha256 = H32("2"), .image = "kata-containers.img",
         .kernel = "vmlinuz", .kernel_version = "6.1.0", .svn = 3,
+        .kernel_provenance = {"file", "bzImage", kernel_sha, NULL, NULL, 0},
         .verity = {root, salt, res.v.data_blocks, 4096, 4096, res.v.hash_offset, "kata"},
         .cmdline = cmdline, .measurements = m, .nmeasurements = nm, .packages = &set,
         .sign_key = tmp("sign.pem")};
@@ -603,15 +647,16 @@ TEST(assembled_release_verifies)
 
     struct count n;
     CHECK_EQ_INT(verify_dir("sign.pub", &n), 0);
-    /* signature, 11 artifacts, cmdline.txt, verity root + tree + cmdline table,
-     * 2 measurements, 2 measurement files, trustee, 2 SBOMs x 2 */
-    CHECK_EQ_INT(n.ok, 25);
+    /* signature, 11 artifacts, cmdline.txt, kernel provenance, verity root +
+     * tree + cmdline table, 2 measurements, 2 measurement files, trustee,
+     * 2 SBOMs x 2 */
+    CHECK_EQ_INT(n.ok, 26);
 
     /* the CLI prints one line per check and exits 0 */
     const char *g = getenv("GUESTIMG");
     if (g && access(g, X_OK) == 0) {
         CHECK_EQ_INT(sh("%s verify rel/release.json --pubkey sign.pub > v.out", g), 0);
-        CHECK_EQ_INT(sh("grep -c '^ok ' v.out | grep -qx 25 && tail -n1 v.out | grep -qx 'rel/release.json: all 25 checks passed'"), 0);
+        CHECK_EQ_INT(sh("grep -c '^ok ' v.out | grep -qx 26 && tail -n1 v.out | grep -qx 'rel/release.json: all 26 checks passed'"), 0);
     }
 }
 
@@ -669,8 +714,8 @@ TEST(assemble_refuses_what_it_cannot_publish)
     struct release_inputs in = {
         .dir = tmp("rel2"), .name = "demo", .version = "1.0", .epoch = 1700000000,
         .manifest_sha256 = H32("1"), .lock_sha256 = H32("2"), .image = "kata-containers.img",
-        .kernel = "vmlinuz", .kernel_version = "6.1.0", .verity = r.verity, .cmdline = "ro",
-        .packages = &set};
+        .kernel = "vmlinuz", .kernel_version = "6.1.0", .kernel_provenance = r.kernel_provenance,
+        .verity = r.verity, .cmdline = "ro", .packages = &set};
     CHECK_EQ_INT(sh("rm -rf rel2 && mkdir rel2"), 0);
     make_file("rel2/kata-containers.img", 4096, 1);
     make_file("rel2/vmlinuz", 10, 2);
@@ -806,9 +851,9 @@ TEST(outdir_refuses_other_directories)
 
 /* ------------------------------------------------------------ compare --- */
 
-static void assemble_with_tree(const char *dir, const char *hello, uint8_t image_seed)
+static void assemble_with_tree(const char *dir, const char *hello, uint8_t image_seed, const char *kernel_inputs)
 {
-    CHECK_EQ_INT(sh("rm -rf %s && mkdir %s", dir, dir), 0);
+    CHECK_EQ_INT(sh("rm -rf %s && mkdir %s && printf '%s' > %s/kernel.inputs.txt", dir, dir, kernel_inputs, dir), 0);
     _cleanup_free_ char *img = xasprintf("%s/kata-containers.img", dir);
     _cleanup_free_ char *kern = xasprintf("%s/vmlinuz", dir);
     _cleanup_free_ char *tsv = xasprintf("%s/files.tsv", dir);
@@ -822,7 +867,8 @@ static void assemble_with_tree(const char *dir, const char *hello, uint8_t image
     struct release_inputs in = {
         .dir = tmp(dir), .name = "demo", .version = "1.0", .epoch = 1700000000,
         .manifest_sha256 = H32("1"), .lock_sha256 = H32("2"), .image = "kata-containers.img",
-        .kernel = "vmlinuz", .kernel_version = "6.1.0", .svn = 3, .verity = r.verity, .cmdline = r.cmdline,
+        .kernel = "vmlinuz", .kernel_version = "6.1.0", .kernel_provenance = r.kernel_provenance, .svn = 3,
+        .verity = r.verity, .cmdline = r.cmdline,
         .measurements = r.measurements, .nmeasurements = r.nmeasurements, .packages = &set};
     CHECK_EQ_INT(release_assemble(&in), 0);
 }
@@ -854,32 +900,42 @@ static void on_file(unsigned changes, const struct files_entry *a, const struct 
     log_line(ctx, "file %u %s\n", changes, (a ? a : b)->path);
 }
 
-static void on_no_list(const char *why, void *ctx)
+static void on_line(const char *artifact, const char *published, const char *rebuilt, void *ctx)
 {
-    log_line(ctx, "no list: %s\n", why);
+    log_line(ctx, "line %s %s%s\n", artifact, published ? "- " : "+ ", published ? published : rebuilt);
+}
+
+static void on_no_list(const char *artifact, const char *why, void *ctx)
+{
+    log_line(ctx, "no detail on %s: %s\n", artifact, why);
 }
 
 TEST(compare_names_artifacts_and_files)
 {
-    assemble_with_tree("pub", "hello\n", 1);
-    assemble_with_tree("same", "hello\n", 1);
+    assemble_with_tree("pub", "hello\n", 1, "recipe 1\\ntoolchain gcc 12\\nconfig a\\n");
+    assemble_with_tree("same", "hello\n", 1, "recipe 1\\ntoolchain gcc 12\\nconfig a\\n");
     struct cmp_log log = {0};
-    struct compare_report rep = {on_artifact, on_file, on_no_list, &log};
+    struct compare_report rep = {on_artifact, on_file, on_line, on_no_list, &log};
     CHECK_EQ_INT(release_compare(tmp("pub/release.json"), tmp("same"), &rep), 0);
     CHECK_STR(log.text, "");
-    assemble_with_tree("other", "hellO\n", 7);
-    CHECK_EQ_INT(release_compare(tmp("pub/release.json"), tmp("other"), &rep), 4);
+    assemble_with_tree("other", "hellO\n", 7, "recipe 1\\ntoolchain gcc 13\\nconfig a\\nextra\\n");
+    CHECK_EQ_INT(release_compare(tmp("pub/release.json"), tmp("other"), &rep), 5);
     CHECK_STR(log.text, "artifact files.tsv differs\n"
                         "artifact kata-containers.img differs\n"
+                        "artifact kernel.inputs.txt differs\n"
                         "artifact sbom.cdx.json differs\n"
                         "artifact sbom.spdx.json differs\n"
-                        "file 4 /etc/hello\n");
-    /* the published files.tsv must be the one its release.json lists */
-    CHECK_EQ_INT(sh("echo '/x\tdir\t0755\t0\t0\t0\t-\t-' >> pub/files.tsv"), 0);
+                        "file 4 /etc/hello\n"
+                        "line kernel.inputs.txt - toolchain gcc 12\n"
+                        "line kernel.inputs.txt + toolchain gcc 13\n"
+                        "line kernel.inputs.txt + extra\n");
+    /* the published files.tsv and kernel.inputs.txt must be the ones its release.json lists */
+    CHECK_EQ_INT(sh("echo '/x\tdir\t0755\t0\t0\t0\t-\t-' >> pub/files.tsv && echo x >> pub/kernel.inputs.txt"), 0);
     log.len = 0;
     log.text[0] = 0;
-    CHECK_EQ_INT(release_compare(tmp("pub/release.json"), tmp("other"), &rep), 4);
-    CHECK(strstr(log.text, "no list: ") && strstr(log.text, "pub/files.tsv: sha256 "));
+    CHECK_EQ_INT(release_compare(tmp("pub/release.json"), tmp("other"), &rep), 5);
+    CHECK(strstr(log.text, "no detail on kata-containers.img: ") && strstr(log.text, "pub/files.tsv: sha256 "));
+    CHECK(strstr(log.text, "no detail on kernel.inputs.txt: ") && strstr(log.text, "pub/kernel.inputs.txt: sha256 "));
     CHECK(release_compare(tmp("nothing/release.json"), tmp("other"), &rep) < 0);
     CHECK(strstr(err_msg(), "nothing/release.json: cannot open"));
 }

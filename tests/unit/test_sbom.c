@@ -46,8 +46,9 @@ static struct package fixture_pkgs[] = {
      .license = "", .size = 20000, .sha256 = SHA_A},
 };
 
-static const struct sbom_artifact image = {"demo", "1.0", "kata-containers.img", SHA_IMG};
-static const struct sbom_artifact kernel = {"linux", "6.1.0", "vmlinuz", SHA_KERN};
+#define KERNEL_ORIGIN "built from the source linux-6.1.0 (sha256 " SHA_A ") with the kernel-configs profile demo"
+static const struct sbom_artifact image = {"demo", "1.0", "kata-containers.img", SHA_IMG, NULL};
+static const struct sbom_artifact kernel = {"linux", "6.1.0", "vmlinuz", SHA_KERN, KERNEL_ORIGIN};
 
 static struct sbom_input fixture(struct package_set *set)
 {
@@ -323,6 +324,10 @@ TEST(spdx_content)
     CHECK_STR(json_string_value(json_object_get(spdx_package(d, "glibc"), "licenseDeclared")),
               "BSD AND GPL-2.0-or-later AND LGPL-2.1-or-later");
 
+    /* where the kernel came from; the image says nothing */
+    CHECK_STR(json_string_value(json_object_get(spdx_package(d, "linux"), "sourceInfo")), KERNEL_ORIGIN);
+    CHECK(!json_object_get(spdx_package(d, "demo"), "sourceInfo"));
+
     CHECK(has_rel(d, "SPDXRef-DOCUMENT", "DESCRIBES", "SPDXRef-Image"));
     CHECK(has_rel(d, "SPDXRef-DOCUMENT", "DESCRIBES", "SPDXRef-Kernel"));
     CHECK(has_rel(d, "SPDXRef-Image", "CONTAINS", spdx_id(d, "attr")));
@@ -344,6 +349,8 @@ TEST(cyclonedx_content)
     json_t *comps = json_object_get(d, "components");
     CHECK_EQ_U64(json_array_size(comps), 6);
     CHECK_STR(json_string_value(json_object_get(json_array_get(comps, 0), "bom-ref")), "kernel");
+    CHECK_STR(json_string_value(json_object_get(json_object_get(json_array_get(comps, 0), "pedigree"), "notes")),
+              KERNEL_ORIGIN);
     /* sorted by bom-ref */
     for (size_t i = 1; i < json_array_size(comps); i++)
         CHECK(strcmp(json_string_value(json_object_get(json_array_get(comps, i - 1), "bom-ref")),
@@ -365,6 +372,7 @@ TEST(cyclonedx_content)
     CHECK(seen);
     json_t *img = json_object_get(json_object_get(d, "metadata"), "component");
     CHECK_STR(json_string_value(json_object_get(img, "type")), "operating-system");
+    CHECK(!json_object_get(img, "pedigree"));
     json_decref(d);
 }
 
@@ -374,14 +382,24 @@ TEST(digests_read_back_from_both_formats)
     struct sbom_input in = fixture(&set);
     _cleanup_free_ char *s = sbom_spdx(&in), *c = sbom_cyclonedx(&in);
     struct sbom_digests d;
-    CHECK_EQ_INT(sbom_read_digests(write_tmp("a.spdx.json", s), &d), 0);
-    CHECK_STR(d.image_sha256, SHA_IMG);
-    CHECK_STR(d.kernel_sha256, SHA_KERN);
-    sbom_digests_free(&d);
-    CHECK_EQ_INT(sbom_read_digests(write_tmp("a.cdx.json", c), &d), 0);
-    CHECK_STR(d.image_sha256, SHA_IMG);
-    CHECK_STR(d.kernel_sha256, SHA_KERN);
-    sbom_digests_free(&d);
+    const char *docs[][2] = {{"a.spdx.json", s}, {"a.cdx.json", c}};
+    for (size_t k = 0; k < ARRAY_SIZE(docs); k++) {
+        CHECK_EQ_INT(sbom_read_digests(write_tmp(docs[k][0], docs[k][1]), &d), 0);
+        CHECK_STR(d.image_sha256, SHA_IMG);
+        CHECK_STR(d.kernel_sha256, SHA_KERN);
+        /* every package by its PURL, with the sha256 of its file */
+        CHECK_EQ_U64(d.npackages, ARRAY_SIZE(fixture_pkgs));
+        for (size_t i = 0; i < ARRAY_SIZE(fixture_pkgs); i++) {
+            _cleanup_free_ char *purl = sbom_purl(&fixture_pkgs[i]);
+            size_t j = 0;
+            while (j < d.npackages && strcmp(d.packages[j].purl, purl))
+                j++;
+            if (j == d.npackages)
+                FAIL_("%s: no %s", docs[k][0], purl);
+            CHECK_STR(d.packages[j].sha256, fixture_pkgs[i].sha256);
+        }
+        sbom_digests_free(&d);
+    }
     CHECK(sbom_read_digests(write_tmp("x.json", "{\"packages\": 3}"), &d) < 0);
     CHECK(strstr(err_msg(), "neither an SPDX nor a CycloneDX document"));
     /* wrong types inside: no digest, no crash */

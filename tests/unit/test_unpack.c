@@ -147,11 +147,18 @@ TEST(accounts_errors)
     CHECK(accounts_load(t, &a) == 0);
     struct manifest *m = manifest_with("accounts: {users: [{name: kata, uid: 2, gid: 2}]}\n");
     CHECK(accounts_merge(&a, m) == -EEXIST);
-    CHECK_STR(err_msg(), "accounts: uid 2 of user 'kata' is already user 'daemon''s");
+    CHECK_STR(err_msg(), "m.yaml: accounts: uid 2 of user 'kata' is already the uid of user 'daemon'");
     manifest_free(m);
     m = manifest_with("accounts: {users: [{name: kata, uid: 1000, gid: 1000, groups: [video]}]}\n");
     CHECK(accounts_merge(&a, m) == -ENOENT);
-    CHECK_STR(err_msg(), "accounts: user 'kata' is in group 'video', which no package or manifest entry defines");
+    CHECK_STR(err_msg(), "m.yaml: accounts: user 'kata' is in group 'video', which no package or manifest entry defines");
+    manifest_free(m);
+    accounts_free(&a);
+    put(t, "/etc/group", "root:x:0:\ndaemon:x:2:\n");
+    CHECK(accounts_load(t, &a) == 0);
+    m = manifest_with("accounts: {groups: [{name: kvm, gid: 2}]}\n");
+    CHECK(accounts_merge(&a, m) == -EEXIST);
+    CHECK_STR(err_msg(), "m.yaml: accounts: gid 2 of group 'kvm' is already the gid of group 'daemon'");
     manifest_free(m);
     accounts_free(&a);
     tree_free(t);
@@ -224,4 +231,35 @@ TEST(deb_control_fields)
     static const char bad_epoch[] = "Package: x\nVersion: e:1\nArchitecture: all\n";
     CHECK(deb_parse_control(bad_epoch, strlen(bad_epoch), "c", &d) == -EINVAL);
     CHECK_STR(err_msg(), "c: control file has a malformed Version");
+}
+
+/* ar archives that are not quite Debian packages, made with ar(1) from
+ * members written by the shell. */
+static void expect_deb_error(const char *members_sh, const char *ar_members, const char *want)
+{
+    const char *d = fixture_dir();
+    char *deb = xasprintf("%s/bad.deb", d);
+    if (fixture_sh("cd %s && rm -rf bad && mkdir bad && cd bad && %s && ar qcD ../bad.deb.new %s && mv ../bad.deb.new %s",
+                   d, members_sh, ar_members, deb) != 0)
+        FAIL_("could not make the archive for '%s'", want);
+    _cleanup_close_ int fd = open(deb, O_RDONLY);
+    struct deb_info info;
+    err_clear();
+    free(deb);
+    CHECK(deb_read_info(fd, "bad.deb", &info) == -EINVAL);
+    if (!strstr(err_msg(), want))
+        FAIL_("expected '%s' in '%s'", want, err_msg());
+}
+
+TEST(malformed_debs_are_refused_naming_the_problem)
+{
+    if (fixture_sh("command -v ar >/dev/null") != 0)
+        SKIP("ar not available");
+    expect_deb_error("echo 2.0 > debian-binary && mkdir c && echo x > c/other && tar -C c -czf control.tar.gz .",
+                     "debian-binary control.tar.gz", "bad.deb: control.tar has no control file");
+    expect_deb_error("echo 2.0 > debian-binary && echo junk > control.tar.gz", "debian-binary control.tar.gz",
+                     "bad.deb: control.tar.gz: ");
+    expect_deb_error("echo 2.0 > debian-binary", "debian-binary", "bad.deb: no control.tar.* member");
+    expect_deb_error("echo x > control.tar && echo 2.0 > debian-binary", "control.tar debian-binary",
+                     "bad.deb: not a Debian package (no debian-binary first)");
 }
