@@ -1,14 +1,11 @@
-/* The kata disk layout: an msdos partition table and two partitions,
- * assembled from the filesystem and hash tree files (see disk.h). */
+/* The kata disk layout: an msdos partition table and two partitions (see
+ * disk.h); the filesystem and the hash tree are written in place. */
 #include "builder/disk.h"
 #include "common/err.h"
-#include "common/fileio.h"
 #include "common/util.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #define MBR_PART_TABLE 446
@@ -68,34 +65,7 @@ void disk_mbr(const struct disk_layout *l, uint8_t mbr[DISK_SECTOR])
     mbr[511] = 0xaa;
 }
 
-/* Copy src's data regions (not its holes) to dst at offset. */
-static int copy_into(int dst, const char *name, const char *src_path, uint64_t offset, uint64_t len)
-{
-    _cleanup_close_ int src = open(src_path, O_RDONLY | O_CLOEXEC);
-    if (src < 0)
-        return err_sys(-errno, "%s: cannot open", src_path);
-    off_t pos = 0;
-    while ((uint64_t)pos < len) {
-        off_t data = lseek(src, pos, SEEK_DATA);
-        if (data < 0 && errno == ENXIO)
-            break;   /* only a hole is left */
-        off_t hole = data < 0 ? -1 : lseek(src, data, SEEK_HOLE);
-        if (data < 0 || hole < 0)
-            return err_sys(-errno, "%s: cannot read", src_path);
-        hole = MIN(hole, (off_t)len);
-        loff_t in = data, out = (loff_t)offset + data;
-        while (in < hole) {
-            ssize_t n = copy_file_range(src, &in, dst, &out, (size_t)(hole - in), 0);
-            if (n <= 0)
-                return n < 0 ? err_sys(-errno, "%s: cannot copy %s into it", name, src_path)
-                             : err_set(-EIO, "%s: %s ended early", name, src_path);
-        }
-        pos = hole;
-    }
-    return 0;
-}
-
-int disk_write(int fd, const char *name, const struct disk_layout *l, const char *fs_path, const char *hash_path)
+int disk_write_label(int fd, const char *name, const struct disk_layout *l)
 {
     uint8_t mbr[DISK_SECTOR];
     disk_mbr(l, mbr);
@@ -103,8 +73,5 @@ int disk_write(int fd, const char *name, const struct disk_layout *l, const char
         return err_sys(-errno, "%s: cannot size the disk", name);
     if (pwrite(fd, mbr, sizeof(mbr), 0) != (ssize_t)sizeof(mbr))
         return err_sys(-errno, "%s: write failed", name);
-    int r = copy_into(fd, name, fs_path, l->p1_offset, l->p1_size);
-    if (r == 0 && l->p2_size)
-        r = copy_into(fd, name, hash_path, l->p2_offset, l->p2_size);
-    return r;
+    return 0;
 }

@@ -22,9 +22,8 @@ struct disk_layout {
 void disk_kata_layout(uint64_t fs_bytes, uint64_t hash_bytes, uint32_t disk_id, struct disk_layout *l);
 /* The 512-byte master boot record for the layout. */
 void disk_mbr(const struct disk_layout *l, uint8_t mbr[DISK_SECTOR]);
-/* Write the disk into fd (an empty file): the MBR, fs_path's bytes at p1,
- * hash_path's (when p2_size) at p2. Holes in the sources stay holes. name
- * is the output, for messages. */
-int disk_write(int fd, const char *name, const struct disk_layout *l, const char *fs_path, const char *hash_path);
+/* Size the disk file fd to l->disk_size and write its MBR; the partitions'
+ * contents are the caller's (written in place). name is for messages. */
+int disk_write_label(int fd, const char *name, const struct disk_layout *l);
 
 #endif

@@ -12,6 +12,7 @@
  * is set; every one is overridden here, including epoch 0, which fs->now
  * cannot express. */
 #include "builder/ext4.h"
+#include "builder/ext4_dir.h"
 #include "builder/tree.h"
 #include "common/err.h"
 #include "common/log.h"
@@ -147,22 +148,9 @@ static int plan(struct writer *w)
     return 0;
 }
 
-/* ------------------------------------------------------ sizing helpers --- */
+/* ---------------------------------------------- directories and sizing --- */
 
-static size_t dirent_size(size_t namelen)
-{
-    return EXT2_DIR_REC_LEN(namelen);
-}
-
-/* A directory's entries in on-disk order: ".", "..", the children, with a
- * made-up lost+found in its sorted place in the root. */
-struct dirent_ref {
-    const char *name;
-    uint32_t ino;
-    int ftype;
-};
-
-static int ftype_of(const struct tree_node *n)
+static uint8_t ftype_of(const struct tree_node *n)
 {
     switch ((n->hardlink ? n->hardlink : n)->type) {
     case TREE_REG: return EXT2_FT_REG_FILE;
@@ -176,52 +164,26 @@ static int ftype_of(const struct tree_node *n)
     return EXT2_FT_UNKNOWN;
 }
 
-static size_t dir_entries(const struct writer *w, const struct tree_node *n, struct dirent_ref **out)
+/* A directory's blocks (ext4_dir.h): its children, with a made-up
+ * lost+found in its sorted place in the root. */
+static int dir_build(const struct writer *w, const struct tree_node *n, const char *path, struct ext4_dir *d)
 {
     bool add_lf = !n->parent && !w->lost_found_in_tree;
-    size_t count = n->nchildren + 2 + add_lf, k = 0;
-    struct dirent_ref *v = xmalloc(count * sizeof(*v));
-    v[k++] = (struct dirent_ref){".", n->ino, EXT2_FT_DIR};
-    v[k++] = (struct dirent_ref){"..", n->parent ? n->parent->ino : n->ino, EXT2_FT_DIR};
+    size_t k = 0;
+    struct ext4_dirent *v = xmalloc((n->nchildren + add_lf + 1) * sizeof(*v));
     for (size_t i = 0; i < n->nchildren; i++) {
         const struct tree_node *c = n->children[i];
         if (add_lf && strcmp(c->name, "lost+found") > 0) {
-            v[k++] = (struct dirent_ref){"lost+found", LOST_FOUND_INO, EXT2_FT_DIR};
+            v[k++] = (struct ext4_dirent){"lost+found", LOST_FOUND_INO, EXT2_FT_DIR};
             add_lf = false;
         }
-        v[k++] = (struct dirent_ref){c->name, c->ino, ftype_of(c)};
+        v[k++] = (struct ext4_dirent){c->name, c->ino, ftype_of(c)};
     }
     if (add_lf)
-        v[k++] = (struct dirent_ref){"lost+found", LOST_FOUND_INO, EXT2_FT_DIR};
-    *out = v;
-    return k;
-}
-
-/* Blocks the entries take, packed in order; start[i] receives the byte
- * offset of entry i in the directory (when start is non-NULL). */
-static uint64_t dir_layout(const struct dirent_ref *v, size_t count, uint64_t *start)
-{
-    uint64_t blocks = 1, off = 0;
-    for (size_t i = 0; i < count; i++) {
-        size_t len = dirent_size(strlen(v[i].name));
-        if (off + len > BS) {
-            blocks++;
-            off = 0;
-        }
-        if (start)
-            start[i] = (blocks - 1) * BS + off;
-        off += len;
-    }
-    return blocks;
-}
-
-static uint64_t dir_blocks(const struct writer *w, const struct tree_node *n)
-{
-    struct dirent_ref *v;
-    size_t count = dir_entries(w, n, &v);
-    uint64_t b = dir_layout(v, count, NULL);
+        v[k++] = (struct ext4_dirent){"lost+found", LOST_FOUND_INO, EXT2_FT_DIR};
+    int r = ext4_dir_build(v, k, n->ino, n->parent ? n->parent->ino : n->ino, w->o->hash_seed, path, d);
     free(v);
-    return b;
+    return r;
 }
 
 /* Extent tree blocks for a file of `blocks` data blocks in `runs` runs:
@@ -255,24 +217,29 @@ struct size_count {
 static int count_node(struct tree_node *n, const char *path, void *ctx)
 {
     struct size_count *c = ctx;
-    struct tree_node *p = n;
     if (n->hardlink)
         return 0;   /* the inode is counted at its primary name */
-    c->blocks += xattr_blocks(p);
-    switch (p->type) {
+    c->blocks += xattr_blocks(n);
+    switch (n->type) {
     case TREE_REG: {
         uint64_t blocks, runs;
-        int r = tree_file_data_blocks(c->w->t, p, &blocks, &runs);
+        int r = tree_file_data_blocks(c->w->t, n, &blocks, &runs);
         if (r < 0)
             return r;
         c->blocks += blocks + extent_blocks(blocks, runs);
         break;
     }
-    case TREE_DIR:
-        c->blocks += dir_blocks(c->w, p);
+    case TREE_DIR: {
+        struct ext4_dir d;
+        int r = dir_build(c->w, n, path, &d);
+        if (r < 0)
+            return r;
+        c->blocks += d.nblocks;
+        ext4_dir_free(&d);
         break;
+    }
     case TREE_SYMLINK:
-        c->blocks += strlen(p->link_target) > FAST_SYMLINK_MAX;
+        c->blocks += strlen(n->link_target) > FAST_SYMLINK_MAX;
         break;
     default:
         break;
@@ -282,7 +249,7 @@ static int count_node(struct tree_node *n, const char *path, void *ctx)
 
 /* --------------------------------------------------- creating the fs --- */
 
-static errcode_t fs_create(const char *path, blk64_t blocks, uint32_t inodes, ext2_filsys *fs)
+static errcode_t fs_create(const char *path, uint64_t offset, blk64_t blocks, uint32_t inodes, ext2_filsys *fs)
 {
     struct ext2_super_block param;
     memset(&param, 0, sizeof(param));
@@ -304,7 +271,12 @@ static errcode_t fs_create(const char *path, blk64_t blocks, uint32_t inodes, ex
     errcode_t e = ext2fs_initialize(path, EXT2_FLAG_64BITS, &param, unix_io_manager, fs);
     if (e)
         return e;
-    e = ext2fs_allocate_tables(*fs);
+    /* as mke2fs -E offset= does: ext2fs_initialize has written nothing yet */
+    char opt[64];
+    snprintf(opt, sizeof(opt), "offset=%llu", (unsigned long long)offset);
+    e = offset ? io_channel_set_options((*fs)->io, opt) : 0;
+    if (!e)
+        e = ext2fs_allocate_tables(*fs);
     if (e) {
         ext2fs_free(*fs);
         *fs = NULL;
@@ -312,6 +284,8 @@ static errcode_t fs_create(const char *path, blk64_t blocks, uint32_t inodes, ex
     return e;
 }
 
+/* libext2fs's default journal size; -1 below JOURNAL_MIN_FS_BLOCKS. */
+#define JOURNAL_MIN_FS_BLOCKS 2048
 static int journal_blocks(blk64_t blocks)
 {
     int j = ext2fs_default_journal_size(blocks);
@@ -321,7 +295,7 @@ static int journal_blocks(blk64_t blocks)
 static int create_sized(struct writer *w, const char *path, uint64_t size, uint32_t inodes)
 {
     blk64_t blocks = size / BS;
-    errcode_t e = fs_create(path, blocks, MAX(inodes, (uint32_t)MIN(blocks / 4, UINT32_MAX / 2)), &w->fs);
+    errcode_t e = fs_create(path, w->o->offset, blocks, MAX(inodes, (uint32_t)MIN(blocks / 4, UINT32_MAX / 2)), &w->fs);
     if (e)
         return fs_error(e, "%s: cannot make a %llu-byte filesystem (--size)", w->image, (unsigned long long)size);
     if (w->o->journal && journal_blocks(blocks) < 0)
@@ -330,7 +304,12 @@ static int create_sized(struct writer *w, const char *path, uint64_t size, uint3
 }
 
 /* The smallest whole number of MiB whose free space, after the
- * filesystem's own metadata, holds the tree plus the headroom. */
+ * filesystem's own metadata, holds the tree plus the headroom (and the
+ * journal). Free blocks never exceed the size less the inode tables, so
+ * the search starts there and grows by what is missing: a larger
+ * filesystem gains at most one free block per block, so no step passes
+ * the smallest size that fits. Too small for its inode tables, it grows
+ * by a MiB. */
 static int create_auto(struct writer *w, const char *path, uint32_t inodes)
 {
     struct size_count c = {.w = w};
@@ -338,20 +317,25 @@ static int create_auto(struct writer *w, const char *path, uint32_t inodes)
     if (r < 0)
         return r;
     uint64_t need = c.blocks + (w->lost_found_in_tree ? 0 : 1);
-    uint64_t headroom = need / 100 + MIB_BLOCKS;
-    uint64_t total = ALIGN_UP(need + headroom + (uint64_t)inodes * INODE_SIZE / BS + 64, MIB_BLOCKS);
-    for (int tries = 0; tries < 16; tries++) {
-        errcode_t e = fs_create(path, total, inodes, &w->fs);
+    uint64_t want = need + need / 100 + MIB_BLOCKS;
+    uint64_t total = ALIGN_UP(want + ALIGN_UP((uint64_t)inodes * INODE_SIZE, BS) / BS, MIB_BLOCKS);
+    if (w->o->journal)
+        total = MAX(total, ALIGN_UP(JOURNAL_MIN_FS_BLOCKS, MIB_BLOCKS));
+    for (int tries = 0; tries < 1024; tries++) {
+        errcode_t e = fs_create(path, w->o->offset, total, inodes, &w->fs);
+        if (e == EXT2_ET_TOO_MANY_INODES) {
+            total += MIB_BLOCKS;
+            continue;
+        }
         if (e)
             return fs_error(e, "%s: cannot make a filesystem of %llu blocks", w->image, (unsigned long long)total);
-        int jb = w->o->journal ? journal_blocks(total) : 0;
-        uint64_t want = need + headroom + (uint64_t)MAX(jb, 0);
+        uint64_t wanted = want + (w->o->journal ? (uint64_t)journal_blocks(total) : 0);
         uint64_t free_blocks = ext2fs_free_blocks_count(w->fs->super);
-        if (jb >= 0 && free_blocks >= want)
+        if (free_blocks >= wanted)
             return 0;
         ext2fs_free(w->fs);
         w->fs = NULL;
-        total = ALIGN_UP(total + (jb < 0 ? 2048 : want - free_blocks), MIB_BLOCKS);
+        total = ALIGN_UP(total + (wanted - free_blocks), MIB_BLOCKS);
     }
     return err_set(-EIO, "%s: cannot settle the filesystem size", w->image);
 }
@@ -438,7 +422,7 @@ static int alloc_run(struct writer *w, blk64_t lblk, blk64_t n, blk64_t *pblk, b
  * not wait for all of it. Best effort: nothing depends on it but time. */
 static void start_writeback(struct writer *w, bool all)
 {
-    uint64_t upto = w->goal * BS;
+    uint64_t upto = w->o->offset + w->goal * BS;
     if (w->writeback_fd < 0 || (!all && upto < w->writeback_from + WRITEBACK_STEP))
         return;
     if (all)
@@ -637,42 +621,20 @@ static int write_special(struct writer *w, struct tree_node *p, ext2_ino_t ino, 
 
 static int write_dir(struct writer *w, struct tree_node *n, ext2_ino_t ino, const char *path)
 {
-    struct dirent_ref *v;
-    size_t count = dir_entries(w, n, &v);
-    uint64_t *start = xmalloc(count * sizeof(*start));
-    blk64_t blocks = dir_layout(v, count, start);
-    uint8_t *buf = xcalloc(blocks, BS);
-    for (size_t i = 0; i < count; i++) {
-        struct ext2_dir_entry *de = (struct ext2_dir_entry *)(buf + start[i]);
-        size_t len = strlen(v[i].name);
-        /* the last entry of a block reaches to its end */
-        uint64_t end = i + 1 < count && start[i + 1] / BS == start[i] / BS ? start[i + 1] : ALIGN_UP(start[i] + 1, BS);
-        de->inode = v[i].ino;
-        ext2fs_dirent_set_name_len(de, (int)len);
-        ext2fs_dirent_set_file_type(de, v[i].ftype);
-        memcpy(de->name, v[i].name, len);
-        ext2fs_set_rec_len(w->fs, (unsigned)(end - start[i]), de);
+    struct ext4_dir d;
+    int r = dir_build(w, n, path, &d);
+    if (r == 0)
+        r = write_run(w, 0, d.blocks, d.nblocks);
+    if (r == 0) {
+        struct ext2_inode_large in;
+        inode_init(w, &in, n, LINUX_S_IFDIR);
+        if (d.indexed)
+            in.i_flags |= EXT2_INDEX_FL;
+        ext2fs_inode_size_set(w->fs, (struct ext2_inode *)&in, d.nblocks * BS);
+        r = inode_store_extents(w, ino, &in, d.nblocks, path);
     }
-    free(v);
-    free(start);
-    int r = 0;
-    for (blk64_t l = 0; l < blocks && r == 0;) {
-        blk64_t pblk, got;
-        r = alloc_run(w, l, blocks - l, &pblk, &got);
-        for (blk64_t k = 0; k < got && r == 0; k++) {
-            errcode_t e = ext2fs_write_dir_block4(w->fs, pblk + k, buf + (l + k) * BS, 0, ino);
-            if (e)
-                r = fs_error(e, "%s: %s: cannot write the directory", w->image, path);
-        }
-        l += got;
-    }
-    free(buf);
-    if (r < 0)
-        return r;
-    struct ext2_inode_large in;
-    inode_init(w, &in, n, LINUX_S_IFDIR);
-    ext2fs_inode_size_set(w->fs, (struct ext2_inode *)&in, blocks * BS);
-    return inode_store_extents(w, ino, &in, blocks, path);
+    ext4_dir_free(&d);
+    return r;
 }
 
 static int write_lost_found(struct writer *w)
@@ -737,8 +699,9 @@ static int fix_write_time(struct writer *w, const char *path, const uint64_t *sb
     uint8_t zero[4] = {0};
     int r = 0;
     for (size_t i = 0; i < n && r == 0; i++) {
-        if (pwrite(fd, zero, 4, (off_t)(sb_offsets[i] + offsetof(struct ext2_super_block, s_wtime))) != 4 ||
-            pwrite(fd, zero, 1, (off_t)(sb_offsets[i] + offsetof(struct ext2_super_block, s_wtime_hi))) != 1)
+        off_t sb = (off_t)(w->o->offset + sb_offsets[i]);
+        if (pwrite(fd, zero, 4, sb + (off_t)offsetof(struct ext2_super_block, s_wtime)) != 4 ||
+            pwrite(fd, zero, 1, sb + (off_t)offsetof(struct ext2_super_block, s_wtime_hi)) != 1)
             r = err_sys(-errno, "%s: write failed", w->image);
     }
     close(fd);
@@ -758,13 +721,14 @@ int ext4_write(struct tree *t, const char *path, const struct ext4_opts *o, uint
         return err_set(-ERANGE, "epoch %lld is outside 0..%lld", (long long)o->epoch, (long long)EXT4_EPOCH_MAX);
     if (o->size % BS)
         return err_set(-EINVAL, "--size %llu is not a multiple of %d", (unsigned long long)o->size, BS);
-    struct writer w = {.t = t, .o = o, .image = o->name ? o->name : path, .writeback_fd = -1};
+    struct writer w = {.t = t, .o = o, .image = o->name ? o->name : path, .writeback_fd = -1,
+                       .writeback_from = o->offset};
     int r = plan(&w);
     if (r < 0)
         goto out;
     uint32_t inodes = w.next_ino - 1;
-    /* Start from an empty file: every block not written reads as zero. */
-    if (truncate(path, 0) < 0) {
+    /* Start from nothing at offset: every block not written reads as zero. */
+    if (truncate(path, (off_t)o->offset) < 0) {
         r = err_sys(-errno, "%s: cannot truncate", w.image);
         goto out;
     }
@@ -772,7 +736,7 @@ int ext4_write(struct tree *t, const char *path, const struct ext4_opts *o, uint
     if (r < 0)
         goto out;
     uint64_t bytes = ext2fs_blocks_count(w.fs->super) * BS;
-    if (truncate(path, (off_t)bytes) < 0) {
+    if (truncate(path, (off_t)(o->offset + bytes)) < 0) {
         r = err_sys(-errno, "%s: cannot size the image", w.image);
         goto out;
     }

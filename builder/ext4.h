@@ -18,6 +18,7 @@ struct tree;
 
 struct ext4_opts {
     uint64_t size;          /* bytes, a multiple of EXT4_BLOCK_SIZE; 0 = auto */
+    uint64_t offset;        /* where the filesystem starts in the file (a partition) */
     int64_t epoch;          /* every timestamp; 0..EXT4_EPOCH_MAX */
     uint8_t uuid[16];       /* s_uuid */
     uint8_t hash_seed[16];  /* s_hash_seed (htree directory hashing) */
@@ -26,7 +27,8 @@ struct ext4_opts {
 };
 
 /* Write the tree as an ext4 filesystem of o->size bytes into the file at
- * path, which is truncated to that size; *size receives it. o->size 0 means
+ * path from byte o->offset; the file is cut to offset + size (what lies
+ * before offset is left as it is); *size receives it. o->size 0 means
  * auto: the smallest whole number of MiB that holds the tree plus a
  * headroom of 1% + 1 MiB (docs/rootfs.md); it reads host files once first,
  * to count their non-zero blocks. */

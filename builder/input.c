@@ -54,11 +54,13 @@ static int copy_host_xattrs(struct tree *t, const char *host, const char *path)
 
 /* ----------------------------------------------------------- directories --- */
 
-/* Files seen with more than one link: (dev, ino) → first image path. */
+/* Files seen with more than one link: (dev, ino) → first image path, in
+ * an open-addressing table (distributions hard-link thousands of files,
+ * e.g. Python's optimised bytecode). */
 struct seen_inode {
     dev_t dev;
     ino_t ino;
-    char *path;
+    char *path;                 /* NULL: free slot */
 };
 
 struct dir_scan {
@@ -66,17 +68,37 @@ struct dir_scan {
     const char *input;
     bool keep_owner;
     struct seen_inode *seen;
-    size_t nseen;
+    size_t nseen, cap;          /* cap: a power of two, at least twice nseen */
     struct strbuf host, path;   /* current host path and image path */
 };
 
+static struct seen_inode *seen_slot(struct seen_inode *v, size_t cap, dev_t dev, ino_t ino)
+{
+    uint64_t h = ((uint64_t)ino * 0x9e3779b97f4a7c15ull) ^ (uint64_t)dev;
+    for (size_t i = (size_t)(h ^ (h >> 32)) & (cap - 1);; i = (i + 1) & (cap - 1))
+        if (!v[i].path || (v[i].dev == dev && v[i].ino == ino))
+            return &v[i];
+}
+
+/* The path an earlier name of this inode was added at, or NULL (and this
+ * name is remembered as the first). */
 static const char *first_name_of(struct dir_scan *d, const struct stat *st, const char *path)
 {
-    for (size_t i = 0; i < d->nseen; i++)
-        if (d->seen[i].dev == st->st_dev && d->seen[i].ino == st->st_ino)
-            return d->seen[i].path;
-    d->seen = xrealloc(d->seen, (d->nseen + 1) * sizeof(*d->seen));
-    d->seen[d->nseen++] = (struct seen_inode){st->st_dev, st->st_ino, xstrdup(path)};
+    if (2 * (d->nseen + 1) > d->cap) {
+        size_t cap = d->cap ? 2 * d->cap : 64;
+        struct seen_inode *v = xcalloc(cap, sizeof(*v));
+        for (size_t i = 0; i < d->cap; i++)
+            if (d->seen[i].path)
+                *seen_slot(v, cap, d->seen[i].dev, d->seen[i].ino) = d->seen[i];
+        free(d->seen);
+        d->seen = v;
+        d->cap = cap;
+    }
+    struct seen_inode *e = seen_slot(d->seen, d->cap, st->st_dev, st->st_ino);
+    if (e->path)
+        return e->path;
+    *e = (struct seen_inode){st->st_dev, st->st_ino, xstrdup(path)};
+    d->nseen++;
     return NULL;
 }
 
@@ -227,7 +249,7 @@ static int add_directory(struct tree *t, const char *input, const struct stat *s
     if (r == 0)
         r = scan_dir(&d, fd);
     close(fd);
-    for (size_t i = 0; i < d.nseen; i++)
+    for (size_t i = 0; i < d.cap; i++)
         free(d.seen[i].path);
     free(d.seen);
     sb_release(&d.host);

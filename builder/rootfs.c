@@ -13,7 +13,6 @@
 #include "common/uuid.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <libgen.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -41,37 +40,6 @@ void rootfs_derive_ids(const uint8_t seed[16], struct rootfs_ids *ids)
     ids->disk_id = (uint32_t)id[0] | (uint32_t)id[1] << 8 | (uint32_t)id[2] << 16 | (uint32_t)id[3] << 24;
 }
 
-/* A scratch file beside the outputs, removed on failure and on signals. */
-struct scratch {
-    char *path;
-};
-
-static int scratch_open(struct scratch *s, const char *image, const char *what)
-{
-    _cleanup_free_ char *d = xstrdup(image);
-    s->path = xasprintf("%s/.%s.XXXXXX", dirname(d), what);
-    int fd = mkostemp(s->path, O_CLOEXEC);
-    if (fd < 0) {
-        int e = errno;
-        free(s->path);
-        s->path = NULL;
-        return err_sys(-e, "%s: cannot create a temporary file beside it", image);
-    }
-    close(fd);
-    cleanup_register(s->path);
-    return 0;
-}
-
-static void scratch_close(struct scratch *s)
-{
-    if (!s->path)
-        return;
-    unlink(s->path);
-    cleanup_unregister(s->path);
-    free(s->path);
-    s->path = NULL;
-}
-
 static char *base_name(const char *path)
 {
     _cleanup_free_ char *p = xstrdup(path);
@@ -89,7 +57,6 @@ static char *make_cmdline(const struct rootfs_result *r)
 
 struct outputs {
     struct atomic_file image, hash, root_hash;
-    struct scratch fs, tree;   /* kata: the filesystem and hash tree before assembly */
 };
 
 static void outputs_abort(struct outputs *out)
@@ -97,14 +64,32 @@ static void outputs_abort(struct outputs *out)
     atomic_abort(&out->image);
     atomic_abort(&out->hash);
     atomic_abort(&out->root_hash);
-    scratch_close(&out->fs);
-    scratch_close(&out->tree);
+}
+
+static char *root_hash_txt_path(const char *image)
+{
+    _cleanup_free_ char *d = xstrdup(image);
+    return xasprintf("%s/root_hash.txt", dirname(d));
+}
+
+/* The outputs are renamed into place one after another at the end: refuse
+ * up front a name a rename cannot replace (a directory), so that a
+ * failure there never leaves the first outputs without the last. */
+static int check_outputs(const char *image, const struct rootfs_opts *o)
+{
+    _cleanup_free_ char *verity = xasprintf("%s.verity", image), *txt = root_hash_txt_path(image);
+    const char *paths[] = {image, o->verity && o->layout == ROOTFS_RAW ? verity : NULL, o->verity ? txt : NULL};
+    for (size_t i = 0; i < ARRAY_SIZE(paths); i++) {
+        struct stat st;
+        if (paths[i] && stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode))
+            return err_set(-EISDIR, "%s: is a directory", paths[i]);
+    }
+    return 0;
 }
 
 static int write_root_hash_txt(struct outputs *out, const char *image, struct rootfs_result *res)
 {
-    _cleanup_free_ char *d = xstrdup(image);
-    res->root_hash_txt = xasprintf("%s/root_hash.txt", dirname(d));
+    res->root_hash_txt = root_hash_txt_path(image);
     _cleanup_free_ char *line = verity_kata_params(&res->v);
     int r = atomic_open(&out->root_hash, res->root_hash_txt, 0644);
     if (r == 0)
@@ -114,14 +99,15 @@ static int write_root_hash_txt(struct outputs *out, const char *image, struct ro
     return r;
 }
 
-/* The image's sha256 is taken from its parts, the filesystem read once in
- * a thread while libcryptsetup reads it for the hash tree, rather than by
- * reading the finished image again: raw = the filesystem; kata = MBR,
- * zeros to p1, filesystem, zeros to p2, hash tree, zeros to the end. */
+/* The image's sha256, from the pass that writes it rather than by reading
+ * the finished image again: a thread hashes what is final (the filesystem;
+ * for kata, the disk up to partition 2) while the hash tree is computed
+ * from the same pages, then the rest (kata: the tree) is added. */
 struct image_hash {
     EVP_MD_CTX *ctx;
-    const char *fs_path;
-    const struct disk_layout *disk;    /* NULL: raw layout */
+    int fd;
+    const char *name;
+    uint64_t end;                      /* the thread hashes [0, end) */
     uint8_t *buf;
     int rc;
     char err[1024];
@@ -129,29 +115,16 @@ struct image_hash {
     bool threaded;
 };
 
-static void hash_zeros(struct image_hash *h, uint64_t n)
+static int hash_range(struct image_hash *h, uint64_t from, uint64_t to)
 {
-    memset(h->buf, 0, IMAGE_HASH_CHUNK);
-    while (n) {
-        size_t k = (size_t)MIN(n, (uint64_t)IMAGE_HASH_CHUNK);
-        EVP_DigestUpdate(h->ctx, h->buf, k);
-        n -= k;
-    }
-}
-
-static int hash_file_part(struct image_hash *h, const char *path, uint64_t len)
-{
-    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return err_sys(-errno, "%s: cannot open", path);
-    while (len) {
-        ssize_t n = read(fd, h->buf, (size_t)MIN(len, (uint64_t)IMAGE_HASH_CHUNK));
+    while (from < to) {
+        ssize_t n = pread(h->fd, h->buf, (size_t)MIN(to - from, (uint64_t)IMAGE_HASH_CHUNK), (off_t)from);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
-            return n < 0 ? err_sys(-errno, "%s: read failed", path) : err_set(-EIO, "%s: ended early", path);
+            return n < 0 ? err_sys(-errno, "%s: read failed", h->name) : err_set(-EIO, "%s: ended early", h->name);
         EVP_DigestUpdate(h->ctx, h->buf, (size_t)n);
-        len -= (uint64_t)n;
+        from += (uint64_t)n;
     }
     return 0;
 }
@@ -159,54 +132,56 @@ static int hash_file_part(struct image_hash *h, const char *path, uint64_t len)
 static void *hash_head(void *arg)
 {
     struct image_hash *h = arg;
-    const struct disk_layout *l = h->disk;
-    if (l) {
-        uint8_t mbr[DISK_SECTOR];
-        disk_mbr(l, mbr);
-        EVP_DigestUpdate(h->ctx, mbr, sizeof(mbr));
-        hash_zeros(h, l->p1_offset - sizeof(mbr));
-    }
-    struct stat st;
-    h->rc = stat(h->fs_path, &st) < 0 ? err_sys(-errno, "%s: cannot stat", h->fs_path)
-                                      : hash_file_part(h, h->fs_path, (uint64_t)st.st_size);
-    if (h->rc < 0)
+    if ((h->rc = hash_range(h, 0, h->end)) < 0)
         snprintf(h->err, sizeof(h->err), "%s", err_msg());   /* errors are per thread */
     return NULL;
 }
 
-static void image_hash_start(struct image_hash *h, const char *fs_path, const struct disk_layout *disk)
+static void image_hash_start(struct image_hash *h, int fd, const char *name, uint64_t end)
 {
-    memset(h, 0, sizeof(*h));
-    h->ctx = EVP_MD_CTX_new();
+    *h = (struct image_hash){.ctx = EVP_MD_CTX_new(), .fd = fd, .name = name, .end = end,
+                             .buf = xmalloc(IMAGE_HASH_CHUNK)};
     EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL);
-    h->fs_path = fs_path;
-    h->disk = disk;
-    h->buf = xmalloc(IMAGE_HASH_CHUNK);
     h->threaded = pthread_create(&h->thread, NULL, hash_head, h) == 0;
     if (!h->threaded)
         hash_head(h);   /* no thread: do it now */
 }
 
-/* Wait for the thread, add the tail, write the hex digest. */
-static int image_hash_finish(struct image_hash *h, const char *tree_path, char out[65])
+/* Wait for the thread, add [end, size), write the hex digest. */
+static int image_hash_finish(struct image_hash *h, uint64_t size, char out[65])
 {
     if (h->threaded)
         pthread_join(h->thread, NULL);
-    int r = h->rc < 0 ? err_set(h->rc, "%s", h->err) : 0;
-    const struct disk_layout *l = h->disk;
-    if (r == 0 && l) {
-        hash_zeros(h, l->p2_offset - l->p1_offset - l->p1_size);
-        if (l->p2_size)
-            r = hash_file_part(h, tree_path, l->p2_size);
-        if (r == 0)
-            hash_zeros(h, l->disk_size - l->p2_offset - l->p2_size);
-    }
+    int r = h->rc < 0 ? err_set(h->rc, "%s", h->err) : hash_range(h, h->end, size);
     uint8_t d[32];
     EVP_DigestFinal_ex(h->ctx, d, NULL);
     EVP_MD_CTX_free(h->ctx);
     free(h->buf);
     hex_encode(d, 32, out);
     return r;
+}
+
+/* The hash tree: IMAGE.verity for raw, partition 2 of the disk for kata. */
+static int write_verity(struct outputs *out, const char *image, const struct disk_layout *l,
+                        struct rootfs_result *res)
+{
+    int hash_fd = out->image.fd;
+    uint64_t tree_off = 0;
+    _cleanup_free_ char *hash_name = NULL;
+    if (l) {
+        tree_off = l->p2_offset;
+    } else {
+        hash_name = xasprintf("%s.verity", image);
+        int r = atomic_open(&out->hash, hash_name, 0644);
+        if (r < 0)
+            return r;
+        hash_fd = out->hash.fd;
+        res->hash_file = base_name(hash_name);
+    }
+    log_progress("computing dm-verity hash tree", 0, 0);
+    int r = verity_hash_tree(out->image.fd, l ? l->p1_offset : 0, image, hash_fd, tree_off,
+                             l ? image : hash_name, &res->v);
+    return r < 0 ? r : write_root_hash_txt(out, image, res);
 }
 
 static int build(struct tree *t, const char *image, const struct rootfs_opts *o, const struct rootfs_ids *ids,
@@ -216,47 +191,43 @@ static int build(struct tree *t, const char *image, const struct rootfs_opts *o,
     int r = atomic_open(&out->image, image, 0644);
     if (r < 0)
         return r;
-    const char *fs_path = out->image.tmp, *hash_path = NULL;
-    if (kata && (r = scratch_open(&out->fs, image, "rootfs")) < 0)
-        return r;
-    if (kata)
-        fs_path = out->fs.path;
-    struct ext4_opts eo = {.size = o->size, .epoch = o->epoch, .journal = o->journal, .name = image};
+    struct ext4_opts eo = {.size = o->size, .offset = kata ? DISK_ALIGN : 0, .epoch = o->epoch,
+                           .journal = o->journal, .name = image};
     memcpy(eo.uuid, ids->fs_uuid, 16);
     memcpy(eo.hash_seed, ids->hash_seed, 16);
     log_progress("writing ext4", 0, 0);
-    if ((r = ext4_write(t, fs_path, &eo, &res->fs_size)) < 0)
+    if ((r = ext4_write(t, out->image.tmp, &eo, &res->fs_size)) < 0)
         return r;
+    res->verity = o->verity;
+    res->v.data_blocks = res->fs_size / VERITY_BLOCK_SIZE;
+    memcpy(res->v.salt, ids->salt, VERITY_SALT_LEN);
     struct disk_layout l;
-    if (kata)
-        disk_kata_layout(res->fs_size, o->verity ? verity_tree_size(res->fs_size / VERITY_BLOCK_SIZE) : 0,
-                         ids->disk_id, &l);
-    struct image_hash h;
-    image_hash_start(&h, fs_path, kata ? &l : NULL);
-    if (o->verity) {
-        _cleanup_free_ char *hash_name = xasprintf("%s.verity", image);
-        if (kata) {
-            r = scratch_open(&out->tree, image, "verity");
-            hash_path = out->tree.path;
-        } else {
-            r = atomic_open(&out->hash, hash_name, 0644);
-            hash_path = out->hash.tmp;
-            res->hash_file = base_name(hash_name);
-        }
-        res->verity = true;
-        res->v.data_blocks = res->fs_size / VERITY_BLOCK_SIZE;
-        memcpy(res->v.salt, ids->salt, VERITY_SALT_LEN);
-        log_progress("computing dm-verity hash tree", 0, 0);
-        if (r == 0)
-            r = verity_format(fs_path, hash_path, &res->v);
-        if (r == 0)
-            r = write_root_hash_txt(out, image, res);
+    uint64_t size = res->fs_size, final = size;
+    if (kata) {
+        disk_kata_layout(res->fs_size, o->verity ? verity_tree_size(res->v.data_blocks) : 0, ids->disk_id, &l);
+        if ((r = disk_write_label(out->image.fd, image, &l)) < 0)
+            return r;
+        size = l.disk_size;
+        final = l.p2_offset;
     }
-    int hr = image_hash_finish(&h, hash_path, res->image_sha256);
-    if (r < 0 || hr < 0)
-        return r < 0 ? r : hr;
-    if (kata)
-        r = disk_write(out->image.fd, image, &l, fs_path, hash_path);
+    struct image_hash h;
+    image_hash_start(&h, out->image.fd, image, final);
+    if (o->verity)
+        r = write_verity(out, image, kata ? &l : NULL, res);
+    int hr = image_hash_finish(&h, size, res->image_sha256);
+    return r < 0 ? r : hr;
+}
+
+/* Without a seed, one from the content: different trees get different
+ * identifiers and salts, the same tree the same ones. */
+static int seed_from_tree(struct tree *t, uint8_t seed[16])
+{
+    static const uint8_t nil[16];
+    uint8_t d[32];
+    log_progress("hashing the tree for the seed", 0, 0);
+    int r = tree_digest(t, d);
+    if (r == 0)
+        uuid_v5(nil, d, sizeof(d), seed);
     return r;
 }
 
@@ -265,13 +236,24 @@ int rootfs_build(struct tree *t, const char *image, const struct rootfs_opts *o,
     memset(res, 0, sizeof(*res));
     res->layout = o->layout;
     res->image = base_name(image);
+    uint8_t seed[16];
+    int r = check_outputs(image, o);
+    if (r == 0 && o->seed_from_tree)
+        r = seed_from_tree(t, seed);
+    if (r < 0) {
+        rootfs_result_free(res);
+        return r;
+    }
+    if (!o->seed_from_tree)
+        memcpy(seed, o->seed, sizeof(seed));
+    uuid_format(seed, res->seed);
     struct rootfs_ids ids;
-    rootfs_derive_ids(o->seed, &ids);
+    rootfs_derive_ids(seed, &ids);
     uuid_format(ids.fs_uuid, res->fs_uuid);
     struct outputs out;
     memset(&out, 0, sizeof(out));
     out.image.fd = out.hash.fd = out.root_hash.fd = -1;
-    int r = build(t, image, o, &ids, &out, res);
+    r = build(t, image, o, &ids, &out, res);
     /* All or nothing: rename only once every output is complete. */
     if (r == 0 && out.hash.tmp)
         r = atomic_commit(&out.hash);
@@ -294,6 +276,7 @@ json_t *rootfs_result_json(const struct rootfs_result *r)
     json_object_set_new(j, "image", json_string(r->image));
     json_object_set_new(j, "image_sha256", json_string(r->image_sha256));
     json_object_set_new(j, "layout", json_string(r->layout == ROOTFS_KATA ? "kata" : "raw"));
+    json_object_set_new(j, "seed", json_string(r->seed));
     json_object_set_new(j, "fs_uuid", json_string(r->fs_uuid));
     if (r->verity) {
         char root[2 * VERITY_DIGEST_LEN + 1], salt[2 * VERITY_SALT_LEN + 1];

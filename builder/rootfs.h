@@ -3,7 +3,8 @@
  * kernel command line that mounts it. `guestimg rootfs` and `guestimg
  * build` both call rootfs_build().
  *
- * Identifiers derive from one 16-byte seed (docs/rootfs.md):
+ * Identifiers derive from one 16-byte seed (docs/rootfs.md), given or
+ * derived from the tree's content (seed_from_tree):
  *   fs UUID        = UUIDv5(namespace = seed, name = "guestimg ext4 uuid")
  *   htree seed     = UUIDv5(seed, "guestimg ext4 hash seed")
  *   verity salt    = HMAC-SHA256(key = seed, "guestimg verity salt")
@@ -23,13 +24,12 @@ enum rootfs_layout { ROOTFS_RAW, ROOTFS_KATA };
 
 /* Used when neither --epoch nor SOURCE_DATE_EPOCH is given: the Unix epoch. */
 #define ROOTFS_DEFAULT_EPOCH 0
-/* Used when no --seed is given (the nil UUID). */
-#define ROOTFS_DEFAULT_SEED "00000000-0000-0000-0000-000000000000"
 
 struct rootfs_opts {
     enum rootfs_layout layout;
     int64_t epoch;
     uint8_t seed[16];
+    bool seed_from_tree;    /* instead: seed = UUIDv5(nil UUID, tree_digest()) */
     uint64_t size;          /* filesystem bytes; 0 = auto */
     bool verity;
     bool journal;
@@ -49,6 +49,7 @@ struct rootfs_result {
     char *hash_file;         /* raw layout with verity: IMAGE.verity; else NULL */
     char *root_hash_txt;     /* path of root_hash.txt (verity only), else NULL */
     char image_sha256[65];
+    char seed[37];           /* the seed used, as a UUID */
     char fs_uuid[37];
     uint64_t fs_size;
     bool verity;

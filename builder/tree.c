@@ -7,7 +7,6 @@
  * file starting on a TREE_BLOCK_SIZE boundary, and hashed on the way. */
 #include "builder/tree.h"
 #include "common/err.h"
-#include "common/hash.h"
 #include "common/strbuf.h"
 #include "common/util.h"
 
@@ -30,11 +29,12 @@
 struct node {
     struct tree_node pub;
     struct node *hnext;            /* hash chain */
-    struct node *links;            /* hard links to this node, via link_next */
+    struct node *links;            /* hard links to this node, newest first, via link_next */
     struct node *link_next;
     bool implicit;                 /* made as a missing parent, no entry of its own */
     bool counted;                  /* data_blocks / data_runs known */
     uint64_t data_blocks, data_runs;
+    char *first_name;              /* tree_digest(): the inode's first name in sorted order */
 };
 
 struct tree {
@@ -372,22 +372,48 @@ struct tree_node *tree_lookup(struct tree *t, const char *path)
 
 /* ------------------------------------------------------------- content --- */
 
-/* Counts non-zero TREE_BLOCK_SIZE blocks and their runs in a byte stream. */
-struct zscan {
+/* What a regular file's content will be, before it is attached to a node. */
+struct content {
+    enum tree_content_kind kind;
+    uint64_t size;
+    uint64_t spool_offset;
+    char *host_path;
+    uint8_t *inline_data;
+    bool have_sha256;
+    uint8_t sha256[32];
+    bool counted;
+    uint64_t data_blocks, data_runs;
+};
+
+/* What is learnt from a file's content on the way through: its sha256
+ * (unless only counting) and how many TREE_BLOCK_SIZE blocks hold a
+ * non-zero byte, in how many runs. */
+struct content_scan {
+    EVP_MD_CTX *md;                /* NULL: counting only */
+    uint8_t *zeros;                /* IO_CHUNK zeros, to hash holes */
     uint64_t pos;
     bool cur_nonzero, prev_nonzero;
     uint64_t blocks, runs;
 };
 
-static void zscan_end_block(struct zscan *z)
+static void scan_start(struct content_scan *s, bool hash)
 {
-    if (z->cur_nonzero) {
-        z->blocks++;
-        if (!z->prev_nonzero)
-            z->runs++;
+    *s = (struct content_scan){0};
+    if (hash) {
+        s->md = EVP_MD_CTX_new();
+        EVP_DigestInit_ex(s->md, EVP_sha256(), NULL);
     }
-    z->prev_nonzero = z->cur_nonzero;
-    z->cur_nonzero = false;
+}
+
+static void scan_end_block(struct content_scan *s)
+{
+    if (s->cur_nonzero) {
+        s->blocks++;
+        if (!s->prev_nonzero)
+            s->runs++;
+    }
+    s->prev_nonzero = s->cur_nonzero;
+    s->cur_nonzero = false;
 }
 
 static bool all_zero(const uint8_t *p, size_t len)
@@ -395,49 +421,59 @@ static bool all_zero(const uint8_t *p, size_t len)
     return len == 0 || (p[0] == 0 && !memcmp(p, p + 1, len - 1));
 }
 
-static void zscan_data(struct zscan *z, const uint8_t *p, size_t len)
+static void scan_data(struct content_scan *s, const uint8_t *p, size_t len)
 {
+    if (s->md)
+        EVP_DigestUpdate(s->md, p, len);
     while (len) {
-        size_t in_block = TREE_BLOCK_SIZE - z->pos % TREE_BLOCK_SIZE;
+        size_t in_block = TREE_BLOCK_SIZE - s->pos % TREE_BLOCK_SIZE;
         size_t n = MIN(len, in_block);
-        if (!z->cur_nonzero && !all_zero(p, n))
-            z->cur_nonzero = true;
-        z->pos += n;
+        if (!s->cur_nonzero && !all_zero(p, n))
+            s->cur_nonzero = true;
+        s->pos += n;
         p += n;
         len -= n;
         if (n == in_block)
-            zscan_end_block(z);
+            scan_end_block(s);
     }
 }
 
-static void zscan_zeros(struct zscan *z, uint64_t len)
+/* len zero bytes (a hole) */
+static void scan_zeros(struct content_scan *s, uint64_t len)
 {
+    for (uint64_t left = len; s->md && left;) {
+        size_t n = (size_t)MIN(left, (uint64_t)IO_CHUNK);
+        if (!s->zeros)
+            s->zeros = xcalloc(1, IO_CHUNK);
+        EVP_DigestUpdate(s->md, s->zeros, n);
+        left -= n;
+    }
     while (len) {
-        uint64_t in_block = TREE_BLOCK_SIZE - z->pos % TREE_BLOCK_SIZE;
+        uint64_t in_block = TREE_BLOCK_SIZE - s->pos % TREE_BLOCK_SIZE;
         uint64_t n = MIN(len, in_block);
-        z->pos += n;
+        s->pos += n;
         len -= n;
         if (n == in_block)
-            zscan_end_block(z);
+            scan_end_block(s);
     }
 }
 
-static void zscan_finish(struct zscan *z, struct node *n)
+/* Release the scan; with ok, put what it learnt into c. */
+static void scan_finish(struct content_scan *s, bool ok, struct content *c)
 {
-    if (z->pos % TREE_BLOCK_SIZE)
-        zscan_end_block(z);
-    n->data_blocks = z->blocks;
-    n->data_runs = z->runs;
-    n->counted = true;
-}
-
-static void hash_zeros(EVP_MD_CTX *ctx, uint8_t *zero_buf, uint64_t len)
-{
-    while (len) {
-        size_t n = (size_t)MIN(len, (uint64_t)IO_CHUNK);
-        EVP_DigestUpdate(ctx, zero_buf, n);
-        len -= n;
+    if (ok) {
+        if (s->pos % TREE_BLOCK_SIZE)
+            scan_end_block(s);
+        c->counted = true;
+        c->data_blocks = s->blocks;
+        c->data_runs = s->runs;
+        if (s->md) {
+            EVP_DigestFinal_ex(s->md, c->sha256, NULL);
+            c->have_sha256 = true;
+        }
     }
+    EVP_MD_CTX_free(s->md);
+    free(s->zeros);
 }
 
 static int spool_open(struct tree *t)
@@ -503,19 +539,6 @@ static int spool_put(struct spool_writer *w, uint64_t at, const void *data, size
     return 0;
 }
 
-/* What a regular file's content will be, before it is attached to a node. */
-struct content {
-    enum tree_content_kind kind;
-    uint64_t size;
-    uint64_t spool_offset;
-    char *host_path;
-    uint8_t *inline_data;
-    bool have_sha256;
-    uint8_t sha256[32];
-    bool counted;
-    uint64_t data_blocks, data_runs;
-};
-
 static void content_release(struct content *c)
 {
     free(c->host_path);
@@ -531,15 +554,11 @@ static int spool_archive(struct tree *t, struct archive *ar, uint64_t size, cons
     int r = spool_open(t);
     if (r < 0)
         return r;
-    memset(c, 0, sizeof(*c));
-    c->kind = size ? TREE_CONTENT_SPOOL : TREE_CONTENT_NONE;
-    c->size = size;
-    c->spool_offset = t->spool_end;
+    *c = (struct content){.kind = size ? TREE_CONTENT_SPOOL : TREE_CONTENT_NONE, .size = size,
+                          .spool_offset = t->spool_end};
     struct spool_writer w = {.t = t, .buf = scratch(t)};
-    _cleanup_free_ uint8_t *zeros = NULL;
-    struct zscan z = {0};
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+    struct content_scan s;
+    scan_start(&s, true);
     uint64_t pos = 0;
     for (;;) {
         const void *data;
@@ -558,41 +577,22 @@ static int spool_archive(struct tree *t, struct archive *ar, uint64_t size, cons
                         (unsigned long long)size);
             goto out;
         }
-        if ((uint64_t)off > pos) {      /* a hole in a sparse entry */
-            if (!zeros)
-                zeros = xcalloc(1, IO_CHUNK);
-            hash_zeros(ctx, zeros, (uint64_t)off - pos);
-            zscan_zeros(&z, (uint64_t)off - pos);
-            pos = (uint64_t)off;
-        }
-        EVP_DigestUpdate(ctx, data, len);
-        zscan_data(&z, data, len);
-        if ((r = spool_put(&w, c->spool_offset + pos, data, len)) < 0)
+        scan_zeros(&s, (uint64_t)off - pos);   /* a hole in a sparse entry */
+        scan_data(&s, data, len);
+        if ((r = spool_put(&w, c->spool_offset + (uint64_t)off, data, len)) < 0)
             goto out;
-        pos += len;
+        pos = (uint64_t)off + len;
     }
-    if (pos < size) {
-        if (!zeros)
-            zeros = xcalloc(1, IO_CHUNK);
-        hash_zeros(ctx, zeros, size - pos);
-        zscan_zeros(&z, size - pos);
-    }
+    scan_zeros(&s, size - pos);
     if ((r = spool_flush(&w)) < 0)
         goto out;
     if (pos < size && ftruncate(t->spool_fd, (off_t)(c->spool_offset + size)) < 0) {
         r = err_sys(-errno, "%s: cannot extend the spool file", t->spool_dir);
         goto out;
     }
-    EVP_DigestFinal_ex(ctx, c->sha256, NULL);
-    c->have_sha256 = true;
-    struct node tmp = {0};
-    zscan_finish(&z, &tmp);
-    c->counted = true;
-    c->data_blocks = tmp.data_blocks;
-    c->data_runs = tmp.data_runs;
     t->spool_end = ALIGN_UP(c->spool_offset + size, TREE_BLOCK_SIZE);
 out:
-    EVP_MD_CTX_free(ctx);
+    scan_finish(&s, r == 0, c);
     return r;
 }
 
@@ -710,37 +710,36 @@ void tree_reader_close(struct tree_reader *r)
     free(r);
 }
 
-/* Read a whole file once, hashing and/or counting its blocks. */
-static int scan_content(struct tree *t, struct node *n, bool want_hash, bool want_count)
+/* Read a whole file once, hashing it (want_hash) and counting its blocks. */
+static int scan_content(struct tree *t, struct node *n, bool want_hash)
 {
     struct tree_reader *r;
     int rc = tree_reader_open(t, &n->pub, &r);
     if (rc < 0)
         return rc;
-    EVP_MD_CTX *ctx = want_hash ? EVP_MD_CTX_new() : NULL;
-    if (ctx)
-        EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-    struct zscan z = {0};
+    struct content_scan s;
+    scan_start(&s, want_hash);
     uint8_t *buf = scratch(t);
     ssize_t got;
     for (;;) {
-        if (!ctx)   /* hashing needs the zeros; counting can skip them */
-            zscan_zeros(&z, tree_reader_skip_hole(r));
+        if (!want_hash)   /* hashing needs the zeros; counting can skip them */
+            scan_zeros(&s, tree_reader_skip_hole(r));
         if ((got = tree_reader_read(r, buf, IO_CHUNK)) <= 0)
             break;
-        if (ctx)
-            EVP_DigestUpdate(ctx, buf, (size_t)got);
-        if (want_count)
-            zscan_data(&z, buf, (size_t)got);
+        scan_data(&s, buf, (size_t)got);
     }
     tree_reader_close(r);
-    if (got == 0 && ctx) {
-        EVP_DigestFinal_ex(ctx, n->pub.sha256, NULL);
+    struct content c = {0};
+    scan_finish(&s, got == 0, &c);
+    if (c.have_sha256) {
+        memcpy(n->pub.sha256, c.sha256, 32);
         n->pub.have_sha256 = true;
     }
-    if (got == 0 && want_count)
-        zscan_finish(&z, n);
-    EVP_MD_CTX_free(ctx);
+    if (c.counted) {
+        n->counted = true;
+        n->data_blocks = c.data_blocks;
+        n->data_runs = c.data_runs;
+    }
     return got < 0 ? (int)got : 0;
 }
 
@@ -748,7 +747,7 @@ int tree_file_sha256(struct tree *t, struct tree_node *tn, uint8_t out[32])
 {
     struct node *n = N(tn->hardlink ? tn->hardlink : tn);
     if (!n->pub.have_sha256) {
-        int r = scan_content(t, n, true, !n->counted);
+        int r = scan_content(t, n, true);
         if (r < 0)
             return r;
     }
@@ -760,7 +759,7 @@ int tree_file_data_blocks(struct tree *t, struct tree_node *tn, uint64_t *blocks
 {
     struct node *n = N(tn->hardlink ? tn->hardlink : tn);
     if (!n->counted) {
-        int r = scan_content(t, n, false, true);
+        int r = scan_content(t, n, false);
         if (r < 0)
             return r;
     }
@@ -856,21 +855,24 @@ static void unlink_from_target(struct node *n)
     n->pub.hardlink = NULL;
 }
 
-/* n stops being an inode: if other names refer to it, the first of them
- * takes the inode over. */
+/* n stops being an inode: if other names refer to it, the oldest of them
+ * (the last in the list) takes the inode over. */
 static void release_inode(struct node *n)
 {
     if (n->pub.hardlink) {
         unlink_from_target(n);
         return;
     }
-    struct node *heir = n->links;
-    if (!heir)
+    if (!n->links)
         return;
+    struct node **last = &n->links;
+    while ((*last)->link_next)
+        last = &(*last)->link_next;
+    struct node *heir = *last;
+    *last = NULL;
     move_inode(heir, n);
     heir->pub.hardlink = NULL;
-    heir->links = heir->link_next;
-    heir->link_next = NULL;
+    heir->links = n->links;
     for (struct node *l = heir->links; l; l = l->link_next)
         l->pub.hardlink = &heir->pub;
     n->links = NULL;
@@ -917,10 +919,8 @@ static void fill_node(struct tree *t, struct node *n, struct entry *e)
         n->pub.hardlink = &e->hardlink_to->pub;
         n->pub.type = e->hardlink_to->pub.type;
         n->pub.origin = intern_origin(t, e->attr->origin);
-        struct node **tail = &e->hardlink_to->links;
-        while (*tail)
-            tail = &(*tail)->link_next;
-        *tail = n;   /* in order, so the oldest other name inherits the inode */
+        n->link_next = e->hardlink_to->links;   /* O(1) however many names */
+        e->hardlink_to->links = n;
         return;
     }
     apply_attr(t, n, e->attr);
@@ -1127,15 +1127,11 @@ int tree_add_file_buffer(struct tree *t, const char *path, const void *data, siz
                          const struct tree_attr *a)
 {
     a = attr_or_default(a);
-    struct content c = {.kind = len ? TREE_CONTENT_INLINE : TREE_CONTENT_NONE, .size = len,
-                        .have_sha256 = true, .counted = true};
-    sha256_buf(data, len, c.sha256);
-    struct zscan z = {0};
-    struct node tmp = {0};
-    zscan_data(&z, data, len);
-    zscan_finish(&z, &tmp);
-    c.data_blocks = tmp.data_blocks;
-    c.data_runs = tmp.data_runs;
+    struct content c = {.kind = len ? TREE_CONTENT_INLINE : TREE_CONTENT_NONE, .size = len};
+    struct content_scan s;
+    scan_start(&s, true);
+    scan_data(&s, data, len);
+    scan_finish(&s, true, &c);
     if (len > INLINE_MAX) {
         /* Large buffers go to the spool: content is never held in memory. */
         int r = spool_open(t);
@@ -1301,6 +1297,86 @@ int tree_walk(struct tree *t, int (*fn)(struct tree_node *n, const char *path, v
     struct strbuf path = STRBUF_INIT;
     int r = walk_node(&t->root->pub, &path, fn, ctx);
     sb_release(&path);
+    return r;
+}
+
+/* Fixed-width little-endian numbers and NUL-terminated strings: no two
+ * trees give the same byte stream. */
+static void digest_u64(EVP_MD_CTX *md, uint64_t v)
+{
+    uint8_t b[8];
+    for (int i = 0; i < 8; i++)
+        b[i] = (uint8_t)(v >> (8 * i));
+    EVP_DigestUpdate(md, b, sizeof(b));
+}
+
+static void digest_str(EVP_MD_CTX *md, const char *s)
+{
+    EVP_DigestUpdate(md, s, strlen(s) + 1);
+}
+
+struct digest_walk {
+    struct tree *t;
+    EVP_MD_CTX *md;
+};
+
+/* A hard-linked inode is described at its first name; its other names
+ * refer to that one, whichever of them the tree holds the inode on. */
+static int digest_node(struct tree_node *n, const char *path, void *ctx)
+{
+    struct digest_walk *d = ctx;
+    digest_str(d->md, path);
+    digest_u64(d->md, n->type);
+    struct node *inode = N(n->hardlink ? n->hardlink : n);
+    if (inode->links || n->hardlink) {
+        if (inode->first_name) {
+            digest_str(d->md, inode->first_name);
+            return 0;
+        }
+        inode->first_name = xstrdup(path);
+    }
+    n = &inode->pub;
+    digest_u64(d->md, n->mode);
+    digest_u64(d->md, n->uid);
+    digest_u64(d->md, n->gid);
+    if (n->type == TREE_REG) {
+        uint8_t h[32];
+        int r = tree_file_sha256(d->t, n, h);
+        if (r < 0)
+            return r;
+        digest_u64(d->md, n->size);
+        EVP_DigestUpdate(d->md, h, sizeof(h));
+    } else if (n->type == TREE_SYMLINK) {
+        digest_str(d->md, n->link_target);
+    } else if (n->type == TREE_CHR || n->type == TREE_BLK) {
+        digest_u64(d->md, n->rdev_major);
+        digest_u64(d->md, n->rdev_minor);
+    }
+    digest_u64(d->md, n->nxattrs);
+    for (size_t i = 0; i < n->nxattrs; i++) {
+        digest_str(d->md, n->xattrs[i].name);
+        digest_u64(d->md, n->xattrs[i].len);
+        EVP_DigestUpdate(d->md, n->xattrs[i].value, n->xattrs[i].len);
+    }
+    return 0;
+}
+
+static int digest_forget(struct tree_node *n, const char *path, void *ctx)
+{
+    free(N(n)->first_name);
+    N(n)->first_name = NULL;
+    return 0;
+}
+
+int tree_digest(struct tree *t, uint8_t out[32])
+{
+    tree_sort(t);
+    struct digest_walk d = {.t = t, .md = EVP_MD_CTX_new()};
+    EVP_DigestInit_ex(d.md, EVP_sha256(), NULL);
+    int r = tree_walk(t, digest_node, &d);
+    tree_walk(t, digest_forget, NULL);
+    EVP_DigestFinal_ex(d.md, out, NULL);
+    EVP_MD_CTX_free(d.md);
     return r;
 }
 

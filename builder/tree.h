@@ -180,6 +180,13 @@ int tree_file_sha256(struct tree *t, struct tree_node *n, uint8_t out[32]);
 #define TREE_BLOCK_SIZE 4096
 int tree_file_data_blocks(struct tree *t, struct tree_node *n, uint64_t *blocks, uint64_t *runs);
 
+/* A digest of what an image shows of the tree: in sorted order, every
+ * entry's path and type; for another name of an inode, the first name;
+ * else its permission bits, owner, size and content sha256, symlink
+ * target, device number and xattrs. Not mtimes (images carry the epoch).
+ * Sorts the tree; reads every file whose digest is not known yet. */
+int tree_digest(struct tree *t, uint8_t out[32]);
+
 /* Totals for sizing the image. */
 struct tree_stats {
     uint64_t files, dirs, symlinks, specials, hardlinks;

@@ -31,7 +31,8 @@ static const char usage_text[] =
     "                        msdos disk, p1 = filesystem, p2 = hash tree\n"
     "      --epoch SECONDS   every timestamp (default: $SOURCE_DATE_EPOCH, else 0)\n"
     "      --seed UUID       derives the filesystem UUID, directory hash seed,\n"
-    "                        verity salt and disk id (default: the nil UUID)\n"
+    "                        verity salt and disk id (default: a UUID derived\n"
+    "                        from the tree's content)\n"
     "      --size auto|BYTES filesystem size; BYTES may end in K, M or G (x1024)\n"
     "                        and must be a multiple of 4096 (default: auto)\n"
     "      --journal         add an ext4 journal (none by default)\n"
@@ -77,8 +78,8 @@ static int parse_epoch(const char *s, int64_t *out)
 
 static void print_summary(const struct rootfs_result *r)
 {
-    printf("image: %s (%s layout)\nimage_sha256: %s\nfs_uuid: %s\n", r->image,
-           r->layout == ROOTFS_KATA ? "kata" : "raw", r->image_sha256, r->fs_uuid);
+    printf("image: %s (%s layout)\nimage_sha256: %s\nseed: %s\nfs_uuid: %s\n", r->image,
+           r->layout == ROOTFS_KATA ? "kata" : "raw", r->image_sha256, r->seed, r->fs_uuid);
     if (r->verity) {
         char root[2 * VERITY_DIGEST_LEN + 1];
         hex_encode(r->v.root_hash, VERITY_DIGEST_LEN, root);
@@ -153,7 +154,7 @@ int cmd_rootfs(int argc, char **argv)
         {"locked", no_argument, NULL, OPT_LOCKED},     {"cache", required_argument, NULL, OPT_CACHE},
         {0},
     };
-    const char *output = NULL, *epoch_arg = NULL, *seed_arg = ROOTFS_DEFAULT_SEED;
+    const char *output = NULL, *epoch_arg = NULL, *seed_arg = NULL;
     struct rootfs_opts o = {.layout = ROOTFS_RAW, .epoch = ROOTFS_DEFAULT_EPOCH, .verity = true};
     struct tree_input_opts in = {0};
     bool json = false;
@@ -205,7 +206,8 @@ int cmd_rootfs(int argc, char **argv)
     if (epoch_arg && *epoch_arg && parse_epoch(epoch_arg, &o.epoch) < 0)
         return cli_usage("rootfs", "the epoch must be a number of seconds from 0 to %lld, not '%s'",
                          (long long)EXT4_EPOCH_MAX, epoch_arg);
-    if (uuid_parse(seed_arg, o.seed) < 0)
+    o.seed_from_tree = !seed_arg;
+    if (seed_arg && uuid_parse(seed_arg, o.seed) < 0)
         return cli_usage("rootfs", "--seed must be a UUID, not '%s'", seed_arg);
 
     _cleanup_free_ char *out_copy = xstrdup(output);

@@ -22,6 +22,9 @@ make_tree() {
     ln "$d/usr/bin/tool" "$d/usr/bin/tool-link"
     ln -s tool "$d/usr/bin/fast-link"
     ln -s "/$(printf 'long%.0s' {1..40})/target" "$d/usr/bin/slow-link"
+    # the largest target kept in the inode, and the smallest that takes a block
+    ln -s "$(printf 'x%.0s' {1..59})" "$d/usr/bin/fast59"
+    ln -s "$(printf 'y%.0s' {1..60})" "$d/usr/bin/slow60"
     : > "$d/etc/empty"
     mkfifo "$d/etc/fifo"
     $PY -c "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])" "$d/etc/sock"
@@ -90,6 +93,11 @@ json_field() {
     grep -q $'\tsecurity.capability=0100000200200000' "$W/got"
     grep -q $'^/etc/sock\tsock' "$W/got"
     grep -q $'^/etc/fifo\tfifo' "$W/got"
+    grep -q $'^/usr/bin/slow60\tsymlink\t0777\t0:0\t-\tyyyy' "$W/got"
+    run debugfs -R 'stat /usr/bin/fast59' "$W/out/root.img"
+    [[ $output == *'Fast link dest: "xxxx'* ]]
+    run debugfs -R 'stat /usr/bin/slow60' "$W/out/root.img"
+    [[ $output != *'Fast link dest'* && $output == *'Blockcount: 8'* ]]
     # holes: the sparse file keeps 2 data blocks, the zero-filled one none
     run debugfs -R 'stat /var/sparse' "$W/out/root.img"
     [[ $output == *"Blockcount: 16"* ]]
@@ -105,13 +113,13 @@ json_field() {
 
 @test "rootfs: --keep-owner keeps the directory's owners" {
     mkdir -p "$W/in/d" && echo x > "$W/in/d/f"
-    chown -R 1234:5678 "$W/in/d"
+    chown -R 100000:200000 "$W/in/d"   # past 16 bits: i_uid_high, i_gid_high
     run "$GUESTIMG" rootfs -q -o "$W/out/root.img" --keep-owner "$W/in"
     [ "$status" -eq 0 ]
     "$FSLIST" input --keep-owner "$W/in" > "$W/want"
     image_listing "$W/out/root.img" > "$W/got"
     diff -u "$W/want" "$W/got"
-    grep -q $'^/d/f\tfile\t0644\t1234:5678' "$W/got"
+    grep -q $'^/d/f\tfile\t0644\t100000:200000' "$W/got"
 }
 
 # A pax archive with what directories cannot hold without root: devices,
@@ -137,10 +145,11 @@ with tarfile.open(sys.argv[1], 'w', format=tarfile.PAX_FORMAT) as t:
         pax_headers={'SCHILY.xattr.security.selinux': 'system_u:object_r:su_exec_t:s0\x00',
                      'SCHILY.xattr.security.capability': '\x01\x00\x00\x02' + '\x00' * 16})
     add('./bin/su-hard', tarfile.LNKTYPE, linkname='./bin/su')
-    add('./home/user/notes', data=b'mine', uid=1000, gid=1000, mode=0o600,
+    add('./home/user/notes', data=b'mine', uid=1000, gid=70000, mode=0o600,
         pax_headers={'SCHILY.xattr.user.mime': 'text/plain'})
     add('./caf\u00e9', data=b'utf-8 name')
     add('./etc/os-release', data=b'ID=test\n')
+    add('./srv/nobody', data=b'65534+', uid=4294967294, gid=131072)
     add('./etc/alternatives', tarfile.SYMTYPE, linkname='/usr/lib/alternatives')
 EOF
 }
@@ -180,8 +189,11 @@ EOF
     [ "$status" -eq 0 ]
     check_fs "$W/out/c.img"
     image_listing "$W/out/c.img" > "$W/got"
+    # the directory the archive was made from (owned by root, as the test runs)
+    [ "$(stat -c %u:%g "$W/c/x/a")" = 0:0 ] || skip "the cpio archive keeps the non-root owner"
+    "$FSLIST" input "$W/c" > "$W/want"
+    diff -u "$W/want" "$W/got"
     want=$(sha256sum < "$W/c/x/a" | cut -d' ' -f1)
-    grep -q $'^/x/a\tfile\t0644\t0:0\t10000\t'"$want"$'\t-\t-$' "$W/got"
     grep -q $'^/x/b\tfile\t0644\t0:0\t10000\t'"$want"$'\t-\t/x/a$' "$W/got"
 }
 
@@ -237,6 +249,18 @@ EOF
     diff -u "$W/want" "$W/got"
     veritysetup verify --no-superblock --salt="$(json_field "$W/k.json" verity.salt)" "$W/p1" "$W/p2" \
         "$(json_field "$W/k.json" verity.root_hash)"
+    # the same with the hash tree read in place, at partition 2's offset in the disk
+    veritysetup verify --no-superblock --hash-offset=$((s2 * 512)) --data-blocks="$(json_field "$W/k.json" verity.data_blocks)" \
+        --salt="$(json_field "$W/k.json" verity.salt)" "$W/p1" "$W/out/kata.img" "$(json_field "$W/k.json" verity.root_hash)"
+    # partition 2 is exactly the tree: levels of ceil(n/128) blocks, up to one block
+    $PY - "$(json_field "$W/k.json" verity.data_blocks)" "$n2" <<'EOF'
+import sys
+n, sectors, blocks = int(sys.argv[1]), int(sys.argv[2]), 0
+while n > 1:
+    n = (n + 127) // 128
+    blocks += n
+assert sectors == blocks * 8, (sectors, blocks)
+EOF
     [ "$(json_field "$W/k.json" image_sha256)" = "$(sha256sum < "$W/out/kata.img" | cut -d' ' -f1)" ]
     # flip one byte of file data inside the disk
     blk=$(debugfs -R 'bmap /etc/hostname 0' "$W/p1" 2>/dev/null)
@@ -268,6 +292,36 @@ EOF
     echo "$output" > "$W/b.json"
     [ "$(json_field "$W/a.json" fs_uuid)" != "$(json_field "$W/b.json" fs_uuid)" ]
     [ "$(json_field "$W/a.json" verity.root_hash)" != "$(json_field "$W/b.json" verity.root_hash)" ]
+    [ "$(json_field "$W/a.json" seed)" = $SEED ]
+}
+
+@test "rootfs: without --seed, the seed derives from the content: same tree, same seed; other content, another" {
+    mkdir -p "$W/in" && echo x > "$W/in/f" && ln -s f "$W/in/l"
+    run "$GUESTIMG" rootfs -q --json -o "$W/out/a.img" "$W/in"
+    [ "$status" -eq 0 ]
+    echo "$output" > "$W/a.json"
+    seed=$(json_field "$W/a.json" seed)
+    [[ $seed =~ ^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$ ]]
+    # identifiers derive from it as from --seed: the same bytes with --seed it
+    run "$GUESTIMG" rootfs -q --json -o "$W/out/b.img" --seed "$seed" "$W/in"
+    echo "$output" > "$W/b.json"
+    cmp "$W/out/a.img" "$W/out/b.img"
+    [ "$(json_field "$W/a.json" verity.root_hash)" = "$(json_field "$W/b.json" verity.root_hash)" ]
+    # mtimes do not reach the image, so not the seed either
+    touch -d '2001-02-03' "$W/in/f"
+    run "$GUESTIMG" rootfs -q --json -o "$W/out/c.img" "$W/in"
+    echo "$output" > "$W/c.json"
+    [ "$(json_field "$W/c.json" seed)" = "$seed" ]
+    # a byte of content, a mode: another seed, UUID and salt
+    for change in 'echo y > "$W/in/f"' 'chmod 0600 "$W/in/f"'; do
+        eval "$change"
+        run "$GUESTIMG" rootfs -q --json -o "$W/out/d.img" "$W/in"
+        echo "$output" > "$W/d.json"
+        [ "$(json_field "$W/d.json" seed)" != "$seed" ]
+        [ "$(json_field "$W/d.json" fs_uuid)" != "$(json_field "$W/a.json" fs_uuid)" ]
+        [ "$(json_field "$W/d.json" verity.salt)" != "$(json_field "$W/a.json" verity.salt)" ]
+        seed=$(json_field "$W/d.json" seed)
+    done
 }
 
 # faketime preloads a library: under ASan, tell ASan that is fine.
@@ -288,27 +342,72 @@ make_ordered_tree() {
     chmod 0755 "$d" "$d/d" "$d/g" "$d/g/h"
 }
 
+# The same archives in a given member order (forward or reverse), with
+# mtimes and owner names that differ by order: a pax one with a UTF-8 name
+# and a GNU one with a name that is not UTF-8 (both pass as bytes,
+# whatever LC_ALL says).
+make_ordered_tars() {
+    $PY - "$1" "$2" <<'EOF'
+import io, sys, tarfile
+out, order = sys.argv[1], sys.argv[2]
+def members(fmt):
+    names = ['x/', 'x/b', 'x/a', 'caf\u00e9']
+    if fmt == tarfile.GNU_FORMAT:
+        names.append('raw-\udcff')
+    return names if order == 'forward' else list(reversed(names))
+for fmt, name in ((tarfile.PAX_FORMAT, 'pax.tar'), (tarfile.GNU_FORMAT, 'gnu.tar')):
+    with tarfile.open(out + '/' + name, 'w', format=fmt, encoding='utf-8', errors='surrogateescape') as t:
+        for i, n in enumerate(members(fmt)):
+            ti = tarfile.TarInfo(n)
+            ti.mtime = 1000000 * (i + 1 if order == 'forward' else 7 - i)
+            ti.uname = ti.gname = order
+            if n.endswith('/'):
+                ti.type, ti.mode = tarfile.DIRTYPE, 0o755
+                t.addfile(ti)
+            else:
+                data = ('content of ' + n).encode('utf-8', 'surrogateescape')
+                ti.size, ti.mode = len(data), 0o644
+                t.addfile(ti, io.BytesIO(data))
+EOF
+}
+
 @test "rootfs: bit-identical across cwd, umask, TZ, LC_ALL, creation order and clock" {
+    # the variations below really vary
+    [ "$(faketime_run '2031-07-01 12:00:00' date +%Y)" = 2031 ]
+    [ "$(TZ=Asia/Kolkata date +%z)" = +0530 ] && [ "$(TZ=UTC date +%z)" = +0000 ]
+    mkdir -p "$W/cwd1" "$W/cwd2" "$W/o1" "$W/o2" "$W/a" "$W/a2"
     make_ordered_tree "$W/t1" forward
-    mkdir -p "$W/cwd1" "$W/cwd2" "$W/o1" "$W/o2"
+    make_ordered_tars "$W/a" forward
     (cd "$W/cwd1" && umask 022 && TZ=UTC LC_ALL=C SOURCE_DATE_EPOCH=1600000000 \
-        "$GUESTIMG" rootfs -q --json --layout kata -o ../o1/img --seed $SEED ../t1 > ../o1/json)
+        "$GUESTIMG" rootfs -q --json --layout kata -o ../o1/img --seed $SEED ../t1 ../a/pax.tar ../a/gnu.tar > ../o1/json)
     sleep 1
+    # the same content created in the other order, other mtimes, other archive member order
     make_ordered_tree "$W/t2" reverse
+    make_ordered_tars "$W/a2" reverse
+    ! cmp -s "$W/a/pax.tar" "$W/a2/pax.tar"
     touch -d '2001-02-03 04:05:06' "$W/t2/a" "$W/t2/d"
-    mv "$W/t2" "$W/t1-again" && mv "$W/t1" "$W/t1-old" && mv "$W/t1-again" "$W/t1"
+    mv "$W/t1" "$W/t1-old" && mv "$W/t2" "$W/t1" && mv "$W/a" "$W/a-old" && mv "$W/a2" "$W/a"
     (cd "$W/cwd2" && umask 077 && TZ=Asia/Kolkata LC_ALL=C.UTF-8 SOURCE_DATE_EPOCH=1600000000 \
-        faketime_run '2031-07-01 12:00:00' "$GUESTIMG" rootfs -q --json --layout kata -o ../o2/img --seed $SEED ../t1 > ../o2/json)
+        faketime_run '2031-07-01 12:00:00' "$GUESTIMG" rootfs -q --json --layout kata -o ../o2/img --seed $SEED ../t1 ../a/pax.tar ../a/gnu.tar > ../o2/json)
     cmp "$W/o1/img" "$W/o2/img"
     cmp "$W/o1/json" "$W/o2/json"
     cmp "$W/o1/root_hash.txt" "$W/o2/root_hash.txt"
-    # and the raw layout, with epoch 0, whose write time libext2fs would take from the clock
-    (cd "$W/cwd1" && "$GUESTIMG" rootfs -q -o ../o1/raw --seed $SEED ../t1 > /dev/null)
-    (cd "$W/cwd2" && faketime_run '2031-07-01 12:00:00' "$GUESTIMG" rootfs -q -o ../o2/raw --seed $SEED ../t1-old > /dev/null)
+    # the names came through as bytes
+    dd if="$W/o1/img" of="$W/p1" bs=1M skip=1 status=none
+    "$FSLIST" image "$W/p1" | cut -f1 > "$W/names"
+    grep -qx $'/caf\xc3\xa9' "$W/names"
+    grep -qx $'/raw-\xff' "$W/names"
+    # the raw layout with a journal, epoch 0 (libext2fs would take the write
+    # time from the clock) and no --seed (derived from the content)
+    (cd "$W/cwd1" && umask 022 && TZ=UTC LC_ALL=C "$GUESTIMG" rootfs -q --journal -o ../o1/raw \
+        ../t1-old ../a-old/pax.tar ../a-old/gnu.tar > /dev/null)
+    (cd "$W/cwd2" && umask 077 && TZ=Asia/Kolkata LC_ALL=C.UTF-8 faketime_run '2031-07-01 12:00:00' \
+        "$GUESTIMG" rootfs -q --journal -o ../o2/raw ../t1 ../a/pax.tar ../a/gnu.tar > /dev/null)
     cmp "$W/o1/raw" "$W/o2/raw"
     cmp "$W/o1/raw.verity" "$W/o2/raw.verity"
     run dumpe2fs -h "$W/o1/raw"
     [[ $output == *"Last write time:          Thu Jan  1 00:00:00 1970"* ]]
+    [[ $output == *"has_journal"* ]]
 }
 
 @test "rootfs: --size auto is the smallest whole MiB with the documented headroom; fixed sizes" {
@@ -318,10 +417,15 @@ make_ordered_tree() {
     [ "$status" -eq 0 ]
     size=$(stat -c %s "$W/out/auto.img")
     [ $((size % 1048576)) -eq 0 ]
-    # free space: at least the headroom (1% + 1 MiB), less than that plus 1 MiB of rounding
-    free=$(dumpe2fs -h "$W/out/auto.img" 2>/dev/null | awk -F: '/^Free blocks/ {print $2+0}')
-    used=$(( size / 4096 - free ))
-    [ "$free" -ge $(( 256 )) ] && [ "$free" -lt $(( used / 100 + 256 + 256 + 64 )) ]
+    free_blocks() { dumpe2fs -h "$1" 2>/dev/null | awk -F: '/^Free blocks/ {print $2+0}'; }
+    # the tree: 1221 data blocks, the root and lost+found: 1223; headroom 1% + 1 MiB
+    headroom=$(( 1223 / 100 + 256 ))
+    [ "$(free_blocks "$W/out/auto.img")" -ge "$headroom" ]
+    # one MiB less still holds the tree, but not the headroom: auto is the smallest
+    run "$GUESTIMG" rootfs -q -o "$W/out/less.img" --size $(( size - 1048576 )) "$W/in"
+    [ "$status" -eq 0 ]
+    check_fs "$W/out/less.img"
+    [ "$(free_blocks "$W/out/less.img")" -lt "$headroom" ]
     run "$GUESTIMG" rootfs -q -o "$W/out/fixed.img" --size 64M "$W/in"
     [ "$status" -eq 0 ]
     [ "$(stat -c %s "$W/out/fixed.img")" -eq $((64 * 1048576)) ]
@@ -331,6 +435,8 @@ make_ordered_tree() {
     check_fs "$W/out/journal.img"
     run dumpe2fs -h "$W/out/journal.img"
     [[ $output == *"has_journal"* ]]
+    # the journal comes on top of the headroom
+    [ "$(free_blocks "$W/out/journal.img")" -ge "$headroom" ]
     "$FSLIST" input "$W/in" > "$W/want"
     image_listing "$W/out/journal.img" > "$W/got"
     diff -u "$W/want" "$W/got"
@@ -370,6 +476,8 @@ with tarfile.open(out, 'w', format=tarfile.PAX_FORMAT) as t:
             ti.type, ti.linkname = tarfile.SYMTYPE, arg
         elif kind == 'h':
             ti.type, ti.linkname = tarfile.LNKTYPE, arg
+        elif kind == 'd':
+            ti.type, ti.mode = tarfile.DIRTYPE, 0o755
         t.addfile(ti, io.BytesIO(data) if data is not None else None)
 EOF
 }
@@ -382,11 +490,70 @@ EOF
     mkdir -p "$W/victim"
     bad_tar "$W/through.tar" "l:etc:$W/victim" f:etc/passwd:owned
     assert_bad "^guestimg: .*/through.tar: etc/passwd: path passes through the symlink /etc" "$W/through.tar"
+    bad_tar "$W/up.tar" l:up:../../.. f:up/escape:owned
+    assert_bad "^guestimg: .*/up.tar: up/escape: path passes through the symlink /up" "$W/up.tar"
+    bad_tar "$W/updir.tar" l:up:.. d:up/sub
+    assert_bad "^guestimg: .*/updir.tar: up/sub/: path passes through the symlink /up" "$W/updir.tar"
     [ -z "$(ls -A "$W/victim")" ]
     bad_tar "$W/hard.tar" h:link:missing
     assert_bad "^guestimg: .*/hard.tar: link: hard link to missing, which is not in the tree$" "$W/hard.tar"
+    bad_tar "$W/hardabs.tar" h:link:/etc/passwd
+    assert_bad "^guestimg: .*/hardabs.tar: /etc/passwd: absolute hard link target$" "$W/hardabs.tar"
+    bad_tar "$W/hardup.tar" h:link:../etc/passwd
+    assert_bad "^guestimg: .*/hardup.tar: \.\./etc/passwd: hard link target contains \"..\"$" "$W/hardup.tar"
+    bad_tar "$W/harddir.tar" d:dir h:link:dir
+    assert_bad "^guestimg: .*/harddir.tar: link: hard link to the directory dir$" "$W/harddir.tar"
     bad_tar "$W/long.tar" "f:dir/$(printf 'x%.0s' {1..256}):x"
     assert_bad "^guestimg: .*/long.tar: dir/x+: name longer than 255 bytes$" "$W/long.tar"
+}
+
+# Every system call that can create, change or remove a file, under strace:
+# all of them must stay inside $W/out, whatever the archive's symlinks say.
+@test "rootfs: nothing is written outside the outputs, whatever the archive's links point at" {
+    command -v strace > /dev/null || skip "strace not installed"
+    mkdir -p "$W/victim" "$W/cwd"
+    bad_tar "$W/links.tar" d:etc f:etc/hostname:guest "l:up:../../.." "l:abs:$W/victim" l:root:/ \
+        "l:etc/shadow:$W/victim/shadow" h:hard-to-link:up f:sbin/init:init
+    (cd "$W/cwd" && strace -f -qq -y -o "$W/trace" -e trace=%file,write,pwrite64,pwritev,ftruncate,fallocate \
+        "$GUESTIMG" rootfs -q -o "$W/out/ok.img" --layout kata "$W/links.tar") > /dev/null
+    [ -z "$(ls -A "$W/victim")" ] && [ -z "$(ls -A "$W/cwd")" ]
+    # the image holds the links as links
+    dd if="$W/out/ok.img" of="$W/p1" bs=1M skip=1 status=none
+    image_listing "$W/p1" > "$W/got"
+    grep -q $'^/hard-to-link\tsymlink\t0644\t0:0\t-\t../../..\t-\t-$' "$W/got"
+    grep -q $'^/up\tsymlink\t0644\t0:0\t-\t../../..\t-\t/hard-to-link$' "$W/got"
+    grep -q $'^/etc/shadow\tsymlink\t.*\t'"$W/victim/shadow"$'\t' "$W/got"
+    /usr/bin/python3 - "$W/trace" "$W/out" <<'EOF'
+import re, sys
+trace, out = sys.argv[1], sys.argv[2]
+inside = lambda p: p == out or p.startswith(out + '/')
+by_path = re.compile(r'\b(openat|open|creat|mkdir|mkdirat|rename|renameat2?|unlink|unlinkat|rmdir|symlink|symlinkat|'
+                     r'link|linkat|truncate|chmod|fchmodat|chown|lchown|fchownat|utimensat|mknod|mknodat|setxattr|'
+                     r'lsetxattr)\((.*)')
+by_fd = re.compile(r'\b(write|pwrite64|pwritev|ftruncate|fallocate)\((\d+)<([^>]*)>')
+bad, seen = [], 0
+for line in open(trace):
+    if '= -1' in line:
+        continue
+    m = by_fd.search(line)
+    if m:
+        seen += 1
+        if m.group(2) not in ('1', '2') and not inside(m.group(3)):
+            bad.append(line.strip())
+        continue
+    m = by_path.search(line)
+    if not m:
+        continue
+    call, args = m.groups()
+    if call in ('openat', 'open') and not re.search(r'O_(WRONLY|RDWR|CREAT|TRUNC|TMPFILE)', args):
+        continue
+    seen += 1
+    paths = re.findall(r'"((?:[^"\\]|\\.)*)"', args)
+    if not paths or not all(inside(p) for p in paths):
+        bad.append(line.strip())
+assert seen > 10, 'only %d file writes seen: the trace is not what this test thinks' % seen
+assert not bad, 'writes outside %s:\n%s' % (out, '\n'.join(bad))
+EOF
 }
 
 @test "rootfs: corrupt archives and unreadable inputs" {
@@ -407,6 +574,23 @@ EOF
     run setpriv --reuid=65534 --regid=65534 --clear-groups "$GUESTIMG" rootfs -q -o "$N/out/bad.img" "$N/in"
     assert_error 1 "^guestimg: .*/in/locked: cannot open: Permission denied$"
     [ -z "$(ls -A "$N/out")" ]
+    # an archive given as INPUT that cannot be read
+    cp "$W/good.tar.gz" "$N/locked.tar.gz" && chmod 000 "$N/locked.tar.gz"
+    run setpriv --reuid=65534 --regid=65534 --clear-groups "$GUESTIMG" rootfs -q -o "$N/out/bad.img" "$N/locked.tar.gz"
+    assert_error 1 "^guestimg: .*/locked.tar.gz: cannot read the input: Permission denied$"
+    [ -z "$(ls -A "$N/out")" ]
+}
+
+@test "rootfs: a failed build leaves the outputs of an earlier one as they were" {
+    mkdir -p "$W/in" && echo x > "$W/in/f"
+    run "$GUESTIMG" rootfs -q -o "$W/out/root.img" "$W/in"
+    [ "$status" -eq 0 ]
+    (cd "$W/out" && sha256sum root.img root.img.verity root_hash.txt) > "$W/before"
+    head -c 3000000 /dev/urandom > "$W/in/blob"
+    run "$GUESTIMG" rootfs -q -o "$W/out/root.img" --size 2M "$W/in"
+    assert_error 1 "^guestimg: .*/root.img: the tree does not fit in 2097152 bytes \\(--size\\)$"
+    (cd "$W/out" && sha256sum -c --quiet "$W/before")
+    [ "$(ls -A "$W/out" | wc -l)" -eq 3 ]
 }
 
 teardown() {
@@ -418,4 +602,15 @@ teardown() {
     head -c 3000000 /dev/urandom > "$W/in/blob"
     assert_bad "^guestimg: .*/bad.img: the tree does not fit in 2097152 bytes \(--size\)$" --size 2M "$W/in"
     assert_bad "^guestimg: .*/bad.img: cannot make a 4096-byte filesystem \(--size\): " --size 4096 "$W/in"
+}
+
+@test "rootfs: an output name taken by a directory is refused before anything is written" {
+    mkdir -p "$W/in" "$W/out/root.img" && echo x > "$W/in/f"
+    run "$GUESTIMG" rootfs -q -o "$W/out/root.img" "$W/in"
+    assert_error 1 "^guestimg: .*/out/root.img: is a directory$"
+    [ "$(ls -A "$W/out")" = root.img ]
+    rmdir "$W/out/root.img" && mkdir "$W/out/root_hash.txt"
+    run "$GUESTIMG" rootfs -q -o "$W/out/root.img" "$W/in"
+    assert_error 1 "^guestimg: .*/out/root_hash.txt: is a directory$"
+    [ "$(ls -A "$W/out")" = root_hash.txt ]
 }

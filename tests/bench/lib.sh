@@ -27,6 +27,21 @@ peak_rss_mib() {
     echo "scale=1; $kb / 1024" | bc -l
 }
 
+# interleaved_medians N CMD...: run each CMD (one word each: a function or
+# program) once per round, N rounds, interleaved so that all see the same
+# load on a shared machine; print each one's median wall time, one a line.
+interleaved_medians() {
+    local n=$1 i c; shift
+    local -a times=()
+    for ((i = 0; i < n; i++)); do
+        for c in "$@"; do times+=("$c $(median_seconds 1 "$c")") || return 1; done
+    done
+    for c in "$@"; do
+        printf '%s\n' "${times[@]}" | awk -v c="$c" '$1 == c {print $2}' | sort -g |
+            awk '{a[NR]=$1} END {printf "%.4f\n", a[int((NR+1)/2)]}'
+    done
+}
+
 # blob_manifest DIR MIB [YAML]: DIR/m.yaml, a release of one MIB MiB file of
 # random bytes (a tarball package: zeros would flatter everyone) with a
 # kernel file (build checks a bzImage's setup header; nothing boots it),

@@ -1,5 +1,6 @@
 /* Archive bytes (tar, cpio, compressed or not) → the rootfs tree, as
- * `guestimg rootfs` reads an INPUT; then every file's content read back. */
+ * `guestimg rootfs` reads an INPUT; then every file's content read back,
+ * and the tree digest (the default seed). */
 #include "builder/tree.h"
 
 #include <archive.h>
@@ -47,6 +48,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         tree_walk(t, read_back, t);
         struct tree_stats s;
         tree_get_stats(t, &s);
+        uint8_t digest[32];
+        tree_digest(t, digest);
     }
     archive_read_free(ar);
     tree_free(t);

@@ -164,8 +164,8 @@ def list_input(args):
 
 def debugfs(image, commands):
     """Run commands in one debugfs; return {command: output}."""
-    with tempfile.NamedTemporaryFile('w', suffix='.cmds', delete=False) as f:
-        f.write(''.join(c + '\n' for c in commands))
+    with tempfile.NamedTemporaryFile('wb', suffix='.cmds', delete=False) as f:
+        f.write(''.join(c + '\n' for c in commands).encode('utf-8', 'surrogateescape'))
         name = f.name
     try:
         out = subprocess.run(['debugfs', '-f', name, image], capture_output=True, check=True).stdout
@@ -195,9 +195,12 @@ def list_image(image, epoch):
         nxt = []
         for d, c in zip(queue, cmds):
             for line in res[c]:
-                m = re.match(rb'^/(\d+)/(\d+)/(\d+)/(\d+)/(.*)/(\d*)/$', line)
-                if not m:
+                if not line.strip():
                     continue
+                # debugfs prints owners with %d: 4294967294 reads -2
+                m = re.match(rb'^/(\d+)/(\d+)/(-?\d+)/(-?\d+)/(.*)/(\d*)/$', line)
+                if not m:
+                    raise SystemExit('%s: unexpected debugfs ls -p line %r' % (image, line))
                 name = m.group(5).decode('utf-8', 'surrogateescape')
                 if name in ('.', '..'):
                     if d == '/' and name == '.':
@@ -254,7 +257,7 @@ def list_image(image, epoch):
             elif kind in ('chr', 'blk'):
                 dev = re.search(r'Device major/minor number: (\d+):(\d+)', text)
                 content = '%d:%d' % (int(dev.group(1)), int(dev.group(2)))
-            uid, gid = int(m.group(3)), int(m.group(4))
+            uid, gid = int(m.group(3)) % (1 << 32), int(m.group(4)) % (1 << 32)
             links = int(re.search(r'Links: (\d+)', text).group(1))
             tree[p] = entry(kind, mode, uid, gid, size, content, xattrs.get(p),
                             ino if kind != 'dir' and links > 1 else None)
@@ -264,6 +267,8 @@ def list_image(image, epoch):
 
 
 def main():
+    # names are bytes: whatever is not UTF-8 passes through as it is
+    sys.stdout = open(sys.stdout.fileno(), 'w', encoding='utf-8', errors='surrogateescape', closefd=False)
     if len(sys.argv) < 3:
         raise SystemExit(__doc__)
     if sys.argv[1] == 'input':

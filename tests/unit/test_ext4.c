@@ -9,6 +9,7 @@
 #include "harness.h"
 
 #include <errno.h>
+#include <ext2fs/ext2fs.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -135,6 +136,103 @@ TEST(big_directories_and_many_links)
     CHECK(strstr(s, "mtime: 0x00000000:00000000") != NULL);
     s = run("debugfs -R 'ls -l /lost+found' %s 2>/dev/null", img);
     CHECK(strstr(s, "kept") != NULL);
+    tree_free(t);
+}
+
+static uint32_t name_hash(const char *name, const uint8_t seed[16])
+{
+    uint32_t s[4];
+    for (int i = 0; i < 4; i++)
+        s[i] = (uint32_t)seed[4 * i] | (uint32_t)seed[4 * i + 1] << 8 | (uint32_t)seed[4 * i + 2] << 16 |
+               (uint32_t)seed[4 * i + 3] << 24;
+    ext2_dirhash_t h, minor;
+    CHECK(ext2fs_dirhash2(EXT2_HASH_HALF_MD4, name, (int)strlen(name), NULL, 0, s, &h, &minor) == 0);
+    return h;
+}
+
+struct named_hash {
+    uint32_t hash;
+    char name[16];
+};
+
+static int cmp_named_hash(const void *a, const void *b)
+{
+    const struct named_hash *x = a, *y = b;
+    return x->hash < y->hash ? -1 : x->hash > y->hash;
+}
+
+/* Two 7-byte names with the same hash (birthday search), and 255 more
+ * 7-byte names hashing below it: 16-byte records, 256 to a leaf, so the
+ * pair straddles the first leaf boundary and the second leaf's index
+ * entry must carry the collision bit. */
+static void colliding_dir(struct tree *t, const uint8_t seed[16], uint32_t *pair_hash)
+{
+    enum { N = 200000 };
+    struct named_hash *v = xmalloc(N * sizeof(*v));
+    for (int i = 0; i < N; i++) {
+        snprintf(v[i].name, sizeof(v[i].name), "c%06d", i);
+        v[i].hash = name_hash(v[i].name, seed);
+    }
+    qsort(v, N, sizeof(*v), cmp_named_hash);
+    int k = -1;
+    for (int i = 1; i < N && k < 0; i++)
+        if (v[i].hash == v[i - 1].hash && v[i].hash > (1u << 28))
+            k = i;
+    CHECK(k > 0);
+    char p[64];
+    for (int j = k - 1; j <= k; j++) {
+        snprintf(p, sizeof(p), "/coll/%s", v[j].name);
+        CHECK_EQ_INT(tree_add_file_buffer(t, p, v[j].name, 7, &A), 0);
+    }
+    *pair_hash = v[k].hash;
+    free(v);
+    for (int i = 0, found = 0; found < 255; i++) {
+        snprintf(p, sizeof(p), "/coll/f%06d", i);
+        if (name_hash(p + 6, seed) < *pair_hash) {
+            CHECK_EQ_INT(tree_add_file_buffer(t, p, "", 0, &A), 0);
+            found++;
+        }
+    }
+}
+
+/* Directories past one block are hash-indexed as the kernel indexes them:
+ * e2fsck checks the index (limits, counts, hash order of every leaf), two
+ * levels past 508 leaves, colliding hashes across a leaf boundary, names
+ * with bytes >= 0x80 (the signed half_md4 variant), one-block directories
+ * stay linear, and every name is found. */
+TEST(large_directories_are_hash_indexed)
+{
+    struct tree *t = tree_new(dir);
+    char p[64];
+    for (int i = 0; i < 60000; i++) {   /* 48-byte records: 85 to a leaf, 706 leaves */
+        snprintf(p, sizeof(p), "/big/caf\xc3\xa9-%05d-\xff-a-name-of-forty-bytes", i);
+        CHECK_EQ_INT(tree_add_file_buffer(t, p, "", 0, &A), 0);
+    }
+    for (int i = 0; i < 10; i++) {
+        snprintf(p, sizeof(p), "/small/s%d", i);
+        CHECK_EQ_INT(tree_add_dir(t, p, &A), 0);
+    }
+    struct ext4_opts o = {.epoch = 1};
+    for (int i = 0; i < 16; i++)
+        o.hash_seed[i] = (uint8_t)(0x11 * i + 3);
+    uint32_t pair_hash;
+    colliding_dir(t, o.hash_seed, &pair_hash);
+    const char *img = scratch("htree.img");
+    CHECK_EQ_INT(write_image(t, img, &o), 0);
+    CHECK(fsck_clean(img));
+    char *s = run("debugfs -R 'htree_dump /big' %s 2>/dev/null | grep -E 'Indirect levels|Number of entries' | head -3", img);
+    CHECK(strstr(s, "Indirect levels: 1") != NULL);
+    CHECK(strstr(s, "Number of entries (limit): 508") != NULL);
+    s = run("debugfs -R 'htree_dump /coll' %s 2>/dev/null | grep '^Entry #1:'", img);
+    char want[64];
+    snprintf(want, sizeof(want), "Entry #1: Hash 0x%08x, block 2", pair_hash | 1);
+    CHECK(strstr(s, want) != NULL);
+    s = run("debugfs -R 'htree_dump /small' %s 2>&1 | tail -1", img);
+    CHECK(strstr(s, "Not a hash-indexed directory") != NULL);
+    s = run("debugfs -R 'ls /big' %s 2>/dev/null | tr -s ' ' '\\n' | grep -c 'forty-bytes$'", img);
+    CHECK_STR(s, "60000\n");
+    s = run("debugfs -R 'ls /coll' %s 2>/dev/null | tr -s ' ' '\\n' | grep -c '^[cf][0-9]'", img);
+    CHECK_STR(s, "257\n");
     tree_free(t);
 }
 

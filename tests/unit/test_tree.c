@@ -446,3 +446,49 @@ TEST(directory_input)
     tree_free(t);
     CHECK_EQ_INT(rm_rf(dir), 0);
 }
+
+/* tree_digest() (the default seed): the same for the same image content
+ * however the tree was built (entry order, which name holds a hard-linked
+ * inode, mtimes), different when anything the image shows differs. */
+static struct tree *digest_tree(bool reverse, int change)
+{
+    struct tree *t = tree_new(NULL);
+    struct tree_attr a = A;
+    a.mtime = reverse ? 1 : 2;
+    if (!reverse) {
+        CHECK_EQ_INT(tree_add_file_buffer(t, "/z/file", "data", 4, &a), 0);
+        CHECK_EQ_INT(tree_add_hardlink(t, "/a/link", "/z/file", &a), 0);
+    } else {
+        CHECK_EQ_INT(tree_add_file_buffer(t, "/a/link", "data", 4, &a), 0);
+        CHECK_EQ_INT(tree_add_hardlink(t, "/z/file", "/a/link", &a), 0);
+    }
+    CHECK_EQ_INT(tree_add_symlink(t, "/s", change == 1 ? "other" : "target", &a), 0);
+    a.mode = change == 2 ? 0600 : 0644;
+    a.uid = change == 3 ? 1 : 0;
+    CHECK_EQ_INT(tree_add_file_buffer(t, "/m", change == 4 ? "y" : "x", 1, &a), 0);
+    CHECK_EQ_INT(tree_add_special(t, "/dev", TREE_CHR, 1, change == 5 ? 5 : 3, &a), 0);
+    CHECK_EQ_INT(tree_set_xattr(t, "/m", "user.k", change == 6 ? "w" : "v", 1), 0);
+    if (change == 7)
+        CHECK_EQ_INT(tree_add_dir(t, "/extra", &a), 0);
+    return t;
+}
+
+TEST(tree_digest_is_what_the_image_shows)
+{
+    uint8_t base[32], d[32];
+    struct tree *t = digest_tree(false, 0);
+    CHECK_EQ_INT(tree_digest(t, base), 0);
+    CHECK_EQ_INT(tree_digest(t, d), 0);   /* again: the same */
+    CHECK_MEM(d, base, 32);
+    tree_free(t);
+    t = digest_tree(true, 0);
+    CHECK_EQ_INT(tree_digest(t, d), 0);
+    CHECK_MEM(d, base, 32);
+    tree_free(t);
+    for (int change = 1; change <= 7; change++) {
+        t = digest_tree(false, change);
+        CHECK_EQ_INT(tree_digest(t, d), 0);
+        CHECK(memcmp(d, base, 32) != 0);
+        tree_free(t);
+    }
+}
