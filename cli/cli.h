@@ -44,5 +44,7 @@ CLI_COMMAND(cmd_boot);
 CLI_COMMAND(cmd_build);
 CLI_COMMAND(cmd_verify);
 CLI_COMMAND(cmd_reproduce);
+CLI_COMMAND(cmd_igvm);
+CLI_COMMAND(cmd_report);
 
 #endif

@@ -27,6 +27,8 @@ static const struct command commands[] = {
     {"build", cmd_build, "manifest to signed release: image, verity, kernel, measurements, SBOMs"},
     {"verify", cmd_verify, "check a release.json against its signature and artifacts"},
     {"reproduce", cmd_reproduce, "rebuild a release and compare it, file by file"},
+    {"igvm", cmd_igvm, "IGVM guest files: validate, dump, SEV-SNP launch digest"},
+    {"report", cmd_report, "SEV-SNP attestation report: decode, verify against AMD and a release"},
 };
 
 static bool quiet;
