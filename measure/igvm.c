@@ -519,6 +519,8 @@ static int parse_variable_headers(struct igvm_file *f, struct parse_state *st)
         h->known = type_info(h->type) != NULL;
         bool valid;
         enum igvm_section sec = section_of(h->type, &valid);
+        if (valid)
+            h->section = sec;
         f->n_headers++;
         if (ALIGN_UP((uint64_t)h->length, 8) > f->vh_size - pos - 8)
             return header_error(f, h, "length %u runs past the end of the variable header section "
@@ -529,14 +531,14 @@ static int parse_variable_headers(struct igvm_file *f, struct parse_state *st)
             /* The optional bit lets loaders skip types they do not know. */
             if (!h->optional)
                 return header_error(f, h, "unknown header type 0x%x, not marked optional", h->type);
-            if (valid && sec >= st->stage)
-                st->stage = h->section = sec;
+            if (valid && sec > st->stage)
+                st->stage = sec;
             continue;
         }
         if (sec < st->stage)
             return header_error(f, h, "%s header after the %s section began", section_name(sec),
                                 section_name(st->stage));
-        st->stage = h->section = sec;
+        st->stage = sec;
         int r = decode_header(f, st, h);
         if (r < 0)
             return r;

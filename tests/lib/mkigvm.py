@@ -11,15 +11,16 @@ may be hex (0x...). Kinds and their keys (defaults in brackets):
   platform mask[1] type[2 = SEV_SNP] vtl[0] version[1]
   policy   mask[1] policy[0x30000]
   page     gpa mask[1] flags[0: 2mb|unmeasured|shared, or a number]
-           data_type[0] data[none: no file data; one character: the page
-           filled with it] file_offset[where the data lands, or a forced offset]
+           data_type[0] data[none: no file data; zero: a page of zero
+           bytes; one character: the page filled with it] file_offset[where the data lands, or a forced offset]
   area     index[0] size[0x1000]
   param    type[0x307] index[0] offset[0]
   insert   gpa mask[1] index[0]
   vp       gpa[0xfffffffff000] mask[1] data[V] vp_index[0]
   memory   gpa mask[1] size[0x1000]
   idblock  mask[1] ld[auto: this file's own digest, or 96 hex digits]
-  raw      type len[0] optional[0]   (a header of zeros; len may run off)
+  raw      type len[0] body[len] optional[0]   (a header of body zero bytes
+           that says it has len)
 """
 import hashlib
 import struct
@@ -40,7 +41,7 @@ DEFAULTS = {
     'vp': dict(gpa=0xFFFFFFFFF000, mask=1, data='V', vp_index=0, file_offset=None),
     'memory': dict(gpa=0, mask=1, size=PAGE),
     'idblock': dict(mask=1, ld='auto'),
-    'raw': dict(type=0, len=0, optional=0),
+    'raw': dict(type=0, len=0, body=None, optional=0),
 }
 
 
@@ -58,7 +59,7 @@ def parse_spec(text):
         h = dict(DEFAULTS[kind], kind=kind)
         for w in words[1:]:
             k, v = w.split('=', 1)
-            if k == 'flags' and not v[0].isdigit():
+            if k == 'flags' and not v[:1].isdigit() or '|' in v or v == '2mb':
                 h[k] = sum(FLAGS[f] for f in v.split('|'))
             elif k in ('data', 'ld'):
                 h[k] = v
@@ -103,7 +104,8 @@ def body(h, data_offset):
 def tlv(h, data_offset):
     if h['kind'] == 'raw':
         t = h['type'] | (0x80000000 if h['optional'] else 0)
-        return struct.pack('<II', t, h['len']) + bytes((h['len'] + 7) & ~7)
+        n = h['len'] if h['body'] is None else h['body']
+        return struct.pack('<II', t, h['len']) + bytes((n + 7) & ~7)
     if h['kind'] == 'param':
         t, b = h['type'], body(h, 0)
     else:
@@ -115,7 +117,7 @@ def page_data(h):
     if h.get('data') in (None, 'none'):
         return b''
     n = PAGE if h['kind'] == 'vp' else page_len(h)
-    return h['data'].encode() * n
+    return bytes(n) if h['data'] == 'zero' else h['data'].encode() * n
 
 
 def assemble(headers, fmt=1, magic=0x4D564749, checksum=None, total=None):
