@@ -207,6 +207,10 @@ static int parse_fixed_header(struct igvm_file *f, unsigned opts)
 
 /* --------------------------------------------------- variable headers --- */
 
+/* Parameter areas hold a few pages of loader data (memory map, command
+ * line); the bound keeps a hostile size from making measurement endless. */
+#define IGVM_MAX_PARAMETER_AREA (64u << 20)
+
 struct parse_state {
     enum igvm_section stage;
     uint32_t platform_masks;       /* union of the declared masks */
@@ -398,8 +402,9 @@ static int decode_parameter_area(struct igvm_file *f, struct parse_state *st, st
     int r;
     if ((r = check_aligned(f, h, "parameter area size", h->data_len, IGVM_PAGE_4K)) < 0)
         return r;
-    if (!h->data_len)
-        return header_error(f, h, "parameter area %u is empty", h->area_index);
+    if (!h->data_len || h->data_len > IGVM_MAX_PARAMETER_AREA)
+        return header_error(f, h, "parameter area %u has 0x%llx bytes (1 to 0x%x allowed)",
+                            h->area_index, (unsigned long long)h->data_len, IGVM_MAX_PARAMETER_AREA);
     if (area_find(st, h->area_index))
         return header_error(f, h, "parameter area %u is declared twice", h->area_index);
     if (h->file_offset && (r = check_file_range(f, st, h, h->file_offset, h->data_len)) < 0)

@@ -394,6 +394,7 @@ insert gpa=0x1000 index=3|parameter area 3 is not declared before
 param index=1|parameter area 1 is not declared before
 area index=0;area index=0|parameter area 0 is declared twice
 area size=0x800|parameter area size 0x800 is not a multiple of 0x1000
+area size=0x8000000|parameter area 0 has 0x8000000 bytes \(1 to 0x4000000 allowed\)
 vp file_offset=0|no context data
 raw type=0x3ff|unknown header type 0x3ff, not marked optional
 EOF
