@@ -345,11 +345,17 @@ static int decode_init(struct igvm_file *f, struct parse_state *st, struct igvm_
     }
 }
 
+/* The directives that place memory begin with {u64 GPA, u32 mask}. */
+static void decode_gpa_mask(struct igvm_header *h)
+{
+    h->gpa = le64(h->body);
+    h->mask = get_le32(h->body + 8);
+}
+
 static int decode_page_data(struct igvm_file *f, struct parse_state *st, struct igvm_header *h)
 {
     const uint8_t *b = h->body;
-    h->gpa = le64(b);
-    h->mask = get_le32(b + 8);
+    decode_gpa_mask(h);
     h->file_offset = get_le32(b + 12);
     h->flags = get_le32(b + 16);
     h->data_type = get_le16(b + 20);
@@ -372,8 +378,7 @@ static int decode_page_data(struct igvm_file *f, struct parse_state *st, struct 
 static int decode_vp_context(struct igvm_file *f, struct parse_state *st, struct igvm_header *h)
 {
     const uint8_t *b = h->body;
-    h->gpa = le64(b);
-    h->mask = get_le32(b + 8);
+    decode_gpa_mask(h);
     h->file_offset = get_le32(b + 12);
     h->vp_index = get_le16(b + 16);
     int r;
@@ -443,8 +448,7 @@ static int decode_directive(struct igvm_file *f, struct parse_state *st, struct 
     case IGVM_PARAMETER_AREA:
         return decode_parameter_area(f, st, h);
     case IGVM_PARAMETER_INSERT:
-        h->gpa = le64(b);
-        h->mask = get_le32(b + 8);
+        decode_gpa_mask(h);
         h->area_index = get_le32(b + 12);
         if ((r = check_aligned(f, h, "GPA", h->gpa, IGVM_PAGE_4K)) < 0 || (r = use_area(f, st, h, &a)) < 0)
             return r;
@@ -452,8 +456,7 @@ static int decode_directive(struct igvm_file *f, struct parse_state *st, struct 
         h->data_len = a->size;
         return 0;
     case IGVM_REQUIRED_MEMORY:
-        h->gpa = le64(b);
-        h->mask = get_le32(b + 8);
+        decode_gpa_mask(h);
         h->data_len = get_le32(b + 12);
         h->flags = get_le32(b + 16);
         if ((r = check_zero(f, h, get_le32(b + 20))) < 0 ||
@@ -461,8 +464,7 @@ static int decode_directive(struct igvm_file *f, struct parse_state *st, struct 
             return r;
         return check_aligned(f, h, "size", h->data_len, IGVM_PAGE_4K);
     case IGVM_ERROR_RANGE:
-        h->gpa = le64(b);
-        h->mask = get_le32(b + 8);
+        decode_gpa_mask(h);
         h->data_len = get_le32(b + 12);
         return check_aligned(f, h, "GPA", h->gpa, IGVM_PAGE_4K);
     case IGVM_SNP_ID_BLOCK:
