@@ -161,7 +161,10 @@ int cmd_igvm(int argc, char **argv)
     if (rc)
         return rc;
     struct igvm_file f;
-    if (igvm_open(&f, o.file, o.parse_opts) < 0)
+    rc = igvm_open(&f, o.file, o.parse_opts);
+    if (rc == -EBADMSG)
+        return cli_error("%s (--no-checksum reads it anyway)", err_msg());
+    if (rc < 0)
         return cli_fail();
     if (f.checksum != f.checksum_computed)
         log_warn("%s: checksum mismatch ignored (--no-checksum): header 0x%08x, computed 0x%08x",

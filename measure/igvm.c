@@ -200,7 +200,7 @@ static int parse_fixed_header(struct igvm_file *f, unsigned opts)
     put_le32(fh + 20, 0);
     f->checksum_computed = crc32_update(crc32_update(0, fh, fixed_len), f->vh, f->vh_size);
     if (f->checksum != f->checksum_computed && !(opts & IGVM_NO_CHECKSUM))
-        return err_set(-EINVAL, "%s: checksum mismatch: the header says 0x%08x, the headers "
+        return err_set(-EBADMSG, "%s: checksum mismatch: the header says 0x%08x, the headers "
                        "hash to 0x%08x", f->name, f->checksum, f->checksum_computed);
     return 0;
 }

@@ -118,7 +118,8 @@ struct igvm_file {
 #define IGVM_NO_CHECKSUM 0x1u /* a CRC mismatch is not an error */
 
 /* Parse size bytes at buf (kept, not copied: it must outlive f). name
- * names the file in errors. 0, or negative with the error set. */
+ * names the file in errors. 0, or negative with the error set: -EBADMSG
+ * for a CRC mismatch, -EINVAL for any other fault of the file. */
 int igvm_parse(struct igvm_file *f, const char *name, const uint8_t *buf, size_t size,
                unsigned opts);
 /* Open and parse a file; file data is read on demand. */

@@ -135,7 +135,7 @@ TEST(error_names_file_directive_offset_and_problem)
     uint8_t *b = calloc(1, 8192);
     size_t n = tiny_file(b, 0x40000);
     struct igvm_file f;
-    CHECK_EQ_INT(igvm_parse(&f, "x.igvm", b, n, 0), -EINVAL);
+    CHECK_EQ_INT(igvm_parse(&f, "x.igvm", b, n, 0), -EBADMSG);
     CHECK(strstr(err_msg(), "x.igvm: checksum mismatch: the header says 0x00000000") == err_msg());
     CHECK_EQ_INT(igvm_parse(&f, "x.igvm", b, n, IGVM_NO_CHECKSUM), -EINVAL);
     CHECK_STR(err_msg(), "x.igvm: directive 1 (PAGE_DATA) at offset 0x30: file offset 0x40000 "
