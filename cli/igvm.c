@@ -83,11 +83,37 @@ static json_t *hex_json(const uint8_t *b, size_t n)
     return json_string(s);
 }
 
-static json_t *id_block_json(const struct igvm_id_block *id, bool matches)
+/* What the ID key's signature says, for JSON: true, false, or null when it
+ * cannot be checked (warned about). */
+struct id_check {
+    json_t *valid;
+    json_t *key_digest;
+};
+
+static void check_id_block(const char *file, const struct igvm_snp_result *r, struct id_check *c)
+{
+    bool valid;
+    uint8_t kd[GCTX_LD_LEN];
+    c->valid = c->key_digest = json_null();
+    if (!r->has_policy) {
+        log_warn("%s: no GUEST_POLICY for the SEV-SNP platform: the ID block's signature cannot be checked", file);
+    } else if (igvm_id_block_check(&r->id_block, r->policy, &valid, kd) < 0) {
+        log_warn("%s: the ID block's signature cannot be checked: %s", file, err_msg());
+    } else {
+        c->valid = json_boolean(valid);
+        c->key_digest = hex_json(kd, sizeof(kd));
+        if (!valid)
+            log_warn("%s: the ID key's signature over the SNP ID block does not verify", file);
+    }
+}
+
+static json_t *id_block_json(const struct igvm_id_block *id, bool matches, const struct id_check *c)
 {
     json_t *o = json_object();
     json_object_set_new(o, "launch_digest", hex_json(id->ld, sizeof(id->ld)));
     json_object_set_new(o, "matches", json_boolean(matches));
+    json_object_set_new(o, "signature_valid", c->valid);
+    json_object_set_new(o, "id_key_digest", c->key_digest);
     json_object_set_new(o, "family_id", hex_json(id->family_id, sizeof(id->family_id)));
     json_object_set_new(o, "image_id", hex_json(id->image_id, sizeof(id->image_id)));
     json_object_set_new(o, "version", json_integer(id->version));
@@ -98,7 +124,8 @@ static json_t *id_block_json(const struct igvm_id_block *id, bool matches)
     return o;
 }
 
-static char *measure_json(const struct options *o, const struct igvm_snp_result *r, bool matches)
+static char *measure_json(const struct options *o, const struct igvm_snp_result *r, bool matches,
+                          const struct id_check *c)
 {
     char mask[16], policy[24];
     json_t *j = json_object();
@@ -109,7 +136,7 @@ static char *measure_json(const struct options *o, const struct igvm_snp_result 
     snprintf(policy, sizeof(policy), "0x%" PRIx64, r->policy);
     json_object_set_new(j, "guest_policy", r->has_policy ? json_string(policy) : json_null());
     json_object_set_new(j, "pages", json_integer((json_int_t)r->pages));
-    json_object_set_new(j, "id_block", r->has_id_block ? id_block_json(&r->id_block, matches) : json_null());
+    json_object_set_new(j, "id_block", r->has_id_block ? id_block_json(&r->id_block, matches, c) : json_null());
     char *s = json_pretty(j);
     json_decref(j);
     return s;
@@ -130,8 +157,11 @@ static int measure(const struct options *o, const struct igvm_file *f)
                              "(--ignore-idblock to print it anyway)", o->file, expected, digest);
         log_warn("%s: the SNP ID block expects launch digest %s, not this one", o->file, expected);
     }
+    struct id_check c = {0};
+    if (r.has_id_block)
+        check_id_block(o->file, &r, &c);
     if (o->json) {
-        _cleanup_free_ char *s = measure_json(o, &r, matches);
+        _cleanup_free_ char *s = measure_json(o, &r, matches, &c);
         fputs(s, stdout);
     } else {
         printf("%s\n", digest);

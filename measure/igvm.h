@@ -136,14 +136,27 @@ const char *igvm_data_type_name(uint16_t type);
 /* The SUPPORTED_PLATFORM header of the SEV-SNP platform, or NULL. */
 const struct igvm_header *igvm_snp_platform(const struct igvm_file *f);
 
-/* SNP_ID_BLOCK fields (the ID key and signatures are kept raw). */
+/* SNP_ID_BLOCK fields; the ID key and its signature as stored (r, s and
+ * Qx, Qy little-endian in 72-byte fields). */
+#define IGVM_ID_SIGNATURE_LEN 144
+#define IGVM_ID_PUBLIC_KEY_LEN 152
 struct igvm_id_block {
     uint32_t mask;
     bool author_key_enabled;
     uint8_t ld[GCTX_LD_LEN];
     uint8_t family_id[16], image_id[16];
     uint32_t version, guest_svn, id_key_algorithm, author_key_algorithm;
+    uint8_t id_key_signature[IGVM_ID_SIGNATURE_LEN];
+    uint8_t id_public_key[IGVM_ID_PUBLIC_KEY_LEN];  /* curve, reserved, Qx, Qy */
 };
+
+/* The ID key's signature over the firmware's ID block (launch digest,
+ * family and image IDs, version, SVN, and policy, which the file gives
+ * in GUEST_POLICY), and the ID key's digest as attestation reports carry
+ * it (ID_KEY_DIGEST). 0 with *valid set, or negative with the error set
+ * when the key is not an ECDSA P-384 key. */
+int igvm_id_block_check(const struct igvm_id_block *id, uint64_t policy, bool *valid,
+                        uint8_t key_digest[GCTX_LD_LEN]);
 
 struct igvm_snp_result {
     uint8_t digest[GCTX_LD_LEN];

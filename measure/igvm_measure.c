@@ -102,6 +102,8 @@ static void read_id_block(const struct igvm_header *h, struct igvm_id_block *id)
     id->guest_svn = get_le32(b + 92);
     id->id_key_algorithm = get_le32(b + 96);
     id->author_key_algorithm = get_le32(b + 100);
+    memcpy(id->id_key_signature, b + 104, sizeof(id->id_key_signature));
+    memcpy(id->id_public_key, b + 248, sizeof(id->id_public_key));
 }
 
 static int measure_header(struct snp_measure *m, const struct igvm_header *h, struct igvm_snp_result *r)

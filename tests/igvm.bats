@@ -4,6 +4,7 @@
 # type, flag or mask case each, against mkigvm.py's own measurement; dump;
 # and every kind of bad input.
 load lib/common
+bats_require_minimum_version 1.5.0
 
 MKIGVM=$ROOT/tests/lib/mkigvm.py
 D=$BATS_TEST_TMPDIR
@@ -20,8 +21,8 @@ mk() {
 agree() {
     local want
     want=$(/usr/bin/python3 "$MKIGVM" measure "$@")
-    run "$GUESTIMG" igvm measure "$@"
-    [ "$status" -eq 0 ] || { echo "$output" >&2; return 1; }
+    run --separate-stderr "$GUESTIMG" igvm measure "$@"
+    [ "$status" -eq 0 ] || { echo "$output $stderr" >&2; return 1; }
     assert_equal "$output" "$want"
     digest=$output
 }
@@ -45,16 +46,19 @@ ref_digest() { sed -n "s/^| $1 | .* | \([0-9a-f]\{96\}\) |\$/\1/p" "$REF/README.
     for f in out_x64 out_x86_defacpi out_x64_noopt out_elf_x64; do
         want=$(ref_digest "$f.igvm")
         [ ${#want} -eq 96 ]
-        run "$GUESTIMG" igvm measure "$REF/igvm/$f.igvm"
+        run --separate-stderr "$GUESTIMG" igvm measure "$REF/igvm/$f.igvm"
         [ "$status" -eq 0 ]
         assert_equal "$output" "$want"
-        run "$GUESTIMG" igvm measure --json "$REF/igvm/$f.igvm"
+        # igvm-tooling made them with a placeholder ID key (Qx 1, Qy 2).
+        [[ $stderr == *"ID block's signature cannot be checked: the ID key is not a point of P-384" ]]
+        run --separate-stderr "$GUESTIMG" igvm measure --json "$REF/igvm/$f.igvm"
         [ "$status" -eq 0 ]
         /usr/bin/python3 -c '
 import json, sys
 j = json.loads(sys.argv[1])
 assert j["digest"] == sys.argv[2] and j["id_block"]["launch_digest"] == sys.argv[2], j
 assert j["id_block"]["matches"] is True and j["compatibility_mask"] == "0x1", j
+assert j["id_block"]["signature_valid"] is None, j
 assert j["native_zero"] is False and j["guest_policy"].startswith("0x"), j' "$output" "$want"
         n=$((n + 1))
     done
@@ -66,10 +70,10 @@ assert j["native_zero"] is False and j["guest_policy"].startswith("0x"), j' "$ou
     # Computed by igvm-tooling's own generator with zero pages recorded as
     # ZERO pages (see docs/igvm.md), and by tests/lib/mkigvm.py.
     while read -r f want; do
-        run "$GUESTIMG" igvm measure --native-zero --ignore-idblock "$REF/igvm/$f.igvm"
+        run --separate-stderr "$GUESTIMG" igvm measure --native-zero --ignore-idblock "$REF/igvm/$f.igvm"
         [ "$status" -eq 0 ]
-        [[ ${lines[0]} == *"warning"*"ID block expects"* ]]
-        assert_equal "${lines[1]}" "$want"
+        [[ $stderr == *"warning"*"ID block expects"* ]]
+        assert_equal "$output" "$want"
         assert_equal "$(/usr/bin/python3 "$MKIGVM" measure "$REF/igvm/$f.igvm" --native-zero)" "$want"
         [ "$want" != "$(ref_digest "$f.igvm")" ]
     done <<'EOF'
@@ -231,12 +235,46 @@ page gpa=0x1000 data=A
 idblock ld=$(printf 'ab%.0s' {1..48})"
     run "$GUESTIMG" igvm measure "$D/idbad.igvm"
     assert_error 1 "^guestimg: .*/idbad.igvm: the SNP ID block expects launch digest (ab){48}, the file measures to $good"
-    run "$GUESTIMG" igvm measure --ignore-idblock "$D/idbad.igvm"
+    run --separate-stderr "$GUESTIMG" igvm measure --ignore-idblock "$D/idbad.igvm"
     [ "$status" -eq 0 ]
-    [[ ${lines[0]} == "guestimg: warning: "*"ID block expects"* ]]
-    assert_equal "${lines[1]}" "$good"
-    run "$GUESTIMG" igvm measure --json --ignore-idblock "$D/idbad.igvm"
+    [[ $stderr == "guestimg: warning: "*"ID block expects"* ]]
+    assert_equal "$output" "$good"
+    run --separate-stderr "$GUESTIMG" igvm measure --json --ignore-idblock "$D/idbad.igvm"
     [[ $output == *'"matches": false'* ]]
+}
+
+@test "SNP ID block signature: checked with OpenSSL against a Python-signed block" {
+    key=$ROOT/tests/fixtures/keys/id-p384.pem
+    mk signed <<<"$SNP
+page gpa=0x1000 data=A
+idblock key=$key"
+    run --separate-stderr "$GUESTIMG" igvm measure --json "$D/signed.igvm"
+    [ "$status" -eq 0 ]
+    [ -z "$stderr" ]
+    # The ID key digest is the one attestation reports carry: as id-block says.
+    m=$(printf '%096d' 0 | xxd -r -p | base64 -w0)
+    kd=$("$GUESTIMG" id-block --measurement "$m" --idkey "$key" \
+        --authorkey "$ROOT/tests/fixtures/keys/author-p384.pem" | sed -n 's/^id_key_hash: //p' |
+        base64 -d | xxd -p -c 48)
+    /usr/bin/python3 -c '
+import json, sys
+j = json.loads(sys.argv[1])["id_block"]
+assert j["signature_valid"] is True and j["matches"] is True, j
+assert j["id_key_digest"] == sys.argv[2], j' "$output" "$kd"
+    # Signed over another policy than the file's GUEST_POLICY: invalid.
+    mk forged <<<"$SNP
+page gpa=0x1000 data=A
+idblock key=$key policy=0x30001"
+    run --separate-stderr "$GUESTIMG" igvm measure --json "$D/forged.igvm"
+    [ "$status" -eq 0 ]
+    [[ $stderr == "guestimg: warning: "*"the ID key's signature over the SNP ID block does not verify" ]]
+    [[ $output == *'"signature_valid": false'* ]]
+    # No GUEST_POLICY: the signature cannot be checked.
+    mk nopolicy <<<"platform mask=1 type=2
+idblock key=$key"
+    run --separate-stderr "$GUESTIMG" igvm measure "$D/nopolicy.igvm"
+    [ "$status" -eq 0 ]
+    [[ $stderr == *"no GUEST_POLICY for the SEV-SNP platform"* ]]
 }
 
 @test "dump: every header in text and JSON" {

@@ -1,6 +1,6 @@
 /* libFuzzer target: the IGVM reader (checksum not enforced, so that inputs
- * get past it), the dump renderers, and the SEV-SNP measurement of what it
- * accepts. Any input must give a parse or a clean error, never a read
+ * get past it), the dump renderers, the SEV-SNP measurement of what it
+ * accepts and the check of its ID block. Any input must give a parse or a clean error, never a read
  * outside the buffer. */
 #include "measure/igvm.h"
 
@@ -32,7 +32,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct igvm_snp_result r;
     if (pages(&f) <= 4096) {
         igvm_measure_snp(&f, 0, &r);
-        igvm_measure_snp(&f, IGVM_NATIVE_ZERO, &r);
+        if (igvm_measure_snp(&f, IGVM_NATIVE_ZERO, &r) == 0 && r.has_id_block) {
+            bool valid;
+            uint8_t kd[GCTX_LD_LEN];
+            igvm_id_block_check(&r.id_block, r.policy, &valid, kd);
+        }
     }
     igvm_close(&f);
     return 0;

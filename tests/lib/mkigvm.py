@@ -19,6 +19,9 @@ may be hex (0x...). Kinds and their keys (defaults in brackets):
   vp       gpa[0xfffffffff000] mask[1] data[V] vp_index[0]
   memory   gpa mask[1] size[0x1000]
   idblock  mask[1] ld[auto: this file's own digest, or 96 hex digits]
+           key[none: a zero key and signature; or an EC P-384 PEM file that
+           signs the ID block with the GUEST_POLICY of its mask, or with
+           policy= if given]
   raw      type len[0] body[len] optional[0]   (a header of body zero bytes
            that says it has len)
 """
@@ -40,7 +43,7 @@ DEFAULTS = {
     'insert': dict(gpa=0, mask=1, index=0),
     'vp': dict(gpa=0xFFFFFFFFF000, mask=1, data='V', vp_index=0, file_offset=None),
     'memory': dict(gpa=0, mask=1, size=PAGE),
-    'idblock': dict(mask=1, ld='auto'),
+    'idblock': dict(mask=1, ld='auto', key=None, policy=None),
     'raw': dict(type=0, len=0, body=None, optional=0),
 }
 
@@ -61,7 +64,7 @@ def parse_spec(text):
             k, v = w.split('=', 1)
             if k == 'flags' and not v[:1].isdigit() or '|' in v or v == '2mb':
                 h[k] = sum(FLAGS[f] for f in v.split('|'))
-            elif k in ('data', 'ld'):
+            elif k in ('data', 'ld', 'key'):
                 h[k] = v
             else:
                 h[k] = number(v)
@@ -97,8 +100,30 @@ def body(h, data_offset):
         struct.pack_into('<I', b, 0, h['mask'])
         b[8:56] = bytes.fromhex(h['ld'])
         struct.pack_into('<4I', b, 88, 1, 0, 1, 0)  # version, svn, ECDSA P-384 ID key
+        if h['key']:
+            sign_id_block(b, h)
         return bytes(b)
     raise ValueError(k)
+
+
+def le72(n):
+    return n.to_bytes(72, 'little')
+
+
+def sign_id_block(b, h):
+    """The SNP ID block the firmware checks (launch digest, family and image
+    IDs, version, SVN, policy), signed by the key: r, s, Qx, Qy stored
+    little-endian in 72-byte fields."""
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+    with open(h['key'], 'rb') as f:
+        key = serialization.load_pem_private_key(f.read(), None)
+    block = bytes(b[8:56]) + bytes(32) + struct.pack('<IIQ', 1, 0, h['policy'])
+    r, s = decode_dss_signature(key.sign(block, ec.ECDSA(hashes.SHA384())))
+    pub = key.public_key().public_numbers()
+    b[104:248] = le72(r) + le72(s)
+    b[248:400] = struct.pack('<II', 2, 0) + le72(pub.x) + le72(pub.y)
 
 
 def tlv(h, data_offset):
@@ -148,6 +173,9 @@ def build(argv):
     headers = parse_spec(sys.stdin.read())
     kw = dict(fmt=number(opts.get('--format-version', '1')), magic=number(opts.get('--magic', '0x4D564749')))
     for h in headers:
+        if h['kind'] == 'idblock' and h['policy'] is None:
+            h['policy'] = next((p['policy'] for p in headers
+                                if p['kind'] == 'policy' and p['mask'] & h['mask']), 0)
         if h['kind'] == 'idblock' and h['ld'] == 'auto':
             h['ld'] = '00' * 48
             h['ld'] = snp_digest(assemble(headers, **kw), False).hex()
