@@ -127,8 +127,8 @@ static int measure_header(struct snp_measure *m, const struct igvm_header *h, st
         return measure_vmsa(m, h);
     case IGVM_SNP_ID_BLOCK:
         if (r->has_id_block)
-            return err_set(-EINVAL, "%s: directive %u at offset 0x%x: a second SNP_ID_BLOCK for the "
-                           "SEV-SNP platform", m->f->name, h->index, h->offset);
+            return err_set(-EINVAL, "%s: directive %u (SNP_ID_BLOCK) at offset 0x%x: a second ID "
+                           "block for the SEV-SNP platform", m->f->name, h->index, h->offset);
         r->has_id_block = true;
         read_id_block(h, &r->id_block);
         return 0;

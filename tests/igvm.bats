@@ -318,6 +318,42 @@ page gpa=0x1000 data=A"
     assert_error 1 "bad.igvm: unknown IGVM format version 3"
 }
 
+@test "version 2 header: short, unknown architecture, other page size" {
+    printf 'IGVM\x02\0\0\0%020d' 0 >"$D/short2.igvm"
+    run "$GUESTIMG" igvm dump "$D/short2.igvm"
+    assert_error 1 "short2.igvm: 28 bytes, shorter than the IGVM version 2 fixed header"
+    mk arch --format-version 2 --architecture 7 <<<"$SNP"
+    run "$GUESTIMG" igvm dump "$D/arch.igvm"
+    assert_error 1 "arch.igvm: unknown architecture 7"
+    mk page --format-version 2 --page-size 0x10000 <<<"$SNP"
+    run "$GUESTIMG" igvm dump "$D/page.igvm"
+    assert_error 1 "page.igvm: page size 65536 is not supported"
+}
+
+@test "variable header section misplaced, or with a partial header at its end" {
+    for off in 0x10 0x1c 0x100000; do
+        mk off --vh-offset $off <<<"$SNP"
+        run "$GUESTIMG" igvm dump "$D/off.igvm"
+        [[ $output == *"off.igvm: variable header "* ]] || { echo "$off: $output" >&2; false; }
+        [ "$status" -eq 1 ]
+    done
+    mk tail --vh-extra 4 <<<"$SNP"
+    run "$GUESTIMG" igvm dump "$D/tail.igvm"
+    assert_error 1 "tail.igvm: header 2 at offset 0x48: 4 bytes left in the variable header section, too few"
+}
+
+@test "reserved fields must be zero; one SNP ID block per platform" {
+    mk res <<<"$SNP
+page gpa=0x1000 reserved=1"
+    run "$GUESTIMG" igvm dump "$D/res.igvm"
+    assert_error 1 "directive 2 \(PAGE_DATA\).*: reserved field is 0x1, not zero"
+    mk two <<<"$SNP
+idblock ld=$(printf '00%.0s' {1..48})
+idblock ld=$(printf '00%.0s' {1..48})"
+    run "$GUESTIMG" igvm measure "$D/two.igvm"
+    assert_error 1 "two.igvm: directive 3 \(SNP_ID_BLOCK\) at offset 0x[0-9a-f]+: a second ID block for the SEV-SNP platform"
+}
+
 @test "a file shorter than the fixed header" {
     printf 'IGVM' >"$D/short.igvm"
     run "$GUESTIMG" igvm measure "$D/short.igvm"

@@ -3,7 +3,11 @@
 file computed here, independently of guestimg's C code.
 
   mkigvm.py build OUT [--format-version N] [--magic X] [--checksum X]
-                      [--total-size N] < SPEC
+                      [--total-size N] [--architecture N] [--page-size N]
+                      [--vh-offset N] [--vh-extra N] < SPEC
+
+--vh-offset writes that offset in the fixed header (the layout stays);
+--vh-extra appends N zero bytes to the variable header section.
   mkigvm.py measure FILE [--native-zero]
 
 SPEC has one header per line, "kind key=value ...", in file order; numbers
@@ -11,7 +15,7 @@ may be hex (0x...). Kinds and their keys (defaults in brackets):
   platform mask[1] type[2 = SEV_SNP] vtl[0] version[1]
   policy   mask[1] policy[0x30000]
   page     gpa mask[1] flags[0: 2mb|unmeasured|shared, or a number]
-           data_type[0] data[none: no file data; zero: a page of zero
+           data_type[0] reserved[0] data[none: no file data; zero: a page of zero
            bytes; one character: the page filled with it] file_offset[where the data lands, or a forced offset]
   area     index[0] size[0x1000]
   param    type[0x307] index[0] offset[0]
@@ -37,7 +41,7 @@ FLAGS = {'2mb': 1, 'unmeasured': 2, 'shared': 4}
 DEFAULTS = {
     'platform': dict(mask=1, type=2, vtl=0, version=1),
     'policy': dict(mask=1, policy=0x30000),
-    'page': dict(gpa=0, mask=1, flags=0, data_type=0, data=None, file_offset=None),
+    'page': dict(gpa=0, mask=1, flags=0, data_type=0, data=None, file_offset=None, reserved=0),
     'area': dict(index=0, size=PAGE),
     'param': dict(type=0x307, index=0, offset=0),
     'insert': dict(gpa=0, mask=1, index=0),
@@ -84,7 +88,8 @@ def body(h, data_offset):
     if k == 'policy':
         return struct.pack('<QII', h['policy'], h['mask'], 0)
     if k == 'page':
-        return struct.pack('<QIIIHH', h['gpa'], h['mask'], data_offset, h['flags'], h['data_type'], 0)
+        return struct.pack('<QIIIHH', h['gpa'], h['mask'], data_offset, h['flags'], h['data_type'],
+                           h['reserved'])
     if k == 'area':
         return struct.pack('<QII', h['size'], h['index'], 0)
     if k == 'param':
@@ -145,9 +150,10 @@ def page_data(h):
     return bytes(n) if h['data'] == 'zero' else h['data'].encode() * n
 
 
-def assemble(headers, fmt=1, magic=0x4D564749, checksum=None, total=None):
+def assemble(headers, fmt=1, magic=0x4D564749, checksum=None, total=None, arch=0, page_size=PAGE,
+             vh_offset=None, vh_extra=0):
     fixed_len = 24 if fmt != 2 else 32
-    vh_len = sum(len(tlv(h, 0)) for h in headers)
+    vh_len = sum(len(tlv(h, 0)) for h in headers) + vh_extra
     data = bytearray()
     vh = bytearray()
     for h in headers:
@@ -159,10 +165,12 @@ def assemble(headers, fmt=1, magic=0x4D564749, checksum=None, total=None):
         if h.get('file_offset') is not None:
             off = h['file_offset']
         vh += tlv(h, off)
+    vh += bytes(vh_extra)
     size = fixed_len + len(vh) + len(data) if total is None else total
-    fixed = struct.pack('<6I', magic, fmt, fixed_len, len(vh), size, 0)
+    offset = fixed_len if vh_offset is None else vh_offset
+    fixed = struct.pack('<6I', magic, fmt, offset, len(vh), size, 0)
     if fmt == 2:
-        fixed += struct.pack('<II', 0, PAGE)
+        fixed += struct.pack('<II', arch, page_size)
     crc = zlib.crc32(fixed + vh) if checksum is None else checksum
     fixed = fixed[:20] + struct.pack('<I', crc) + fixed[24:]
     return fixed + vh + data
@@ -179,6 +187,10 @@ def build(argv):
         if h['kind'] == 'idblock' and h['ld'] == 'auto':
             h['ld'] = '00' * 48
             h['ld'] = snp_digest(assemble(headers, **kw), False).hex()
+    for opt, key in (('--architecture', 'arch'), ('--page-size', 'page_size'),
+                     ('--vh-offset', 'vh_offset'), ('--vh-extra', 'vh_extra')):
+        if opt in opts:
+            kw[key] = number(opts[opt])
     if '--checksum' in opts:
         kw['checksum'] = number(opts['--checksum'])
     if '--total-size' in opts:
