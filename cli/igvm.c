@@ -83,26 +83,22 @@ static json_t *hex_json(const uint8_t *b, size_t n)
     return json_string(s);
 }
 
-/* What the ID key's signature says, for JSON: true, false, or null when it
- * cannot be checked (warned about). */
+/* What the ID key's signature says: checked (valid or not, and the key's
+ * digest), or not checkable (warned about). */
 struct id_check {
-    json_t *valid;
-    json_t *key_digest;
+    bool checked, valid;
+    uint8_t key_digest[GCTX_LD_LEN];
 };
 
 static void check_id_block(const char *file, const struct igvm_snp_result *r, struct id_check *c)
 {
-    bool valid;
-    uint8_t kd[GCTX_LD_LEN];
-    c->valid = c->key_digest = json_null();
     if (!r->has_policy) {
         log_warn("%s: no GUEST_POLICY for the SEV-SNP platform: the ID block's signature cannot be checked", file);
-    } else if (igvm_id_block_check(&r->id_block, r->policy, &valid, kd) < 0) {
+    } else if (igvm_id_block_check(&r->id_block, r->policy, &c->valid, c->key_digest) < 0) {
         log_warn("%s: the ID block's signature cannot be checked: %s", file, err_msg());
     } else {
-        c->valid = json_boolean(valid);
-        c->key_digest = hex_json(kd, sizeof(kd));
-        if (!valid)
+        c->checked = true;
+        if (!c->valid)
             log_warn("%s: the ID key's signature over the SNP ID block does not verify", file);
     }
 }
@@ -112,8 +108,9 @@ static json_t *id_block_json(const struct igvm_id_block *id, bool matches, const
     json_t *o = json_object();
     json_object_set_new(o, "launch_digest", hex_json(id->ld, sizeof(id->ld)));
     json_object_set_new(o, "matches", json_boolean(matches));
-    json_object_set_new(o, "signature_valid", c->valid);
-    json_object_set_new(o, "id_key_digest", c->key_digest);
+    json_object_set_new(o, "signature_valid", c->checked ? json_boolean(c->valid) : json_null());
+    json_object_set_new(o, "id_key_digest",
+                        c->checked ? hex_json(c->key_digest, sizeof(c->key_digest)) : json_null());
     json_object_set_new(o, "family_id", hex_json(id->family_id, sizeof(id->family_id)));
     json_object_set_new(o, "image_id", hex_json(id->image_id, sizeof(id->image_id)));
     json_object_set_new(o, "version", json_integer(id->version));

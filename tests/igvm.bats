@@ -248,6 +248,8 @@ idblock ld=$(printf 'ab%.0s' {1..48})"
     mk signed <<<"$SNP
 page gpa=0x1000 data=A
 idblock key=$key"
+    agree "$D/signed.igvm"
+    [ -z "$stderr" ]
     run --separate-stderr "$GUESTIMG" igvm measure --json "$D/signed.igvm"
     [ "$status" -eq 0 ]
     [ -z "$stderr" ]
