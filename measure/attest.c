@@ -275,8 +275,9 @@ static void check_signed_by(struct checker *c, const char *what, X509 *cert, X50
     X509_get_signature_info(cert, &md, &pk, NULL, NULL);
     ERR_clear_error();
     if (pk != EVP_PKEY_RSA_PSS || md != NID_sha384) {
-        _cleanup_free_ char *actual = xasprintf("%s with %s", OBJ_nid2ln(X509_get_signature_nid(cert)),
-                                                md == NID_undef ? "an unknown digest" : OBJ_nid2sn(md));
+        _cleanup_free_ char *actual =
+            pk == EVP_PKEY_RSA_PSS ? xasprintf("RSASSA-PSS with %s", md == NID_undef ? "an unknown digest" : OBJ_nid2sn(md))
+                                   : xstrdup(OBJ_nid2ln(X509_get_signature_nid(cert)));
         return fail(c, what, "RSASSA-PSS with SHA384", actual);
     }
     _cleanup_free_ char *want = common_name(issuer);

@@ -218,6 +218,11 @@ assert m["ok"] is False and m["actual"] == sys.argv[1] and m["expected"].startsw
     [ "$status" -eq 1 ]
     [[ $output == *"ok ARK self-signed"* ]]
     [[ $output == *"FAIL ASK signed by ARK: expected a signature by ARK-Milan's key actual the signature does not verify"* ]]
+    # The same with SHA-256: the algorithm is not AMD's.
+    openssl req -x509 -key "$D/k.pem" -sigopt rsa_padding_mode:pss -sha256 -days 1 -out "$D/fake_ark.pem" \
+        -subj "/OU=Engineering/C=US/L=Santa Clara/ST=CA/O=Advanced Micro Devices/CN=ARK-Milan" 2>/dev/null
+    run "$GUESTIMG" report verify "$D/report.bin" --ark "$D/fake_ark.pem" --ask "$A/milan_ask.pem" --vcek "$A/vcek_milan.der"
+    [[ $output == *"FAIL ARK self-signed: expected RSASSA-PSS with SHA384 actual RSASSA-PSS with SHA256"* ]]
 }
 
 @test "report verify: a Turin VCEK and chain; the checks that concern the Milan report fail" {
@@ -365,4 +370,59 @@ PY
     run "$GUESTIMG" report --help
     [ "$status" -eq 0 ]
     [[ ${lines[0]} == "usage: guestimg report show"* ]]
+}
+
+# fake_vcek OUT ARC=DER:… …: a self-signed EC P-384 certificate with the
+# given AMD extensions 1.3.6.1.4.1.3704.1.ARC (openssl req -addext).
+fake_vcek() {
+    local out=$1 e args=()
+    shift
+    for e in "$@"; do args+=(-addext "1.3.6.1.4.1.3704.1.$e"); done
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-384 -nodes -keyout "$D/fake.key" \
+        -subj /CN=SEV-VCEK -days 1 -out "$out" "${args[@]}" 2>/dev/null
+}
+# A Turin VCEK's extensions: productName "Turin", SPLs bl 1 tee 0 snp 2
+# ucode 128 (two-byte INTEGER) fmc 4, an 8-byte hwID.
+PRODUCT=2=DER:16:05:54:75:72:69:6e
+SPLS=(3.1=DER:02:01:01 3.2=DER:02:01:00 3.3=DER:02:01:02 3.8=DER:02:02:00:80)
+FMC=3.9=DER:02:01:04
+HWID=4=DER:01:02:03:04:05:06:07:08
+
+verify_fake() {
+    "$GUESTIMG" report verify "$D/report.bin" --cert-chain "$A/cert_chain_turin" --vcek "$D/fake.pem"
+}
+
+@test "report verify: a VCEK's extensions as given, for any generation; malformed ones are errors" {
+    fake_vcek "$D/fake.pem" "$PRODUCT" "${SPLS[@]}" "$FMC" "$HWID"
+    run verify_fake
+    [ "$status" -eq 1 ]
+    [[ $output == *"FAIL VCEK signed by ASK: expected RSASSA-PSS with SHA384 actual ecdsa-with-SHA256"* ]]
+    [[ $output == *"FAIL reported TCB: expected boot_loader 1 tee 0 snp 2 microcode 128 fmc 4 actual "* ]]
+    [[ $output == *"FAIL chip ID: expected 0102030405060708 actual "* ]]
+    fake_vcek "$D/fake.pem" 2=DER:16:06:56:65:6e:69:63:65 "${SPLS[@]}" "$HWID"   # "Venice"
+    run verify_fake
+    [ "$status" -eq 1 ]
+    [[ $output == *"FAIL generation: expected Milan, Genoa or Turin actual VCEK product Venice"* ]]
+    [[ $output == *"FAIL reported TCB: expected a TCB of a known generation actual 0300000000000873 (layout unknown for VCEK product Venice)"* ]]
+
+    fake_vcek "$D/fake.pem" "$PRODUCT" "${SPLS[@]}" "$HWID"
+    run verify_fake
+    assert_error 1 "fake.pem: no fmcSPL extension \(1.3.6.1.4.1.3704.1.3.9\), which a Turin VCEK has$"
+    fake_vcek "$D/fake.pem" "$PRODUCT" "${SPLS[@]:0:3}" 3.8=DER:02:02:01:00 "$FMC" "$HWID"
+    run verify_fake
+    assert_error 1 "fake.pem: ucodeSPL extension \(1.3.6.1.4.1.3704.1.3.8\) is not an integer from 0 to 255$"
+    fake_vcek "$D/fake.pem" 2=DER:02:01:01 "${SPLS[@]}" "$FMC" "$HWID"
+    run verify_fake
+    assert_error 1 "fake.pem: productName extension \(1.3.6.1.4.1.3704.1.2\) is not a short string$"
+    fake_vcek "$D/fake.pem" "$PRODUCT" "${SPLS[@]}" "$FMC" 4=DER:01:02:03:04:05
+    run verify_fake
+    assert_error 1 "fake.pem: hwID extension \(1.3.6.1.4.1.3704.1.4\) of 5 bytes; chip IDs are 8 or 64$"
+    fake_vcek "$D/fake.pem" "$PRODUCT" "${SPLS[@]}" "$FMC"
+    run verify_fake
+    assert_error 1 "fake.pem: no hwID extension"
+    # show takes the layout from the VCEK's product name.
+    fake_vcek "$D/fake.pem" "$PRODUCT" "${SPLS[@]}" "$FMC" "$HWID"
+    run "$GUESTIMG" report show "$D/report.bin" --vcek "$D/fake.pem"
+    [ "$status" -eq 0 ]
+    [[ $output == *"generation: Turin"* ]]
 }
