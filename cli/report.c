@@ -169,19 +169,28 @@ static void print_text(json_t *o, int indent)
     }
 }
 
-/* The generation that decides the TCB layout for show. */
+/* The generation that decides the TCB layout for show: the report's CPUID
+ * when it names one, else the user's word or the VCEK's product name. */
 static int show_generation(const struct options *o, const struct report *r, enum report_generation *g)
 {
     *g = report_cpuid_generation(r);
-    if (*g || r->has_cpuid)
+    if (*g) {
+        if (o->generation && o->generation != *g)
+            log_warn("%s: --generation %s ignored: the report's CPUID names %s", o->report_path,
+                     report_generation_name(o->generation), report_generation_name(*g));
         return 0;
+    }
     if (o->generation) {
         *g = o->generation;
         return 0;
     }
     if (!o->vcek) {
-        log_warn("%s: a version %u report carries no CPUID: TCBs shown raw (give --generation or --vcek)",
-                 o->report_path, r->version);
+        if (r->has_cpuid)
+            log_warn("%s: the report's CPUID (family 0x%x model 0x%x) is no known generation: TCBs shown raw "
+                     "(give --generation or --vcek)", o->report_path, r->cpuid_family, r->cpuid_model);
+        else
+            log_warn("%s: a version %u report carries no CPUID: TCBs shown raw (give --generation or --vcek)",
+                     o->report_path, r->version);
         return 0;
     }
     X509 *vcek = attest_cert_load(o->vcek, ATTEST_VCEK);

@@ -116,6 +116,17 @@ assert j["version"] == 5 and j["generation"] == "Turin"
 assert j["cpuid"] == {"family": "0x1a", "model": "0x2", "stepping": "0x1"}
 assert j["launch_mit_vector"] == "0x1234" and j["current_mit_vector"] == "0x0"
 assert j["reported_tcb"]["fmc"] == 3' <<<"$output"
+    run --separate-stderr "$GUESTIMG" report show "$D/v5.bin" --generation milan
+    [ "$status" -eq 0 ]
+    [[ $stderr == *"--generation Milan ignored: the report's CPUID names Turin"* ]]
+    # A CPUID of no known SEV-SNP part: raw TCBs unless told.
+    printf '\x50' | dd of="$D/v5.bin" bs=1 seek=$((0x189)) conv=notrunc status=none
+    run --separate-stderr "$GUESTIMG" report show "$D/v5.bin"
+    [ "$status" -eq 0 ]
+    [[ $stderr == *"CPUID (family 0x1a model 0x50) is no known generation"* ]]
+    [[ $output == *$'reported_tcb:\n  raw: 0300000000000873\ncpuid:'* ]]
+    run "$GUESTIMG" report show "$D/v5.bin" --generation turin
+    [[ $output == *$'reported_tcb:\n  raw: 0300000000000873\n  fmc: 3\n'* ]]
 }
 
 @test "report verify: the Milan report verifies, one line per check; openssl agrees" {
