@@ -437,3 +437,37 @@ verify_fake() {
     [ "$status" -eq 0 ]
     [[ $output == *"generation: Turin"* ]]
 }
+
+# patch REPORT OUT OFFSET HEX: a copy of REPORT with bytes at OFFSET replaced.
+patch() {
+    /usr/bin/python3 - "$@" <<'PY'
+import sys
+b = bytearray(open(sys.argv[1], "rb").read())
+off, new = int(sys.argv[3], 0), bytes.fromhex(sys.argv[4])
+b[off:off + len(new)] = new
+open(sys.argv[2], "wb").write(b)
+PY
+}
+
+@test "report verify: what the report says against the VCEK (signing key, CPUID, masked chip ID)" {
+    patch "$D/report.bin" "$D/vlek.bin" 0x48 04000000          # KEY_INFO.SIGNING_KEY = VLEK
+    run verify_milan "$D/vlek.bin"
+    [ "$status" -eq 1 ]
+    [[ $output == *"FAIL report signed by VCEK: expected signing key VCEK actual signing key VLEK (key info 0x4)"* ]]
+    patch "$D/report.bin" "$D/v3.bin" 0 03000000
+    patch "$D/v3.bin" "$D/v3.bin" 0x188 191101                 # family 0x19 model 0x11: Genoa
+    run verify_milan "$D/v3.bin"
+    [[ $output == *"FAIL generation Milan: expected Milan (VCEK product Milan-B0) actual Genoa (report CPUID family 0x19 model 0x11)"* ]]
+    patch "$D/report.bin" "$D/masked.bin" 0x1A0 "$(printf '00%.0s' {1..64})"
+    run verify_milan "$D/masked.bin"
+    [[ $output == *"FAIL chip ID: expected $(xxd -p -s $((0x1A0)) -l 64 "$D/report.bin" | tr -d '\n') actual all zeros (the chip ID is masked)"* ]]
+    # A chain whose first certificate has no RSA key; a VCEK file that is not there.
+    cat "$A/milan_ark.pem" >"$D/chain.pem"
+    openssl x509 -inform DER -in "$A/vcek_milan.der" >>"$D/chain.pem"
+    run "$GUESTIMG" report verify "$D/report.bin" --cert-chain "$D/chain.pem" --vcek "$A/vcek_milan.der"
+    assert_error 1 "chain.pem: the ARK's key is EC; AMD's ARK has an RSA key$"
+    run verify_milan "$D/report.bin" --vcek "$D/none.der"
+    assert_error 1 "^guestimg: $D/none.der: cannot open"
+    run "$GUESTIMG" report show "$D/report.bin" --vcek "$A/milan_ark.pem"
+    assert_error 1 "milan_ark.pem: the VCEK's key is RSA"
+}
