@@ -51,8 +51,8 @@ struct options {
     const char *report_path, *ark, *ask, *chain, *vcek, *release;
     enum report_generation generation;
     bool json;
-    const char *measurement_hex[MAX_MEASUREMENTS];
-    size_t n_measurement_hex;
+    uint8_t measurements[MAX_MEASUREMENTS][REPORT_MEASUREMENT_LEN];
+    size_t n_measurements;
     uint8_t host_data[REPORT_HOST_DATA_LEN], report_data[REPORT_DATA_LEN];
     bool has_host_data, has_report_data;
 };
@@ -96,7 +96,6 @@ static int parse_hex_option(const char *opt, const char *s, uint8_t *out, size_t
 static int parse_options(struct options *o, const struct option *longopts, int argc, char **argv)
 {
     int c, rc = 0;
-    uint8_t scratch[REPORT_MEASUREMENT_LEN];
     optind = 1;
     opterr = 0;
     while (!rc && (c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
@@ -113,10 +112,11 @@ static int parse_options(struct options *o, const struct option *longopts, int a
                 rc = cli_usage(CMD, "--generation: '%s' is not milan, genoa or turin", optarg);
             break;
         case OPT_MEASUREMENT:
-            if (o->n_measurement_hex == MAX_MEASUREMENTS)
+            if (o->n_measurements == MAX_MEASUREMENTS)
                 rc = cli_usage(CMD, "more than %d --measurement options", MAX_MEASUREMENTS);
-            else if (!(rc = parse_hex_option("--measurement", optarg, scratch, sizeof(scratch), false)))
-                o->measurement_hex[o->n_measurement_hex++] = optarg;
+            else if (!(rc = parse_hex_option("--measurement", optarg, o->measurements[o->n_measurements],
+                                             REPORT_MEASUREMENT_LEN, false)))
+                o->n_measurements++;
             break;
         case OPT_HOST_DATA:
             rc = parse_hex_option("--host-data", optarg, o->host_data, sizeof(o->host_data), false);
@@ -242,11 +242,11 @@ static void expected_free(struct expected *e)
     free(e->m);
 }
 
-static void expected_add(struct expected *e, const char *hex, char *label)
+static void expected_add(struct expected *e, const uint8_t digest[REPORT_MEASUREMENT_LEN], char *label)
 {
     e->m = xrealloc(e->m, (e->n + 1) * sizeof(*e->m));
     e->labels = xrealloc(e->labels, (e->n + 1) * sizeof(*e->labels));
-    hex_decode(hex, e->m[e->n].digest, REPORT_MEASUREMENT_LEN);
+    memcpy(e->m[e->n].digest, digest, REPORT_MEASUREMENT_LEN);
     e->labels[e->n] = label;
     e->m[e->n].label = label;
     e->n++;
@@ -259,8 +259,9 @@ static int expected_from_release(struct expected *e, const char *path)
     int r = release_load(path, &rel);
     for (size_t i = 0; r == 0 && i < rel.nmeasurements; i++) {
         const struct release_measurement *m = &rel.measurements[i];
-        if (strlen(m->digest) == 2 * REPORT_MEASUREMENT_LEN)
-            expected_add(e, m->digest,
+        uint8_t digest[REPORT_MEASUREMENT_LEN];
+        if (hex_decode(m->digest, digest, sizeof(digest)) == REPORT_MEASUREMENT_LEN)
+            expected_add(e, digest,
                          xasprintf("release %s %s %s %llu vCPU", m->mode, m->vmm_type, m->vcpu_type,
                                    (unsigned long long)m->vcpus));
     }
@@ -337,7 +338,7 @@ static int run_verify(const struct options *o, const struct report *r, const str
         .generation = o->generation,
         .measurements = e->m,
         .n_measurements = e->n,
-        .check_measurement = o->release || o->n_measurement_hex,
+        .check_measurement = o->release || o->n_measurements,
         .host_data = o->has_host_data ? o->host_data : NULL,
         .report_data = o->has_report_data ? o->report_data : NULL,
     };
@@ -371,8 +372,8 @@ static int cmd_verify_report(int argc, char **argv)
     struct report r;
     struct certs c = {0};
     struct expected e = {0};
-    for (size_t i = 0; i < o.n_measurement_hex; i++)
-        expected_add(&e, o.measurement_hex[i], xstrdup("--measurement"));
+    for (size_t i = 0; i < o.n_measurements; i++)
+        expected_add(&e, o.measurements[i], xstrdup("--measurement"));
     if (load_report(o.report_path, &r) < 0 || load_certs(&o, &c) < 0 ||
         (o.release && expected_from_release(&e, o.release) < 0))
         rc = cli_fail();
