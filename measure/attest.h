@@ -1,0 +1,86 @@
+/* Verifying an SEV-SNP attestation report with AMD's certificates, through
+ * OpenSSL: the ARK (AMD root key) signs itself and the ASK (AMD signing
+ * key), the ASK signs the VCEK (the chip's versioned endorsement key), all
+ * RSASSA-PSS with SHA-384; the VCEK signs the report (ECDSA P-384,
+ * SHA-384). The VCEK's AMD extensions (1.3.6.1.4.1.3704.1.*) name the
+ * product, the TCB it was derived for and the chip's hardware ID, which
+ * must be the report's.
+ *
+ * Certificate validity dates are not checked: the verdict depends on the
+ * inputs only, never on the clock (AMD's VCEKs outlive their dates in
+ * practice; revocation is a matter for AMD's CRL, not checked here). */
+#ifndef GUESTIMG_MEASURE_ATTEST_H
+#define GUESTIMG_MEASURE_ATTEST_H
+
+#include "measure/report.h"
+
+#include <openssl/types.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define VCEK_HWID_MAX 64
+
+/* What a VCEK's AMD extensions say. */
+struct vcek_info {
+    char product[64];              /* productName: "Milan-B0", "Turin" */
+    enum report_generation generation; /* from the product name; UNKNOWN if foreign */
+    uint8_t spl[10];               /* blSPL…fmcSPL by OID arc 1.3.N (index N) */
+    bool has_spl[10];
+    uint8_t hwid[VCEK_HWID_MAX];   /* 64 bytes (Milan, Genoa) or 8 (Turin) */
+    size_t hwid_len;
+};
+
+/* Certificate roles, for error messages and key-type rules. */
+enum attest_role { ATTEST_ARK, ATTEST_ASK, ATTEST_VCEK };
+
+/* One certificate from a PEM or DER file; the key must suit the role (RSA
+ * for ARK and ASK, EC P-384 for the VCEK). NULL with the error set, naming
+ * the file, when it is unreadable, not a certificate, holds more than one,
+ * or has the wrong key. */
+X509 *attest_cert_load(const char *path, enum attest_role role);
+/* AMD's key server's cert_chain: PEM, the ASK then the ARK. */
+int attest_chain_load(const char *path, X509 **ask, X509 **ark);
+
+/* Read a VCEK's extensions (what names it in errors). An error when the
+ * product name, an SPL the product's generation needs, or the hwID is
+ * missing or malformed. */
+int attest_vcek_info(X509 *vcek, const char *what, struct vcek_info *info);
+/* The VCEK's TCB, as its extensions give it for its generation. */
+int attest_vcek_tcb(const struct vcek_info *info, struct report_tcb *t);
+
+/* A measurement the report may carry, and where it comes from. */
+struct attest_measurement {
+    uint8_t digest[REPORT_MEASUREMENT_LEN];
+    const char *label;             /* "--measurement", "release snp QEMU EPYC-v4 4 vCPU" */
+};
+
+struct attest_opts {
+    const struct report *report;
+    X509 *ark, *ask, *vcek;
+    const char *vcek_what;         /* names the VCEK in errors (its file) */
+    enum report_generation generation;   /* the user's word (UNKNOWN: none) */
+    const struct attest_measurement *measurements; /* any one may match */
+    size_t n_measurements;
+    bool check_measurement;        /* false: MEASUREMENT is not checked */
+    const uint8_t *host_data;      /* REPORT_HOST_DATA_LEN bytes, or NULL */
+    const uint8_t *report_data;    /* REPORT_DATA_LEN bytes, or NULL */
+};
+
+struct attest_check {
+    bool ok;
+    const char *id;                /* stable: "ark", "ask", "vcek", "report_signature",
+                                      "generation", "reported_tcb", "chip_id",
+                                      "measurement", "host_data", "report_data" */
+    const char *what;              /* "ASK signed by ARK", "reported TCB", … */
+    const char *expected;          /* what it should be (may be NULL when ok) */
+    const char *actual;            /* what it is */
+};
+
+typedef void (*attest_report_fn)(const struct attest_check *c, void *ctx);
+
+/* Run every check, reporting each. Returns the number that failed, or a
+ * negative error (message set) when the VCEK's extensions are unreadable. */
+int attest_verify(const struct attest_opts *o, attest_report_fn report, void *ctx);
+
+#endif
