@@ -8,8 +8,8 @@
 #include <errno.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/param_build.h>
 #include <string.h>
 
 #define ALGO_ECDSA_P384_SHA384 1
@@ -76,8 +76,10 @@ int igvm_id_block_check(const struct igvm_id_block *id, uint64_t policy, bool *v
         return err_set(-EINVAL, "ID key algorithm %u, curve %u: not ECDSA P-384 with SHA-384",
                        id->id_key_algorithm, get_le32(k));
     EVP_PKEY *key = public_key(k + 8, k + 8 + FIELD_LEN);
-    if (!key)
+    if (!key) {
+        ERR_clear_error();
         return err_set(-EINVAL, "the ID key is not a point of P-384");
+    }
     struct id_block_params p = {.version = id->version, .guest_svn = id->guest_svn, .policy = policy};
     memcpy(p.family_id, id->family_id, sizeof(p.family_id));
     memcpy(p.image_id, id->image_id, sizeof(p.image_id));
@@ -88,6 +90,7 @@ int igvm_id_block_check(const struct igvm_id_block *id, uint64_t policy, bool *v
     *valid = der_len > 0 && md && EVP_DigestVerifyInit(md, NULL, EVP_sha384(), NULL, key) > 0 &&
              EVP_DigestVerify(md, der, (size_t)der_len, block, sizeof(block)) == 1;
     EVP_MD_CTX_free(md);
+    ERR_clear_error(); /* a signature that does not verify is an answer, not an error */
     int r = id_key_digest(key, key_digest);
     EVP_PKEY_free(key);
     return r;
