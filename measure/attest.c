@@ -1,4 +1,5 @@
 #include "measure/attest.h"
+#include "measure/id_block.h"
 #include "common/err.h"
 #include "common/fileio.h"
 #include "common/hex.h"
@@ -304,21 +305,10 @@ static const char *signing_key_name(unsigned key)
 /* ECDSA P-384 over bytes 0x000-0x29F; R and S little-endian. */
 static bool report_signature_verifies(const struct report *r, X509 *vcek)
 {
-    ECDSA_SIG *sig = ECDSA_SIG_new();
-    BIGNUM *br = BN_lebin2bn(r->sig_r, REPORT_SIG_COMPONENT_LEN, NULL);
-    BIGNUM *bs = BN_lebin2bn(r->sig_s, REPORT_SIG_COMPONENT_LEN, NULL);
-    if (!sig || !br || !bs || !ECDSA_SIG_set0(sig, br, bs))
-        abort(); /* allocation only */
-    unsigned char *der = NULL;
-    int der_len = i2d_ECDSA_SIG(sig, &der);
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    bool ok = der_len > 0 && md && EVP_DigestVerifyInit(md, NULL, EVP_sha384(), NULL, X509_get0_pubkey(vcek)) == 1 &&
-              EVP_DigestVerify(md, der, (size_t)der_len, r->raw, REPORT_SIGNED_LEN) == 1;
-    EVP_MD_CTX_free(md);
-    OPENSSL_free(der);
-    ECDSA_SIG_free(sig);
-    ERR_clear_error();
-    return ok;
+    uint8_t sig[2 * SNP_SIG_FIELD_LEN];
+    memcpy(sig, r->sig_r, SNP_SIG_FIELD_LEN);
+    memcpy(sig + SNP_SIG_FIELD_LEN, r->sig_s, SNP_SIG_FIELD_LEN);
+    return snp_signature_verify(sig, X509_get0_pubkey(vcek), r->raw, REPORT_SIGNED_LEN);
 }
 
 static void check_report_signature(struct checker *c, const struct report *r, X509 *vcek)

@@ -35,7 +35,7 @@ enum {
 
 #define ALGO_ECDSA_P384_SHA384 1
 #define CURVE_P384 2
-#define COORD_LEN 72 /* r, s, Qx, Qy: little-endian, zero-padded to 72 bytes */
+#define COORD_LEN SNP_SIG_FIELD_LEN
 #define KEY_QX 0x04
 #define KEY_QY (KEY_QX + COORD_LEN)
 #define SIG_R 0x00
@@ -150,4 +150,23 @@ int id_auth_build(const uint8_t block[ID_BLOCK_LEN], EVP_PKEY *id_key, EVP_PKEY 
         (r = id_key_public(author_key, auth + IDA_AUTHOR_KEY)) < 0)
         return r;
     return 0;
+}
+
+bool snp_signature_verify(const uint8_t sig[2 * SNP_SIG_FIELD_LEN], EVP_PKEY *key, const uint8_t *data, size_t len)
+{
+    ECDSA_SIG *es = ECDSA_SIG_new();
+    BIGNUM *br = BN_lebin2bn(sig, SNP_SIG_FIELD_LEN, NULL);
+    BIGNUM *bs = BN_lebin2bn(sig + SNP_SIG_FIELD_LEN, SNP_SIG_FIELD_LEN, NULL);
+    if (!es || !br || !bs || !ECDSA_SIG_set0(es, br, bs))
+        abort(); /* allocation only */
+    unsigned char *der = NULL;
+    int der_len = i2d_ECDSA_SIG(es, &der);
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    bool ok = der_len > 0 && md && EVP_DigestVerifyInit(md, NULL, EVP_sha384(), NULL, key) == 1 &&
+              EVP_DigestVerify(md, der, (size_t)der_len, data, len) == 1;
+    EVP_MD_CTX_free(md);
+    OPENSSL_free(der);
+    ECDSA_SIG_free(es);
+    ERR_clear_error();
+    return ok;
 }

@@ -6,13 +6,16 @@
 #define GUESTIMG_MEASURE_ID_BLOCK_H
 
 #include <openssl/types.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define ID_BLOCK_LEN 96
 #define ID_AUTH_LEN 4096
 #define ID_BLOCK_DIGEST_LEN 48
 #define ID_KEY_LEN 1028        /* public key as the firmware reads it */
-#define ID_KEY_DIGEST_LEN 48   /* SHA-384 of that: what attestation reports carry */
+#define ID_KEY_DIGEST_LEN 48
+#define SNP_SIG_FIELD_LEN 72   /* R, S, Qx, Qy: little-endian, zero-padded */   /* SHA-384 of that: what attestation reports carry */
 
 struct id_block_params {
     uint8_t family_id[16], image_id[16];
@@ -39,5 +42,11 @@ int id_key_digest(EVP_PKEY *key, uint8_t out[ID_KEY_DIGEST_LEN]);
  * snp-create-id-block: the signatures differ run to run and all verify. */
 int id_auth_build(const uint8_t block[ID_BLOCK_LEN], EVP_PKEY *id_key, EVP_PKEY *author_key,
                   uint8_t auth[ID_AUTH_LEN]);
+
+/* Whether sig (R then S, each 72 bytes little-endian, as in ID auth
+ * structures and attestation reports) is key's ECDSA SHA-384 signature of
+ * data. A signature that does not verify is an answer, not an error:
+ * OpenSSL's error queue is left empty. */
+bool snp_signature_verify(const uint8_t sig[2 * SNP_SIG_FIELD_LEN], EVP_PKEY *key, const uint8_t *data, size_t len);
 
 #endif

@@ -14,11 +14,6 @@
 #include <unistd.h>
 
 /* measure/le.h has no 64-bit load yet. */
-static uint64_t le64(const uint8_t *p)
-{
-    return get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
-}
-
 /* Body length of each type this reader knows, and its name. */
 struct type_info {
     uint32_t type;
@@ -288,7 +283,7 @@ static int decode_platform(struct igvm_file *f, struct parse_state *st, struct i
     h->highest_vtl = b[4];
     h->platform_type = b[5];
     h->platform_version = get_le16(b + 6);
-    h->shared_gpa_boundary = le64(b + 8);
+    h->shared_gpa_boundary = get_le64(b + 8);
     if (__builtin_popcount(h->mask) != 1)
         return header_error(f, h, "compatibility mask 0x%x must have exactly one bit set", h->mask);
     if (h->highest_vtl != 0 && h->highest_vtl != 2)
@@ -317,21 +312,21 @@ static int decode_init(struct igvm_file *f, struct parse_state *st, struct igvm_
     const uint8_t *b = h->body;
     switch (h->type) {
     case IGVM_GUEST_POLICY:
-        h->policy = le64(b);
+        h->policy = get_le64(b);
         h->mask = get_le32(b + 8);
         return check_zero(f, h, get_le32(b + 12));
     case IGVM_RELOCATABLE_REGION:
         h->mask = get_le32(b);
         h->vp_index = get_le16(b + 4);
         h->flags = b[7];
-        h->gpa = le64(b + 16);
-        h->data_len = le64(b + 24);
+        h->gpa = get_le64(b + 16);
+        h->data_len = get_le64(b + 24);
         return 0;
     case IGVM_PAGE_TABLE_RELOCATION_REGION:
         h->mask = get_le32(b);
         h->vp_index = get_le16(b + 4);
-        h->gpa = le64(b + 8);
-        h->data_len = le64(b + 16);
+        h->gpa = get_le64(b + 8);
+        h->data_len = get_le64(b + 16);
         return 0;
     case IGVM_CORIM_DOCUMENT:
     case IGVM_CORIM_SIGNATURE:
@@ -348,7 +343,7 @@ static int decode_init(struct igvm_file *f, struct parse_state *st, struct igvm_
 /* The directives that place memory begin with {u64 GPA, u32 mask}. */
 static void decode_gpa_mask(struct igvm_header *h)
 {
-    h->gpa = le64(h->body);
+    h->gpa = get_le64(h->body);
     h->mask = get_le32(h->body + 8);
 }
 
@@ -401,7 +396,7 @@ static int decode_vp_context(struct igvm_file *f, struct parse_state *st, struct
 static int decode_parameter_area(struct igvm_file *f, struct parse_state *st, struct igvm_header *h)
 {
     const uint8_t *b = h->body;
-    h->data_len = le64(b);
+    h->data_len = get_le64(b);
     h->area_index = get_le32(b + 8);
     h->file_offset = get_le32(b + 12);
     int r;

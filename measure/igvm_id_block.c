@@ -49,25 +49,6 @@ static EVP_PKEY *public_key(const uint8_t *qx, const uint8_t *qy)
     return key;
 }
 
-/* The signature (r, s) in DER, as OpenSSL verifies it; 0 if malformed. */
-static int signature_der(const uint8_t *sig, uint8_t *der, size_t max)
-{
-    uint8_t r[P384_LEN], s[P384_LEN];
-    if (!field_be(sig, r) || !field_be(sig + FIELD_LEN, s))
-        return 0;
-    ECDSA_SIG *es = ECDSA_SIG_new();
-    BIGNUM *br = BN_bin2bn(r, sizeof(r), NULL), *bs = BN_bin2bn(s, sizeof(s), NULL);
-    if (!es || !br || !bs || !ECDSA_SIG_set0(es, br, bs))
-        abort(); /* allocation */
-    int n = i2d_ECDSA_SIG(es, NULL);
-    if (n > 0 && (size_t)n <= max)
-        n = i2d_ECDSA_SIG(es, &der);
-    else
-        n = 0;
-    ECDSA_SIG_free(es);
-    return n;
-}
-
 int igvm_id_block_check(const struct igvm_id_block *id, uint64_t policy, bool *valid,
                         uint8_t key_digest[GCTX_LD_LEN])
 {
@@ -83,14 +64,9 @@ int igvm_id_block_check(const struct igvm_id_block *id, uint64_t policy, bool *v
     struct id_block_params p = {.version = id->version, .guest_svn = id->guest_svn, .policy = policy};
     memcpy(p.family_id, id->family_id, sizeof(p.family_id));
     memcpy(p.image_id, id->image_id, sizeof(p.image_id));
-    uint8_t block[ID_BLOCK_LEN], der[128];
+    uint8_t block[ID_BLOCK_LEN];
     id_block_build(id->ld, &p, block);
-    int der_len = signature_der(id->id_key_signature, der, sizeof(der));
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    *valid = der_len > 0 && md && EVP_DigestVerifyInit(md, NULL, EVP_sha384(), NULL, key) > 0 &&
-             EVP_DigestVerify(md, der, (size_t)der_len, block, sizeof(block)) == 1;
-    EVP_MD_CTX_free(md);
-    ERR_clear_error(); /* a signature that does not verify is an answer, not an error */
+    *valid = snp_signature_verify(id->id_key_signature, key, block, sizeof(block));
     int r = id_key_digest(key, key_digest);
     EVP_PKEY_free(key);
     return r;

@@ -43,11 +43,6 @@ enum {
     RPT_SIG_S = 0x2E8,
 };
 
-static uint64_t get_le64(const uint8_t *p)
-{
-    return (uint64_t)get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
-}
-
 /* The report as hex text (as some tools and test suites keep it). */
 static bool looks_like_hex(const uint8_t *buf, size_t len)
 {
