@@ -30,11 +30,13 @@ peak_rss_mib() {
 # interleaved_medians N CMD...: run each CMD (one word each: a function or
 # program) once per round, N rounds, interleaved so that all see the same
 # load on a shared machine; print each one's median wall time, one a line.
+# Dirty pages are flushed (untimed) before each run, so that no command pays
+# for writing back the previous one's output.
 interleaved_medians() {
     local n=$1 i c; shift
     local -a times=()
     for ((i = 0; i < n; i++)); do
-        for c in "$@"; do times+=("$c $(median_seconds 1 "$c")") || return 1; done
+        for c in "$@"; do sync; times+=("$c $(median_seconds 1 "$c")") || return 1; done
     done
     for c in "$@"; do
         printf '%s\n' "${times[@]}" | awk -v c="$c" '$1 == c {print $2}' | sort -g |
