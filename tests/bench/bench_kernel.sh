@@ -32,8 +32,12 @@ skip() { echo "boot: skipped ($*)"; exit 0; }
 "$GUESTIMG_ROOT/tools/demo-guest/mkroot.sh" "$work/root"
 kata_disk "$work/root" "$work/k" >/dev/null
 cmdline=$(cat "$work/k/cmdline.txt")
-ours=$(median_seconds 3 "$GUESTIMG" boot -q "$work/k")
-floor=$(median_seconds 3 qemu-system-x86_64 -nodefaults -no-user-config -machine pc,accel=tcg -m 256 -smp 1 \
-    -display none -serial null -no-reboot -kernel "$work/k/bzImage" -append "console=ttyS0 panic=-1 $cmdline" \
-    -drive "file=$work/k/kata-containers.img,format=raw,if=virtio,readonly=on")
+ours() { "$GUESTIMG" boot -q "$work/k"; }
+by_hand() {
+    qemu-system-x86_64 -nodefaults -no-user-config -machine pc,accel=tcg -m 256 -smp 1 \
+        -display none -serial null -no-reboot -kernel "$work/k/bzImage" -append "console=ttyS0 panic=-1 $cmdline" \
+        -drive "file=$work/k/kata-containers.img,format=raw,if=virtio,readonly=on"
+}
+# interleaved: a TCG boot is all CPU, and the machine is shared
+{ read -r ours; read -r floor; } < <(interleaved_medians 5 ours by_hand)
 echo "boot to marker: ${ours}s vs ${floor}s (qemu-system-x86_64 to power-off, by hand) = $(ratio "$ours" "$floor")x [target ≤ 1.1]"
