@@ -31,17 +31,15 @@ static uint64_t now_ms(void)
 #define MAX_RUNNING 8
 static volatile sig_atomic_t running[MAX_RUNNING];
 
-/* Kill pid's process group and reap every member, not only the leader:
- * a compiler or shell make started may still be finishing a system call
- * (creating a file in a temporary tree) after make itself is gone, and the
- * caller removes that tree next. We are the children's subreaper, so the
- * orphans of the group are ours to wait for. Async-signal-safe. */
-static void kill_group(pid_t pid)
+/* Kill what is left of pid's process group and reap every member, not
+ * only the leader: a compiler or shell that make started may still be
+ * finishing a system call (creating a file in a temporary tree) after make
+ * itself is gone, and the caller removes that tree next. We are the
+ * children's subreaper, so the orphans of the group are ours to wait for.
+ * Async-signal-safe. */
+static void drain_group(pid_t pid)
 {
     kill(-pid, SIGKILL);
-    kill(pid, SIGKILL);   /* in case it has not made its group yet */
-    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-        ;
     while (waitpid(-pid, NULL, 0) >= 0 || errno == EINTR)
         ;
 }
@@ -53,7 +51,10 @@ static void stop_running(int sig)
         pid_t pid = running[i];
         if (pid <= 0)
             continue;
-        kill_group(pid);
+        kill(pid, SIGKILL);   /* in case it has not made its group yet */
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+        drain_group(pid);
         running[i] = 0;
     }
 }
@@ -95,29 +96,25 @@ fail:
     _exit(127);
 }
 
-/* Wait for pid, killing it (TERM, then KILL after a grace period) when
- * kill_it is set. */
+/* Wait for pid, killing it (TERM, then KILL after a grace period) and
+ * what it started when kill_it is set. */
 static int reap(pid_t pid, bool kill_it)
 {
     int status = 0;
+    bool reaped = false;
     if (kill_it) {
         kill(-pid, SIGTERM);
-        for (int i = 0; i < 40; i++) {
-            pid_t r = waitpid(pid, &status, WNOHANG);
-            if (r == pid)
-                return status;
+        for (int i = 0; i < 40 && !(reaped = waitpid(pid, &status, WNOHANG) == pid); i++) {
             struct timespec ts = {0, 50 * 1000000};
             nanosleep(&ts, NULL);
         }
-        kill(-pid, SIGKILL);
+        if (!reaped)
+            kill(-pid, SIGKILL);
     }
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+    while (!reaped && waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
-    if (kill_it) {   /* what the leader left running in its group */
-        kill(-pid, SIGKILL);
-        while (waitpid(-pid, NULL, 0) >= 0 || errno == EINTR)
-            ;
-    }
+    if (kill_it)
+        drain_group(pid);
     track(0, pid);
     return status;
 }

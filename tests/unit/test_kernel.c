@@ -563,6 +563,31 @@ TEST(spawn_timeout_and_stop_end_the_child)
     CHECK_STR(spawn_describe(&res, how, sizeof(how)), "exit status 1");
 }
 
+/* The leader dies of SIGTERM at once; what it started ignores SIGTERM and
+ * must not outlive spawn_run (it would keep writing into a tree the caller
+ * removes next). */
+TEST(spawn_timeout_reaps_what_the_child_started)
+{
+    char pidfile[] = "/tmp/test_spawn_XXXXXX";
+    int fd = mkstemp(pidfile);
+    CHECK(fd >= 0);
+    close(fd);
+    _cleanup_free_ char *script =
+        xasprintf("sh -c 'trap \"\" TERM; while :; do sleep 0.05; done' & echo $! > %s; wait", pidfile);
+    const char *argv[] = {"sh", "-c", script, NULL};
+    struct spawn_opts o = {.argv = argv, .timeout_ms = 300};
+    struct spawn_result res;
+    CHECK_EQ_INT(spawn_run(&o, &res), 0);
+    CHECK(res.timed_out);
+    _cleanup_free_ uint8_t *text = NULL;
+    size_t len;
+    CHECK_EQ_INT(file_read_all(pidfile, &text, &len, 64), 0);
+    unlink(pidfile);
+    pid_t pid = (pid_t)atoi((const char *)text);
+    CHECK(pid > 0);
+    CHECK(kill(pid, 0) < 0 && errno == ESRCH);
+}
+
 /* --------------------------------------------------------------- console --- */
 
 TEST(boot_cmdline_and_console_tail)
