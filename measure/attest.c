@@ -305,10 +305,7 @@ static const char *signing_key_name(unsigned key)
 /* ECDSA P-384 over bytes 0x000-0x29F; R and S little-endian. */
 static bool report_signature_verifies(const struct report *r, X509 *vcek)
 {
-    uint8_t sig[2 * SNP_SIG_FIELD_LEN];
-    memcpy(sig, r->sig_r, SNP_SIG_FIELD_LEN);
-    memcpy(sig + SNP_SIG_FIELD_LEN, r->sig_s, SNP_SIG_FIELD_LEN);
-    return snp_signature_verify(sig, X509_get0_pubkey(vcek), r->raw, REPORT_SIGNED_LEN);
+    return snp_signature_verify(r->raw + REPORT_SIGNED_LEN, X509_get0_pubkey(vcek), r->raw, REPORT_SIGNED_LEN);
 }
 
 static void check_report_signature(struct checker *c, const struct report *r, X509 *vcek)

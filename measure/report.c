@@ -42,6 +42,7 @@ enum {
     RPT_SIG_R = 0x2A0,
     RPT_SIG_S = 0x2E8,
 };
+_Static_assert(RPT_SIG_R == REPORT_SIGNED_LEN, "the signature follows the bytes it signs");
 
 /* The report as hex text (as some tools and test suites keep it). */
 static bool looks_like_hex(const uint8_t *buf, size_t len)
@@ -107,8 +108,6 @@ int report_parse(const uint8_t *buf, size_t len, const char *what, struct report
         r->launch_mit_vector = get_le64(p + RPT_LAUNCH_MIT_VECTOR);
         r->current_mit_vector = get_le64(p + RPT_CURRENT_MIT_VECTOR);
     }
-    memcpy(r->sig_r, p + RPT_SIG_R, sizeof(r->sig_r));
-    memcpy(r->sig_s, p + RPT_SIG_S, sizeof(r->sig_s));
     return 0;
 }
 
@@ -335,8 +334,8 @@ json_t *report_to_json(const struct report *r, enum report_generation g)
         json_object_set_new(o, "current_mit_vector", json_hex_u64(r->current_mit_vector));
     }
     json_t *sig = json_object();
-    json_object_set_new(sig, "r", sig_component_json(r->sig_r));
-    json_object_set_new(sig, "s", sig_component_json(r->sig_s));
+    json_object_set_new(sig, "r", sig_component_json(r->raw + RPT_SIG_R));
+    json_object_set_new(sig, "s", sig_component_json(r->raw + RPT_SIG_S));
     json_object_set_new(o, "signature", sig);
     return o;
 }

@@ -20,7 +20,7 @@
 
 #define REPORT_LEN 0x4A0          /* 1184 */
 #define REPORT_SIGNED_LEN 0x2A0   /* the signature covers bytes 0x000-0x29F */
-#define REPORT_SIG_COMPONENT_LEN 72 /* R and S: little-endian, zero-padded */
+#define REPORT_SIG_COMPONENT_LEN 72 /* R then S at REPORT_SIGNED_LEN: little-endian, zero-padded */
 #define REPORT_MEASUREMENT_LEN 48
 #define REPORT_HOST_DATA_LEN 32
 #define REPORT_DATA_LEN 64
@@ -65,7 +65,6 @@ struct report {
     uint8_t committed_major, committed_minor, committed_build;
     bool has_mit_vectors;                       /* version 5 and later */
     uint64_t launch_mit_vector, current_mit_vector;
-    uint8_t sig_r[REPORT_SIG_COMPONENT_LEN], sig_s[REPORT_SIG_COMPONENT_LEN]; /* little-endian */
 };
 
 /* Decode len bytes (what names them in errors). Refuses any size but 1184,
