@@ -173,6 +173,9 @@ static int run_config_or_build(bool build, int argc, char **argv)
         return cli_fail();
     }
     if (build) {
+        _cleanup_free_ char *what =
+            xasprintf("no kernel was added to the cache, %s was not written", a.output);
+        cli_on_interrupt(what);
         struct kernel_build b;
         r = kernel_build(&src, &prof, &set, &b) < 0 || kernel_install(&b, a.output) < 0 ? cli_fail() : 0;
         if (!r) {

@@ -160,7 +160,7 @@ EOF
     rc=0
     wait "$pid" || rc=$?
     [ "$rc" -eq 130 ]
-    cat "$T/err"
+    assert_equal "$(cat "$T/err")" "guestimg: interrupted by SIGINT: no kernel was added to the cache, $T/out was not written"
     [ -z "$(find "$T/cache/guestimg/kernel" -mindepth 1 -maxdepth 1 -type d)" ]
     [ ! -e "$T/out" ]
 }
