@@ -44,7 +44,7 @@ vector_for() {
 }
 
 @test "every row of the shared sev-snp-measure vectors matches" {
-    [ -f "$REF/snp/vectors.tsv" ] || skip "shared reference vectors not present at $REF/snp"
+    require_reference
     # Its @P files are three that measure-inputs.sh makes too.
     check_vectors "$REF/snp/vectors.tsv" F
     [ "$checked" -eq "$(grep -c . "$REF/snp/vectors.tsv")" ]
@@ -56,7 +56,7 @@ vector_for() {
 }
 
 @test "project vectors on the reference firmware builds match" {
-    [ -d "$REF/snp" ] || skip "reference firmware not present at $REF/snp"
+    require_reference
     check_vectors "$FIX/measure-vectors.tsv" F
     [ "$checked" -eq "$(grep -v '^#' "$FIX/measure-vectors.tsv" | grep -c @F)" ]
 }

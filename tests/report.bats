@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # guestimg report show|verify on a real Milan attestation report and AMD's
-# certificates (../shared/reference/attestation, virtee/sev's test data).
+# certificates (tests/fixtures/reference/attestation, virtee/sev's test data).
 # Independent checks: the reference README's figures, `openssl verify` of
 # the RSA-PSS chain, `openssl asn1parse` of the VCEKs' extensions, and an
 # ECDSA check of the report with the VCEK's key by `openssl dgst` after

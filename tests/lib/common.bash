@@ -1,11 +1,11 @@
 # Shared helpers for the bats tests. Load with: load lib/common
 GUESTIMG=${GUESTIMG:-$BATS_TEST_DIRNAME/../build/guestimg}
 ROOT=${GUESTIMG_ROOT:-$(cd "$BATS_TEST_DIRNAME/.." && pwd)}
-REF=${GUESTIMG_REFERENCE:-$ROOT/../shared/reference}
+REF=${GUESTIMG_REFERENCE:-$ROOT/tests/fixtures/reference}
 
-# Skip (saying why) when the shared reference data is absent.
+# The reference data lives in the tree: its absence is a failure, not a skip.
 require_reference() {
-    [ -d "$REF" ] || skip "reference data not present at $REF"
+    [ -d "$REF" ] || { echo "reference data missing at $REF (tests/fixtures/reference is part of the clone)" >&2; return 1; }
 }
 
 # Assert: the last `run` failed with status $1, printed exactly one line on

@@ -5,8 +5,9 @@
  *
  * Each test function runs in order of definition; a failed CHECK reports the
  * file, line and values and ends that test. Fixtures: ref_path("snp/x")
- * resolves against $GUESTIMG_REFERENCE (../shared/reference by default) and
- * returns NULL when the folder is absent (the test then skips, saying so). */
+ * resolves against $GUESTIMG_REFERENCE (tests/fixtures/reference, in the
+ * tree, by default) and returns NULL when the folder is absent, which
+ * REQUIRE_REFERENCE() turns into a failure: the data is part of the clone. */
 #ifndef GUESTIMG_HARNESS_H
 #define GUESTIMG_HARNESS_H
 
@@ -94,7 +95,7 @@ static inline const char *ref_dir(void)
 {
     static char dir[2048];
     const char *d = getenv("GUESTIMG_REFERENCE");
-    snprintf(dir, sizeof(dir), "%s", d && *d ? d : "../shared/reference");
+    snprintf(dir, sizeof(dir), "%s", d && *d ? d : "tests/fixtures/reference");
     struct stat st;
     return stat(dir, &st) == 0 && S_ISDIR(st.st_mode) ? dir : NULL;
 }
@@ -112,10 +113,11 @@ static inline const char *ref_path(const char *rel)
     return p[k];
 }
 
+/* The reference data is part of the clone: its absence fails the test. */
 #define REQUIRE_REFERENCE()                                                     \
     do {                                                                        \
         if (!ref_dir())                                                         \
-            SKIP("reference data ../shared/reference is not present");          \
+            FAIL_("reference data tests/fixtures/reference is missing");         \
     } while (0)
 
 int main(int argc, char **argv)

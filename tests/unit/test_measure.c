@@ -1,6 +1,6 @@
 /* measure/: the pieces against known answers (sev-snp-measure's VMSA pages,
  * CPUID signatures, SHA-256 of known strings) and the measurement context
- * against one-shot digests and the shared reference vectors. */
+ * against one-shot digests and the in-tree reference vectors. */
 #include "harness.h"
 
 #include "common/err.h"
@@ -173,12 +173,12 @@ TEST(gctx_update_hashes_the_page_info_structure)
     gctx_free(&g);
 }
 
-/* The AmdSev firmware suffix of the shared reference, loaded as a buffer. */
+/* The AmdSev firmware suffix of the in-tree reference, loaded as a buffer. */
 static void load_ref(const char *name, uint8_t **buf, size_t *len)
 {
     const char *path = ref_file(name);
     if (!path)
-        SKIP("reference data ../shared/reference is not present");
+        FAIL_("reference data tests/fixtures/reference is missing");
     CHECK_EQ_INT(file_read_all(path, buf, len, 0), 0);
 }
 
@@ -224,12 +224,12 @@ TEST(api_matches_reference_vectors_from_a_buffer)
     free(fw);
 }
 
-/* Defaults, on the reference AmdSev build (skips when it is absent). */
+/* Defaults, on the reference AmdSev build (fails when it is absent). */
 static void amdsev_params(struct measure_params *p)
 {
     const char *fw = ref_file("snp/ovmf_AmdSev_suffix.bin");
     if (!fw)
-        SKIP("reference data ../shared/reference is not present");
+        FAIL_("reference data tests/fixtures/reference is missing");
     measure_params_init(p);
     p->ovmf_path = fw;
 }

@@ -82,7 +82,7 @@ TEST(reference_amdsev_build_parses_as_sev_snp_measure_reads_it)
 {
     const char *d = ref_dir();
     if (!d)
-        SKIP("reference data ../shared/reference is not present");
+        FAIL_("reference data tests/fixtures/reference is missing");
     _cleanup_free_ char *path = xasprintf("%s/snp/ovmf_AmdSev_suffix.bin", d);
     struct ovmf o;
     CHECK_EQ_INT(ovmf_load(&o, path, OVMF_FOUR_GIB), 0);

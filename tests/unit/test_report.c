@@ -1,6 +1,6 @@
 /* SEV-SNP attestation reports: decoding (measure/report.h) and verification
  * against AMD's certificates (measure/attest.h). The reference report,
- * VCEKs and ARK/ASK come from ../shared/reference/attestation (virtee/sev's
+ * VCEKs and ARK/ASK come from tests/fixtures/reference/attestation (virtee/sev's
  * test data); the figures below are its README's and what
  * `openssl asn1parse -inform DER -in vcek_*.der` shows of the VCEKs'
  * extensions. Synthetic reports check the offsets of the fields a
