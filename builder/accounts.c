@@ -69,6 +69,17 @@ static int parse_id(const char *s, uint32_t *id)
     return *s >= '0' && *s <= '9' ? parse_u32(s, id) : -EINVAL;
 }
 
+/* Text that stays one field of one line: no ':' separator, no newline or
+ * other control byte (a shell of "/bin/sh\nevil::0:0::/:/bin/sh" would add
+ * an account). */
+static bool field_ok(const char *s)
+{
+    for (; s && *s; s++)
+        if (*s == ':' || (unsigned char)*s < 0x20 || *s == 0x7f)
+            return false;
+    return true;
+}
+
 static struct account_user *find_user(const struct accounts *a, const char *name)
 {
     for (size_t i = 0; i < a->nusers; i++)
@@ -181,6 +192,9 @@ int accounts_merge(struct accounts *a, const struct manifest *m)
             if (a->groups[k].gid == mg->gid && strcmp(a->groups[k].name, mg->name))
                 return err_set(-EEXIST, "%s: accounts: gid %u of group '%s' is already the gid of group '%s'",
                                m->path, mg->gid, mg->name, a->groups[k].name);
+        if (!field_ok(mg->name))
+            return err_set(-EINVAL, "%s: accounts: group name '%s' contains ':' or a control character", m->path,
+                           mg->name);
         struct account_group *g = find_group(a, mg->name);
         if (!g) {
             a->groups = xrealloc(a->groups, (a->ngroups + 1) * sizeof(*a->groups));
@@ -195,6 +209,9 @@ int accounts_merge(struct accounts *a, const struct manifest *m)
             if (a->users[k].uid == mu->uid && strcmp(a->users[k].name, mu->name))
                 return err_set(-EEXIST, "%s: accounts: uid %u of user '%s' is already the uid of user '%s'", m->path,
                                mu->uid, mu->name, a->users[k].name);
+        if (!field_ok(mu->name))
+            return err_set(-EINVAL, "%s: accounts: user name '%s' contains ':' or a control character", m->path,
+                           mu->name);
         struct account_user *u = find_user(a, mu->name);
         if (!u) {
             a->users = xrealloc(a->users, (a->nusers + 1) * sizeof(*a->users));
@@ -202,6 +219,12 @@ int accounts_merge(struct accounts *a, const struct manifest *m)
             memset(u, 0, sizeof(*u));
             u->name = xstrdup(mu->name);
         }
+        const char *const names[] = {"home", "shell", "gecos"};
+        const char *const values[] = {mu->home, mu->shell, mu->gecos};
+        for (size_t k = 0; k < ARRAY_SIZE(names); k++)
+            if (!field_ok(values[k]))
+                return err_set(-EINVAL, "%s: accounts: %s of user '%s' contains ':', a newline or another control "
+                               "character", m->path, names[k], mu->name);
         free(u->gecos);
         free(u->home);
         free(u->shell);

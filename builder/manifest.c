@@ -2,6 +2,7 @@
  * which keys exist, their type and where they go, so that unknown keys,
  * wrong types and missing keys all produce "FILE:LINE: KEY: problem". */
 #include "builder/manifest.h"
+#include "builder/ext4.h"
 #include "common/err.h"
 #include "common/fileio.h"
 #include "common/hex.h"
@@ -318,6 +319,7 @@ static int parse_scalar_list(struct parser *p, const struct field *f, struct fy_
     if (r < 0)
         return r;
     char **v_out = xcalloc(n ? n : 1, sizeof(char *));
+    _cleanup_free_ int *lines = xcalloc(n ? n : 1, sizeof(int));
     char ***arr = (char ***)((char *)obj + f->off);
     size_t *cnt = (size_t *)((char *)obj + f->off2);
     *arr = v_out;
@@ -329,13 +331,17 @@ static int parse_scalar_list(struct parser *p, const struct field *f, struct fy_
     struct fy_node *e;
     for (size_t i = 0; (e = fy_node_sequence_iterate(v, &it)); i++) {
         _cleanup_free_ char *k = xasprintf("%s[%zu]", key, i);
-        r = parse_scalar_field(p, &item, e, k, node_line(e, line), &v_out[i]);
+        lines[i] = node_line(e, line);
+        r = parse_scalar_field(p, &item, e, k, lines[i], &v_out[i]);
         if (r < 0)
             return r;
         *cnt = i + 1;
-        for (size_t j = 0; j < i; j++)
-            if (!strcmp(v_out[j], v_out[i]))
-                return fail(p, node_line(e, line), k, "'%s' is listed twice", v_out[i]);
+    }
+    /* O(n log n): package lists may hold 100,000 names */
+    size_t dup = strv_find_duplicate(v_out, n);
+    if (dup < n) {
+        _cleanup_free_ char *k = xasprintf("%s[%zu]", key, dup);
+        return fail(p, lines[dup], k, "'%s' is listed twice", v_out[dup]);
     }
     return 0;
 }
@@ -594,9 +600,14 @@ static const struct field account_fields[] = {
     LIST("users", user_list, struct manifest, users, nusers),
 };
 
+/* A byte that would split or end a line of /etc/passwd, group or shadow:
+ * the ':' separator, a newline or any other control byte. */
 static bool account_field_bad(const char *s)
 {
-    return strchr(s, ':') || strchr(s, '\n');
+    for (; *s; s++)
+        if (*s == ':' || (unsigned char)*s < 0x20 || *s == 0x7f)
+            return true;
+    return false;
 }
 
 static int parse_accounts(struct parser *p, struct fy_node *v, const char *key, int line, void *obj)
@@ -615,8 +626,13 @@ static int parse_accounts(struct parser *p, struct fy_node *v, const char *key, 
         for (size_t j = 0; j < i; j++)
             if (!strcmp(u->name, m->users[j].name) || u->uid == m->users[j].uid)
                 return fail(p, line, key, "users '%s' and '%s' share a name or uid", m->users[j].name, u->name);
-        if (u->gecos && account_field_bad(u->gecos))
-            return fail(p, line, key, "gecos of user '%s' contains ':' or a newline", u->name);
+        const char *const fields[] = {"home", "shell", "gecos"};
+        const char *const values[] = {u->home, u->shell, u->gecos};
+        for (size_t k = 0; k < ARRAY_SIZE(fields); k++)
+            if (values[k] && account_field_bad(values[k])) {
+                _cleanup_free_ char *fk = xasprintf("%s.users[%zu].%s", key, i, fields[k]);
+                return fail(p, line, fk, "contains ':', a newline or another control character");
+            }
         if (!u->home)
             u->home = xstrdup("/");
         if (!u->shell)
@@ -892,10 +908,23 @@ static int parse_seed(struct parser *p, struct fy_node *v, const char *key, int 
     return 0;
 }
 
+/* Seconds since 1970 that every image timestamp carries, checked here
+ * against the bound builder/ext4.c enforces so the message names the key. */
+static int parse_epoch(struct parser *p, struct fy_node *v, const char *key, int line, void *obj)
+{
+    static const struct field f = FIELD("epoch", F_I64, struct manifest, epoch, true);
+    int r = parse_scalar_field(p, &f, v, key, line, obj);
+    int64_t e = ((struct manifest *)obj)->epoch;
+    if (r == 0 && e > EXT4_EPOCH_MAX)
+        return fail(p, line, key, "%lld is past %lld, the last second an image timestamp holds", (long long)e,
+                    (long long)EXT4_EPOCH_MAX);
+    return r;
+}
+
 static const struct field manifest_fields[] = {
     FIELD("name", F_IDENT, struct manifest, name, true),
     FIELD("version", F_STR, struct manifest, version, true),
-    FIELD("epoch", F_I64, struct manifest, epoch, true),
+    CUSTOM("epoch", parse_epoch, true),
     CUSTOM("seed", parse_seed, true),
     FIELD("arch", F_NAME, struct manifest, arch, false),
     CUSTOM("repositories", parse_repos, false),

@@ -110,3 +110,27 @@ bool endswith(const char *s, const char *suffix)
     size_t a = strlen(s), b = strlen(suffix);
     return a >= b && memcmp(s + a - b, suffix, b) == 0;
 }
+
+/* Entries of a list by string, equal strings by position. */
+static int cmp_entry(const void *a, const void *b)
+{
+    char **x = *(char **const *)a, **y = *(char **const *)b;
+    int c = strcmp(*x, *y);
+    return c ? c : (x < y ? -1 : x > y);
+}
+
+size_t strv_find_duplicate(char **v, size_t n)
+{
+    if (n < 2)
+        return n;
+    char ***s = xmalloc(n * sizeof(*s));
+    for (size_t i = 0; i < n; i++)
+        s[i] = &v[i];
+    qsort(s, n, sizeof(*s), cmp_entry);
+    size_t first = n;
+    for (size_t i = 1; i < n; i++)
+        if (!strcmp(*s[i - 1], *s[i]) && (size_t)(s[i] - v) < first)
+            first = (size_t)(s[i] - v);
+    free(s);
+    return first;
+}

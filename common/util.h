@@ -40,5 +40,8 @@ int parse_u32(const char *s, uint32_t *out);
 static inline bool streq(const char *a, const char *b) { return a && b && !__builtin_strcmp(a, b); }
 bool startswith(const char *s, const char *prefix);
 bool endswith(const char *s, const char *suffix);
+/* The index of the first string of v[0..n) equal to an earlier one (the
+ * second listing, in order), or n when all differ. O(n log n). */
+size_t strv_find_duplicate(char **v, size_t n);
 
 #endif

@@ -140,3 +140,29 @@ TEST(strbuf_grows)
     CHECK(!strncmp(s, "0,1,2,", 6));
     free(s);
 }
+
+/* Issue 17: a message about a legal 1000-byte path was cut at 1023 bytes
+ * and lost its reason; control bytes in a name split the CLI's one line. */
+TEST(err_keeps_the_reason_of_long_messages_and_stays_one_line)
+{
+    char path[4096];
+    memset(path, 'a', sizeof(path) - 1);
+    path[sizeof(path) - 1] = 0;
+    path[0] = '/';
+    char p1000[1001];
+    memcpy(p1000, path, 1000);
+    p1000[1000] = 0;
+    err_sys(-ENOENT, "%s: cannot open %s", p1000, p1000);
+    CHECK(strlen(err_msg()) == 1000 + 14 + 1000 + strlen(": No such file or directory"));
+    CHECK(endswith(err_msg(), ": No such file or directory"));
+    /* longer than the buffer: cut, but the reason survives */
+    err_sys(-EACCES, "%s %s %s %s %s", path, path, path, path, path);
+    CHECK(endswith(err_msg(), "...: Permission denied"));
+    err_set(-EINVAL, "%s: entry '%s' is bad", path, path);
+    err_prefix(-EINVAL, "%s: layer %s", path, path);
+    CHECK(endswith(err_msg(), "is bad"));
+    CHECK(strstr(err_msg(), "...") != NULL);
+    err_set(-EINVAL, "x.tar: 'a\nb\x01' is bad");
+    CHECK_STR(err_msg(), "x.tar: 'a\\nb\\x01' is bad");
+    CHECK(strchr(err_msg(), '\n') == NULL);
+}

@@ -5,6 +5,7 @@
 #include "common/fileio.h"
 #include "common/util.h"
 #include "common/hex.h"
+#include "common/strbuf.h"
 #include "common/uuid.h"
 #include "harness.h"
 
@@ -367,4 +368,56 @@ TEST(local_package_license_rules)
     CHECK(m != NULL);
     CHECK_STR(m->locals[0].license, "GPL-2.0-only");
     manifest_free(m);
+}
+
+/* Issue 17: a shell or home with a newline or ':' wrote extra /etc/passwd
+ * lines (a passwordless root); every account field refuses them. */
+TEST(account_fields_refuse_separators_and_control_bytes)
+{
+    expect_error(with("accounts: {users: [{name: a, uid: 5, gid: 5, shell: \"/sbin/nologin\\nevil::0:0::/root:/bin/sh\"}]}\n"),
+                 "m.yaml:5: accounts.users[0].shell: contains ':', a newline or another control character");
+    expect_error(with("accounts: {users: [{name: a, uid: 5, gid: 5, home: '/x:0:0:'}]}\n"),
+                 "m.yaml:5: accounts.users[0].home: contains ':', a newline or another control character");
+    expect_error(with("accounts: {users: [{name: a, uid: 5, gid: 5}, {name: b, uid: 6, gid: 6, gecos: \"B\\tb\"}]}\n"),
+                 "m.yaml:5: accounts.users[1].gecos: contains ':', a newline or another control character");
+    expect_error(with("accounts: {users: [{name: a, uid: 5, gid: 5, gecos: \"x\\x7f\"}]}\n"),
+                 "m.yaml:5: accounts.users[0].gecos: contains ':', a newline or another control character");
+    expect_error(with("accounts: {users: [{name: 'a:b', uid: 5, gid: 5}]}\n"),
+                 "m.yaml:5: accounts.users[0].name: 'a:b' is not a valid name (letters, digits, '.', '_', '+', '-')");
+    expect_error(with("accounts: {groups: [{name: \"g\\n\", gid: 5}]}\n"),
+                 "m.yaml:5: accounts.groups[0].name: 'g\n' is not a valid name (letters, digits, '.', '_', '+', '-')");
+}
+
+TEST(epoch_past_the_image_limit_names_the_key)
+{
+    expect_error("name: x\nversion: '1'\nepoch: 4294967296\nseed: 5b9e1f3c-7f52-4c1e-9a57-2f0c1b7d8e61\n",
+                 "m.yaml:3: epoch: 4294967296 is past 4294967295, the last second an image timestamp holds");
+    expect_error("name: x\nversion: '1'\nepoch: -1\nseed: 5b9e1f3c-7f52-4c1e-9a57-2f0c1b7d8e61\n",
+                 "m.yaml:3: epoch: expected a non-negative integer, got '-1'");
+}
+
+/* 100,000 package names (the most a list takes): the duplicate check is a
+ * sort, not a comparison of every pair; the first repeated name in file
+ * order is the one reported. */
+TEST(duplicate_check_scales_to_100000_names)
+{
+    struct strbuf sb = STRBUF_INIT;
+    sb_puts(&sb, "name: x\nversion: '1'\nepoch: 0\nseed: 5b9e1f3c-7f52-4c1e-9a57-2f0c1b7d8e61\n"
+                 "repositories: [{name: a, baseurl: 'file:///r', gpgcheck: false}]\npackages:\n");
+    for (int i = 0; i < 100000; i++)
+        sb_printf(&sb, "- p%d\n", i);
+    struct manifest *m = parse(sb.buf);
+    CHECK(m != NULL);
+    if (m)
+        CHECK_EQ_U64(m->npackages, 100000);
+    manifest_free(m);
+    /* p7 again at index 99999 and p3 at 99998: p3's second listing comes first */
+    char *at = strstr(sb.buf, "- p99998\n");
+    memcpy(at, "- p3    ", 8);
+    at = strstr(sb.buf, "- p99999\n");
+    memcpy(at, "- p7    ", 8);
+    expect_error(sb.buf, "m.yaml:100005: packages[99998]: 'p3' is listed twice");
+    CHECK_EQ_U64(strv_find_duplicate((char *[]){"a", "b", "c"}, 3), 3);
+    CHECK_EQ_U64(strv_find_duplicate((char *[]){"b", "a", "c", "a", "b"}, 5), 3);
+    sb_release(&sb);
 }
