@@ -623,6 +623,10 @@ static int parse_accounts(struct parser *p, struct fy_node *v, const char *key, 
                             m->groups[i].name);
     for (size_t i = 0; i < m->nusers; i++) {
         struct manifest_user *u = &m->users[i];
+        if (u->uid == 0 && strcmp(u->name, "root")) {
+            _cleanup_free_ char *uk = xasprintf("%s.users[%zu].uid", key, i);
+            return fail(p, line, uk, "0 is root's uid: user '%s' would be a second root account", u->name);
+        }
         for (size_t j = 0; j < i; j++)
             if (!strcmp(u->name, m->users[j].name) || u->uid == m->users[j].uid)
                 return fail(p, line, key, "users '%s' and '%s' share a name or uid", m->users[j].name, u->name);

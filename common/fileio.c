@@ -28,11 +28,59 @@ int write_all(int fd, const void *buf, size_t len, const char *what)
     return 0;
 }
 
+static int read_fd_all(int fd, const char *path, uint8_t **buf, size_t *len, size_t max);
+
 int file_read_all(const char *path, uint8_t **buf, size_t *len, size_t max)
 {
     _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return err_sys(-errno, "%s: cannot open", path);
+    return read_fd_all(fd, path, buf, len, max);
+}
+
+static const char *file_kind(mode_t m)
+{
+    return S_ISLNK(m) ? "a symbolic link" : S_ISDIR(m) ? "a directory" : S_ISFIFO(m) ? "a FIFO"
+         : S_ISCHR(m) ? "a character device" : S_ISBLK(m) ? "a block device" : S_ISSOCK(m) ? "a socket"
+         : "not a regular file";
+}
+
+int file_open_in_dir(const char *dir, const char *name, struct stat *st)
+{
+    if (!*name || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
+        return err_set(-EINVAL, "%s/%s: not a plain file name in the directory", dir, name);
+    _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return err_sys(-errno, "%s: cannot open the directory", dir);
+    /* lstat first: a FIFO or device is never opened (no hang, no side effect) */
+    if (fstatat(dfd, name, st, AT_SYMLINK_NOFOLLOW) < 0)
+        return err_sys(-errno, "%s/%s: cannot open", dir, name);
+    if (!S_ISREG(st->st_mode))
+        return err_set(-EINVAL, "%s/%s: is %s, not a regular file", dir, name, file_kind(st->st_mode));
+    struct stat st2;
+    int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        return err_sys(-errno, "%s/%s: cannot open", dir, name);
+    if (fstat(fd, &st2) < 0 || !S_ISREG(st2.st_mode) || st2.st_ino != st->st_ino || st2.st_dev != st->st_dev) {
+        close(fd);
+        return err_set(-EINVAL, "%s/%s: changed while it was opened, or is not a regular file", dir, name);
+    }
+    *st = st2;
+    return fd;
+}
+
+int file_read_in_dir(const char *dir, const char *name, uint8_t **buf, size_t *len, size_t max)
+{
+    struct stat st;
+    _cleanup_close_ int fd = file_open_in_dir(dir, name, &st);
+    if (fd < 0)
+        return fd;
+    _cleanup_free_ char *path = xasprintf("%s/%s", dir, name);
+    return read_fd_all(fd, path, buf, len, max);
+}
+
+static int read_fd_all(int fd, const char *path, uint8_t **buf, size_t *len, size_t max)
+{
     struct stat st;
     if (fstat(fd, &st) < 0)
         return err_sys(-errno, "%s: cannot stat", path);
@@ -78,11 +126,27 @@ int file_read_all(const char *path, uint8_t **buf, size_t *len, size_t max)
     return 0;
 }
 
+static int as_text(int r, const char *path, uint8_t *b, size_t n, char **text);
+
 int file_read_text(const char *path, char **text, size_t max)
 {
-    uint8_t *b;
-    size_t n;
-    int r = file_read_all(path, &b, &n, max);
+    uint8_t *b = NULL;
+    size_t n = 0;
+    int r = file_read_all(path, &b, &n, max);   /* before as_text reads b and n */
+    return as_text(r, path, b, n, text);
+}
+
+int file_read_text_in_dir(const char *dir, const char *name, char **text, size_t max)
+{
+    uint8_t *b = NULL;
+    size_t n = 0;
+    int r = file_read_in_dir(dir, name, &b, &n, max);
+    _cleanup_free_ char *path = xasprintf("%s/%s", dir, name);
+    return as_text(r, path, b, n, text);
+}
+
+static int as_text(int r, const char *path, uint8_t *b, size_t n, char **text)
+{
     if (r < 0)
         return r;
     if (memchr(b, 0, n)) {

@@ -14,6 +14,14 @@
 int file_read_all(const char *path, uint8_t **buf, size_t *len, size_t max);
 /* Read a whole file as a NUL-terminated string. */
 int file_read_text(const char *path, char **text, size_t max);
+/* A release artifact: the file `name` right inside dir (no '/', "." or
+ * "..": nothing outside dir), a regular file itself (never a symbolic link,
+ * FIFO or device: lstat'ed first, opened O_NOFOLLOW | O_NONBLOCK).
+ * file_open_in_dir returns the descriptor (st filled) or a negative errno. */
+struct stat;
+int file_open_in_dir(const char *dir, const char *name, struct stat *st);
+int file_read_in_dir(const char *dir, const char *name, uint8_t **buf, size_t *len, size_t max);
+int file_read_text_in_dir(const char *dir, const char *name, char **text, size_t max);
 
 /* Atomic output: open a temp file beside path, write, then commit (fsync +
  * rename) or abort (unlink). */

@@ -20,6 +20,12 @@ void sha384_buf(const void *buf, size_t len, uint8_t out[SHA384_LEN])
 
 int hash_fd(int fd, const char *alg, const char *what, uint8_t *out, size_t *outlen, uint64_t *size)
 {
+    return hash_fd_max(fd, alg, what, UINT64_MAX, out, outlen, size);
+}
+
+int hash_fd_max(int fd, const char *alg, const char *what, uint64_t max, uint8_t *out, size_t *outlen,
+                uint64_t *size)
+{
     const EVP_MD *md = EVP_get_digestbyname(alg);
     if (!md)
         return err_set(-EINVAL, "unknown digest %s", alg);
@@ -28,8 +34,8 @@ int hash_fd(int fd, const char *alg, const char *what, uint8_t *out, size_t *out
     const size_t bufsz = 1 << 20;
     _cleanup_free_ uint8_t *buf = xmalloc(bufsz);
     uint64_t total = 0;
-    for (;;) {
-        ssize_t n = pread(fd, buf, bufsz, (off_t)total);
+    while (total < max) {
+        ssize_t n = pread(fd, buf, (size_t)(max - total < bufsz ? max - total : bufsz), (off_t)total);
         if (n < 0) {
             if (errno == EINTR)
                 continue;

@@ -29,7 +29,11 @@ static int load_checked(const struct release *r, const char *dir, const char *na
     _cleanup_free_ char *path = xasprintf("%s/%s", dir, name);
     uint8_t d[SHA256_LEN];
     char hex[65];
-    int rc = file_read_all(path, text, len, LIST_MAX);
+    /* a regular file right in dir, read to its declared size + 1 at most */
+    int rc = file_read_in_dir(dir, name, text, len, a->size < LIST_MAX ? (size_t)a->size + 1 : LIST_MAX);
+    if (rc == -EFBIG)
+        rc = err_set(-EBADMSG, "%s: longer than the %llu bytes its release.json records", path,
+                     (unsigned long long)a->size);
     if (rc == 0) {
         sha256_buf(*text, *len, d);
         hex_encode(d, sizeof(d), hex);

@@ -81,10 +81,16 @@ static char *lock_to_use(const struct reproduce_opts *o)
     if (o->build.lock_path)
         return xstrdup(o->build.lock_path);
     _cleanup_free_ char *copy = xstrdup(o->release_json);
-    char *published = xasprintf("%s/%s", dirname(copy), BUILD_LOCK_FILE);
-    if (access(published, F_OK) == 0)
-        return published;
-    free(published);
+    const char *dir = dirname(copy);
+    /* the release directory is untrusted: its lock.json must be a regular file */
+    struct stat st;
+    int fd = file_open_in_dir(dir, BUILD_LOCK_FILE, &st);
+    if (fd >= 0) {
+        close(fd);
+        return xasprintf("%s/%s", dir, BUILD_LOCK_FILE);
+    }
+    if (fd != -ENOENT)
+        return NULL;
     struct manifest *m = manifest_load(o->build.manifest);
     char *path = m ? manifest_lock_path(m) : NULL;
     manifest_free(m);

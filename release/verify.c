@@ -4,6 +4,7 @@
 #include "common/err.h"
 #include "common/fileio.h"
 #include "common/hash.h"
+#include "common/hex.h"
 #include "common/log.h"
 #include "common/strbuf.h"
 #include "common/util.h"
@@ -21,6 +22,7 @@
 #include <libgen.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* Release files are small; artifacts that are read whole (text) too. */
 #define TEXT_MAX (16u << 20)
@@ -50,17 +52,26 @@ static void check(struct verifier *v, bool ok, const char *expected, const char 
     v->failed += !ok;
 }
 
+/* The artifacts are untrusted: each is opened right inside the directory,
+ * as a regular file itself (file_open_in_dir: never a symbolic link to
+ * /etc/shadow, a FIFO that blocks or a device that never ends). The
+ * readers below that take a path get it only once that check passed;
+ * NULL (error set) otherwise. */
 static char *artifact_path(const struct verifier *v, const char *name)
 {
+    struct stat st;
+    int fd = file_open_in_dir(v->dir, name, &st);
+    if (fd < 0)
+        return NULL;
+    close(fd);
     return xasprintf("%s/%s", v->dir, name);
 }
 
 /* A text artifact's content, or NULL (with the reason in *why). */
 static char *read_artifact(const struct verifier *v, const char *name, char **why)
 {
-    _cleanup_free_ char *path = artifact_path(v, name);
     char *text = NULL;
-    if (file_read_text(path, &text, TEXT_MAX) < 0) {
+    if (file_read_text_in_dir(v->dir, name, &text, TEXT_MAX) < 0) {
         *why = xstrdup(err_msg());
         return NULL;
     }
@@ -71,9 +82,10 @@ static char *read_artifact(const struct verifier *v, const char *name, char **wh
 static int check_signature(struct verifier *v, const char *text, size_t len)
 {
     _cleanup_free_ char *sig_path = xasprintf("%s.sig", v->o->release_path);
+    _cleanup_free_ char *copy = xstrdup(sig_path), *copy2 = xstrdup(sig_path);
     _cleanup_free_ uint8_t *sig = NULL;
     size_t siglen;
-    if (file_read_all(sig_path, &sig, &siglen, 1 << 16) < 0) {
+    if (file_read_in_dir(dirname(copy), basename(copy2), &sig, &siglen, 1 << 16) < 0) {
         check(v, false, "a detached signature", err_msg(), "signature %s", sig_path);
         return 0;
     }
@@ -85,14 +97,28 @@ static int check_signature(struct verifier *v, const char *text, size_t len)
     return 0;
 }
 
+/* sha256 of at most the declared size + 1 bytes: enough to see a longer file. */
+static int hash_artifact(const struct verifier *v, const struct release_artifact *a, char hex[65], uint64_t *size)
+{
+    struct stat st;
+    _cleanup_close_ int fd = file_open_in_dir(v->dir, a->name, &st);
+    if (fd < 0)
+        return fd;
+    _cleanup_free_ char *path = xasprintf("%s/%s", v->dir, a->name);
+    uint8_t d[SHA256_LEN];
+    int r = hash_fd_max(fd, "sha256", path, a->size + 1, d, NULL, size);
+    if (r == 0)
+        hex_encode(d, sizeof(d), hex);
+    return r;
+}
+
 static void check_artifacts(struct verifier *v)
 {
     for (size_t i = 0; i < v->r.nartifacts; i++) {
         const struct release_artifact *a = &v->r.artifacts[i];
-        _cleanup_free_ char *path = artifact_path(v, a->name);
         char hex[65];
         uint64_t size = 0;
-        if (sha256_file_hex(path, hex, &size) < 0) {
+        if (hash_artifact(v, a, hex, &size) < 0) {
             _cleanup_free_ char *want = xasprintf("%llu bytes sha256 %s", (unsigned long long)a->size, a->sha256);
             check(v, false, want, err_msg(), "artifact %s", a->name);
         } else if (size != a->size) {
@@ -176,8 +202,9 @@ static void check_sbom_packages(struct verifier *v, const char *sbom, const stru
 static void check_sboms(struct verifier *v)
 {
     struct lock l;
-    _cleanup_free_ char *lock_path = artifact_path(v, BUILD_LOCK_FILE);
-    bool listed = release_artifact(&v->r, BUILD_LOCK_FILE), have_lock = listed && lock_read(lock_path, &l) == 0;
+    bool listed = release_artifact(&v->r, BUILD_LOCK_FILE);
+    _cleanup_free_ char *lock_path = listed ? artifact_path(v, BUILD_LOCK_FILE) : NULL;
+    bool have_lock = lock_path && lock_read(lock_path, &l) == 0;
     if (listed && !have_lock)
         check(v, false, "a lock file", err_msg(), "sbom packages against %s", BUILD_LOCK_FILE);
     for (size_t i = 0; i < v->r.nartifacts; i++) {
@@ -186,7 +213,7 @@ static void check_sboms(struct verifier *v)
             continue;
         _cleanup_free_ char *path = artifact_path(v, name);
         struct sbom_digests d;
-        if (sbom_read_digests(path, &d) < 0) {
+        if (!path || sbom_read_digests(path, &d) < 0) {
             check(v, false, "an SBOM", err_msg(), "sbom %s", name);
             continue;
         }
@@ -229,6 +256,7 @@ static const struct release_artifact *firmware_artifact(const struct release *r,
 static void check_measurements(struct verifier *v)
 {
     _cleanup_free_ char *kernel = artifact_path(v, v->r.kernel);
+    _cleanup_free_ char *kernel_why = kernel ? NULL : xstrdup(err_msg());
     for (size_t i = 0; i < v->r.nmeasurements; i++) {
         const struct release_measurement *m = &v->r.measurements[i];
         _cleanup_free_ char *what = xasprintf("measurement %s %s %s %llu vCPU", m->mode, m->vmm_type,
@@ -242,8 +270,8 @@ static void check_measurements(struct verifier *v)
         _cleanup_free_ char *fw_path = artifact_path(v, fw->name);
         _cleanup_free_ char *digest = NULL;
         bool kernel_hashes;
-        if (release_remeasure(m, fw_path, kernel, v->r.cmdline, &digest, &kernel_hashes) < 0) {
-            check(v, false, m->digest, err_msg(), "%s", what);
+        if (!fw_path || !kernel || release_remeasure(m, fw_path, kernel, v->r.cmdline, &digest, &kernel_hashes) < 0) {
+            check(v, false, m->digest, fw_path && !kernel ? kernel_why : err_msg(), "%s", what);
             continue;
         }
         if (kernel_hashes != m->kernel_hashes)
@@ -299,7 +327,7 @@ static void check_package_kernel(struct verifier *v, const char *what)
     _cleanup_free_ char *want = xasprintf("%s sha256 %s", k->source, k->source_sha256);
     _cleanup_free_ char *path = artifact_path(v, BUILD_LOCK_FILE);
     struct lock l;
-    if (lock_read(path, &l) < 0) {
+    if (!path || lock_read(path, &l) < 0) {
         check(v, false, want, err_msg(), "%s", what);
         return;
     }

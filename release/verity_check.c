@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* A scratch file in $TMPDIR, removed on SIGINT/SIGTERM too. */
@@ -99,9 +100,11 @@ int release_verity_recompute(const struct release *r, const char *dir, char root
     _cleanup_free_ char *tree_name = kata ? xstrdup(image) : xasprintf("%s.verity", image);
     uint64_t data_bytes = vi.data_blocks * VERITY_BLOCK_SIZE, tree_bytes = verity_tree_size(vi.data_blocks);
     uint64_t tree_off = r->verity.hash_offset;
-    _cleanup_close_ int img = open(image, O_RDONLY | O_CLOEXEC);
+    /* untrusted files: regular files right in dir, never a link or a device */
+    struct stat st;
+    _cleanup_close_ int img = file_open_in_dir(dir, r->image, &st);
     if (img < 0)
-        return err_sys(-errno, "%s: cannot open", image);
+        return img;
     char *data_path = NULL, *hash_path = NULL;
     int data_fd = -1, hash_fd = -1;
     const char *data = image;
@@ -130,8 +133,9 @@ int release_verity_recompute(const struct release *r, const char *dir, char root
         rc = verity_format(data, hash_path, &vi);
     if (rc == 0) {
         hex_encode(vi.root_hash, sizeof(vi.root_hash), root_hex);
-        _cleanup_close_ int tree = kata ? dup(img) : open(tree_name, O_RDONLY | O_CLOEXEC);
-        rc = tree < 0 ? err_sys(-errno, "%s: cannot open", tree_name)
+        _cleanup_free_ char *tree_file = xasprintf("%s.verity", r->image);
+        _cleanup_close_ int tree = kata ? dup(img) : file_open_in_dir(dir, tree_file, &st);
+        rc = tree < 0 ? (kata ? err_sys(-errno, "%s: cannot open", tree_name) : tree)
                       : same_bytes(tree, tree_name, tree_off, hash_fd, tree_bytes);
         *tree_matches = rc == 0;
         if (rc == 1)

@@ -642,3 +642,22 @@ CASES
     cmp "$W/a.img" "$W/b.img"
     assert_equal "$(/usr/bin/python3 -c 'import json,sys; p=json.load(open(sys.argv[1]))["packages"][0]; print(p["name"], p["format"])' "$W/manifests/demo.lock.json")" "busybox-static deb"
 }
+
+# Issue 17: a manifest account that would add fields or lines to /etc/passwd
+# (a passwordless root), or a second uid 0, is refused when the manifest is
+# read: one line naming the key, no image, no lock, nothing to debugfs.
+@test "accounts that would inject /etc/passwd lines or a second root: refused naming the key, no image" {
+    local bad
+    for bad in 'users: [{name: kata, uid: 1000, gid: 1000, shell: "/sbin/nologin\nevil::0:0::/root:/bin/sh"}]|accounts.users\[0\].shell: contains '"':'"', a newline or another control character' \
+               "users: [{name: kata, uid: 1000, gid: 1000, home: '/x:0:0:'}]|accounts.users\[0\].home: contains ':', a newline or another control character" \
+               "users: [{name: kata, uid: 1000, gid: 1000}, {name: toor, uid: 0, gid: 0}]|accounts.users\[1\].uid: 0 is root's uid: user 'toor' would be a second root account"; do
+        write_manifest "$W/m.yaml" "$SERVER_URL/good" 'packages: [gi-tool]'
+        BAD=${bad%%|*} /usr/bin/python3 -c 'import os, re, sys; p = sys.argv[1]; t = open(p).read()
+open(p, "w").write(re.sub(r"(?m)^  users: .*$", lambda _: "  " + os.environ["BAD"], t))' "$W/m.yaml"
+        grep -qF "${bad%%|*}" "$W/m.yaml"
+        run "$GUESTIMG" rootfs -q --cache "$CACHE" -o "$W/img.ext4" --manifest "$W/m.yaml"
+        assert_error 1 "^guestimg: $W/m.yaml:[0-9]+: ${bad#*|}$"
+        [ ! -e "$W/img.ext4" ]
+        [ ! -e "$W/m.lock.json" ]
+    done
+}

@@ -127,3 +127,72 @@ PY
     [ "$status" -eq 0 ]
     [[ ${lines[0]} == "usage: guestimg verify RELEASE.json"* ]]
 }
+
+# The artifacts are untrusted files: a release directory whose vmlinuz is a
+# symbolic link, a FIFO or a device, with release.json declaring what the
+# link's target holds, so that only the file's kind can refuse it.
+redeclare_vmlinuz() {
+    /usr/bin/python3 - "$D/release.json" "$1" "$2" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+for a in r["artifacts"]:
+    if a["name"] == "vmlinuz":
+        a["size"], a["sha256"] = int(sys.argv[2]), sys.argv[3]
+open(sys.argv[1], "w").write(json.dumps(r, sort_keys=True, separators=(",", ":")) + "\n")
+PY
+}
+
+@test "verify: an artifact that is a symbolic link is refused, its target never read" {
+    echo "secret $RANDOM" > "$BATS_TEST_TMPDIR/secret"
+    secret_sha=$(sha256sum "$BATS_TEST_TMPDIR/secret" | cut -d' ' -f1)
+    # the target's size, another digest: had it been read, its digest would be the "actual"
+    redeclare_vmlinuz "$(stat -c %s "$BATS_TEST_TMPDIR/secret")" "$(printf '%064d' 0)"
+    ln -sf "$BATS_TEST_TMPDIR/secret" "$D/vmlinuz"
+    run timeout 10 "$GUESTIMG" verify "$D/release.json"
+    [ "$status" -eq 1 ]
+    grep -q "^MISMATCH artifact vmlinuz: expected .* actual $D/vmlinuz: is a symbolic link, not a regular file$" <<<"$output"
+    [[ $output != *"$secret_sha"* ]]
+    # /etc/shadow: refused the same way, its digest printed nowhere
+    [ -r /etc/shadow ] || skip "/etc/shadow not readable here"
+    shadow_sha=$(sha256sum /etc/shadow | cut -d' ' -f1)
+    redeclare_vmlinuz "$(stat -c %s /etc/shadow)" "$(printf '%064d' 0)"
+    ln -sf /etc/shadow "$D/vmlinuz"
+    run timeout 10 "$GUESTIMG" verify "$D/release.json"
+    [ "$status" -eq 1 ]
+    grep -q "^MISMATCH artifact vmlinuz: .*$D/vmlinuz: is a symbolic link, not a regular file$" <<<"$output"
+    [[ $output != *"$shadow_sha"* ]]
+}
+
+@test "verify: an artifact that is a FIFO is refused without blocking" {
+    rm "$D/vmlinuz"
+    mkfifo "$D/vmlinuz"
+    run timeout 10 "$GUESTIMG" verify "$D/release.json"
+    [ "$status" -eq 1 ]   # not 124: timeout would have killed a read that blocks
+    grep -q "^MISMATCH artifact vmlinuz: .*$D/vmlinuz: is a FIFO, not a regular file$" <<<"$output"
+}
+
+@test "verify: a symbolic link to /dev/zero declared 1 byte long is refused, not read forever" {
+    redeclare_vmlinuz 1 "$(printf '\0' | sha256sum | cut -d' ' -f1)"
+    ln -sf /dev/zero "$D/vmlinuz"
+    run timeout 10 "$GUESTIMG" verify "$D/release.json"
+    [ "$status" -eq 1 ]
+    grep -q "^MISMATCH artifact vmlinuz: .*$D/vmlinuz: is a symbolic link, not a regular file$" <<<"$output"
+    # the device itself in the directory: refused as what it is
+    rm "$D/vmlinuz"
+    mknod "$D/vmlinuz" c 1 5 2>/dev/null || skip "mknod not permitted"
+    run timeout 10 "$GUESTIMG" verify "$D/release.json"
+    [ "$status" -eq 1 ]
+    grep -q "^MISMATCH artifact vmlinuz: .*$D/vmlinuz: is a character device, not a regular file$" <<<"$output"
+}
+
+@test "verify: a regular artifact longer than declared is read to its size + 1, a symlinked signature is refused" {
+    head -c 1M /dev/zero >> "$D/vmlinuz"
+    run timeout 10 "$GUESTIMG" verify "$D/release.json"
+    [ "$status" -eq 1 ]
+    grep -qx "MISMATCH artifact vmlinuz size: expected 6 bytes actual 7 bytes" <<<"$output"
+    mv "$D/release.json.sig" "$BATS_TEST_TMPDIR/sig"
+    ln -s "$BATS_TEST_TMPDIR/sig" "$D/release.json.sig"
+    run timeout 10 "$GUESTIMG" verify "$D/release.json" --pubkey "$BATS_TEST_TMPDIR/pub.pem"
+    [ "$status" -eq 1 ]
+    [ "${lines[0]}" = "MISMATCH signature $D/release.json.sig: expected a detached signature actual $D/release.json.sig: is a symbolic link, not a regular file" ]
+}

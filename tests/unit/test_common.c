@@ -10,6 +10,8 @@
 #include "harness.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 TEST(hex_roundtrip)
@@ -165,4 +167,53 @@ TEST(err_keeps_the_reason_of_long_messages_and_stays_one_line)
     err_set(-EINVAL, "x.tar: 'a\nb\x01' is bad");
     CHECK_STR(err_msg(), "x.tar: 'a\\nb\\x01' is bad");
     CHECK(strchr(err_msg(), '\n') == NULL);
+}
+
+/* Issue 17: an untrusted directory's files are opened as regular files right
+ * in it: a symbolic link, a FIFO (which would block), a device, a name that
+ * leaves the directory are refused naming the file; reads stop at max. */
+TEST(file_in_dir_refuses_links_fifos_devices_and_paths)
+{
+    char dir[] = "/tmp/guestimg-test-XXXXXX";
+    CHECK(mkdtemp(dir));
+    _cleanup_free_ char *f = xasprintf("%s/f", dir), *l = xasprintf("%s/l", dir), *p = xasprintf("%s/p", dir);
+    _cleanup_free_ char *z = xasprintf("%s/z", dir);
+    CHECK_EQ_INT(file_write_atomic(f, "four", 4, 0644), 0);
+    CHECK_EQ_INT(symlink(f, l), 0);
+    CHECK_EQ_INT(mkfifo(p, 0600), 0);
+    CHECK_EQ_INT(symlink("/dev/zero", z), 0);
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    CHECK_EQ_INT(file_read_in_dir(dir, "f", &buf, &len, 0), 0);
+    CHECK_EQ_U64(len, 4);
+    free(buf);
+    CHECK_EQ_INT(file_read_in_dir(dir, "f", &buf, &len, 3), -EFBIG);
+    struct stat st;
+    CHECK_EQ_INT(file_open_in_dir(dir, "l", &st), -EINVAL);
+    CHECK(endswith(err_msg(), "/l: is a symbolic link, not a regular file"));
+    CHECK_EQ_INT(file_open_in_dir(dir, "p", &st), -EINVAL);
+    CHECK(endswith(err_msg(), "/p: is a FIFO, not a regular file"));
+    CHECK_EQ_INT(file_open_in_dir(dir, "z", &st), -EINVAL);
+    CHECK_EQ_INT(file_open_in_dir("/dev", "null", &st), -EINVAL);
+    CHECK(endswith(err_msg(), "/dev/null: is a character device, not a regular file"));
+    CHECK_EQ_INT(file_open_in_dir("/", "tmp", &st), -EINVAL);
+    CHECK(strstr(err_msg(), "is a directory, not a regular file"));
+    CHECK_EQ_INT(file_open_in_dir(dir, "../etc/passwd", &st), -EINVAL);
+    CHECK(strstr(err_msg(), "not a plain file name in the directory"));
+    CHECK_EQ_INT(file_open_in_dir(dir, "..", &st), -EINVAL);
+    CHECK_EQ_INT(file_open_in_dir(dir, "", &st), -EINVAL);
+    char *text = NULL;
+    CHECK_EQ_INT(file_read_text_in_dir(dir, "f", &text, 0), 0);
+    CHECK_STR(text, "four");
+    free(text);
+    /* hash_fd_max: at most max bytes, however long the file */
+    int fd = open("/dev/zero", O_RDONLY);
+    uint8_t d[32], want[32];
+    uint64_t size = 0;
+    CHECK_EQ_INT(hash_fd_max(fd, "sha256", "/dev/zero", 5, d, NULL, &size), 0);
+    close(fd);
+    CHECK_EQ_U64(size, 5);
+    sha256_buf("\0\0\0\0\0", 5, want);
+    CHECK_MEM(d, want, 32);
+    CHECK_EQ_INT(rm_rf(dir), 0);
 }

@@ -382,10 +382,14 @@ TEST(account_fields_refuse_separators_and_control_bytes)
                  "m.yaml:5: accounts.users[1].gecos: contains ':', a newline or another control character");
     expect_error(with("accounts: {users: [{name: a, uid: 5, gid: 5, gecos: \"x\\x7f\"}]}\n"),
                  "m.yaml:5: accounts.users[0].gecos: contains ':', a newline or another control character");
+    expect_error(with("accounts: {users: [{name: toor, uid: 0, gid: 0}]}\n"),
+                 "m.yaml:5: accounts.users[0].uid: 0 is root's uid: user 'toor' would be a second root account");
+    expect_error(with("accounts: {users: [{name: root, uid: 0, gid: 0}, {name: r2, uid: 0, gid: 5}]}\n"),
+                 "m.yaml:5: accounts.users[1].uid: 0 is root's uid: user 'r2' would be a second root account");
     expect_error(with("accounts: {users: [{name: 'a:b', uid: 5, gid: 5}]}\n"),
                  "m.yaml:5: accounts.users[0].name: 'a:b' is not a valid name (letters, digits, '.', '_', '+', '-')");
     expect_error(with("accounts: {groups: [{name: \"g\\n\", gid: 5}]}\n"),
-                 "m.yaml:5: accounts.groups[0].name: 'g\n' is not a valid name (letters, digits, '.', '_', '+', '-')");
+                 "m.yaml:5: accounts.groups[0].name: 'g\\n' is not a valid name (letters, digits, '.', '_', '+', '-')");
 }
 
 TEST(epoch_past_the_image_limit_names_the_key)

@@ -934,8 +934,24 @@ TEST(compare_names_artifacts_and_files)
     log.len = 0;
     log.text[0] = 0;
     CHECK_EQ_INT(release_compare(tmp("pub/release.json"), tmp("other"), &rep), 5);
-    CHECK(strstr(log.text, "no detail on kata-containers.img: ") && strstr(log.text, "pub/files.tsv: sha256 "));
-    CHECK(strstr(log.text, "no detail on kernel.inputs.txt: ") && strstr(log.text, "pub/kernel.inputs.txt: sha256 "));
+    CHECK(strstr(log.text, "no detail on kata-containers.img: ") &&
+          strstr(log.text, "pub/files.tsv: longer than the "));
+    CHECK(strstr(log.text, "no detail on kernel.inputs.txt: ") &&
+          strstr(log.text, "pub/kernel.inputs.txt: longer than the "));
+    /* the same length, another byte: the digest says it */
+    CHECK_EQ_INT(sh("sed -i '$d' pub/files.tsv pub/kernel.inputs.txt && sed -i 's/gcc 12/gcc 14/' pub/kernel.inputs.txt"), 0);
+    log.len = 0;
+    log.text[0] = 0;
+    release_compare(tmp("pub/release.json"), tmp("other"), &rep);
+    CHECK(strstr(log.text, "pub/kernel.inputs.txt: sha256 "));
+    /* untrusted files: a symbolic link or a FIFO among them is refused, never followed or opened */
+    CHECK_EQ_INT(sh("rm pub/files.tsv && ln -s ../other/files.tsv pub/files.tsv && "
+                    "rm pub/kernel.inputs.txt && mkfifo pub/kernel.inputs.txt"), 0);
+    log.len = 0;
+    log.text[0] = 0;
+    release_compare(tmp("pub/release.json"), tmp("other"), &rep);
+    CHECK(strstr(log.text, "pub/files.tsv: is a symbolic link, not a regular file"));
+    CHECK(strstr(log.text, "pub/kernel.inputs.txt: is a FIFO, not a regular file"));
     CHECK(release_compare(tmp("nothing/release.json"), tmp("other"), &rep) < 0);
     CHECK(strstr(err_msg(), "nothing/release.json: cannot open"));
 }
