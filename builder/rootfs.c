@@ -73,10 +73,18 @@ static char *root_hash_txt_path(const char *image)
 }
 
 /* The outputs are renamed into place one after another at the end: refuse
- * up front a name a rename cannot replace (a directory), so that a
- * failure there never leaves the first outputs without the last. */
-static int check_outputs(const char *image, const struct rootfs_opts *o)
+ * up front a name a rename cannot replace (a directory, an empty name, one
+ * ending in '/'), or one that is a file written beside it (root_hash.txt),
+ * so that a failure there never leaves the first outputs without the last. */
+int rootfs_check_output(const char *image, const struct rootfs_opts *o)
 {
+    if (!*image)
+        return err_set(-EINVAL, "-o '': the image needs a file name");
+    _cleanup_free_ char *base = base_name(image);
+    if (endswith(image, "/") || !strcmp(base, ".") || !strcmp(base, ".."))
+        return err_set(-EISDIR, "%s: a directory, not a file name for the image", image);
+    if (o->verity && !strcmp(base, "root_hash.txt"))
+        return err_set(-EINVAL, "%s: the image would replace the root_hash.txt written beside it", image);
     _cleanup_free_ char *verity = xasprintf("%s.verity", image), *txt = root_hash_txt_path(image);
     const char *paths[] = {image, o->verity && o->layout == ROOTFS_RAW ? verity : NULL, o->verity ? txt : NULL};
     for (size_t i = 0; i < ARRAY_SIZE(paths); i++) {
@@ -237,7 +245,7 @@ int rootfs_build(struct tree *t, const char *image, const struct rootfs_opts *o,
     res->layout = o->layout;
     res->image = base_name(image);
     uint8_t seed[16];
-    int r = check_outputs(image, o);
+    int r = rootfs_check_output(image, o);
     if (r == 0 && o->seed_from_tree)
         r = seed_from_tree(t, seed);
     if (r < 0) {

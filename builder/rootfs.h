@@ -61,6 +61,10 @@ struct rootfs_result {
  * it with verity). Every output goes to a temporary file first and is
  * renamed into place only when all of them are complete. */
 int rootfs_build(struct tree *t, const char *image, const struct rootfs_opts *o, struct rootfs_result *res);
+/* Refuse an image name rootfs_build could not write whole (empty, ending in
+ * '/', a directory, root_hash.txt itself): called by rootfs_build, and by
+ * callers before they write anything else. */
+int rootfs_check_output(const char *image, const struct rootfs_opts *o);
 json_t *rootfs_result_json(const struct rootfs_result *r);
 void rootfs_result_free(struct rootfs_result *r);
 

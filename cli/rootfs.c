@@ -117,6 +117,10 @@ static int rootfs_from_manifest(const char *path, const char *output, struct roo
     memcpy(o->seed, m->seed, sizeof(o->seed));
     o->layout = m->image.layout == IMAGE_LAYOUT_KATA ? ROOTFS_KATA : ROOTFS_RAW;
     o->size = m->image.size;
+    if (rootfs_check_output(output, o) < 0) {   /* before the lock file or anything else */
+        manifest_free(m);
+        return cli_fail();
+    }
     _cleanup_free_ char *out_copy = xstrdup(output);
     _cleanup_free_ char *lock_path = manifest_lock_path(m);
     struct tree *t = tree_new(dirname(out_copy));
@@ -210,6 +214,8 @@ int cmd_rootfs(int argc, char **argv)
     if (seed_arg && uuid_parse(seed_arg, o.seed) < 0)
         return cli_usage("rootfs", "--seed must be a UUID, not '%s'", seed_arg);
 
+    if (rootfs_check_output(output, &o) < 0)
+        return cli_fail();
     _cleanup_free_ char *out_copy = xstrdup(output);
     struct tree *t = tree_new(dirname(out_copy));   /* spool beside the output, not in a tmpfs */
     for (int i = optind; i < argc; i++)

@@ -616,3 +616,33 @@ teardown() {
     assert_error 1 "^guestimg: .*/out/root_hash.txt: is a directory$"
     [ "$(ls -A "$W/out")" = root_hash.txt ]
 }
+
+# Issue 17: -o "" left .verity and replaced root_hash.txt; -o NAME/ rewrote
+# root_hash.txt; -o DIR/root_hash.txt replaced Kata's root-hash file with the
+# image. Each is refused before anything is written, the files beside it as
+# they were.
+@test "rootfs: an empty output name, one ending in '/', or root_hash.txt itself: refused, nothing changed" {
+    mkdir -p "$W/in" && echo x > "$W/in/f"
+    echo "earlier root hash" > "$W/out/root_hash.txt"
+    touch -d @1000000000 "$W/out/root_hash.txt"
+    (cd "$W/out" && sha256sum root_hash.txt && stat -c %Y root_hash.txt) > "$W/before"
+    cd "$W/out"
+    run "$GUESTIMG" rootfs -q -o "" "$W/in"
+    assert_error 1 "^guestimg: -o '': the image needs a file name$"
+    run "$GUESTIMG" rootfs -q --layout kata -o NAME/ "$W/in"
+    assert_error 1 "^guestimg: NAME/: a directory, not a file name for the image$"
+    run "$GUESTIMG" rootfs -q --layout kata -o "$W/out/." "$W/in"
+    assert_error 1 "^guestimg: .*/out/\.: a directory, not a file name for the image$"
+    run "$GUESTIMG" rootfs -q --layout kata -o "$W/out/root_hash.txt" "$W/in"
+    assert_error 1 "^guestimg: .*/out/root_hash.txt: the image would replace the root_hash.txt written beside it$"
+    run "$GUESTIMG" rootfs -q -o root_hash.txt "$W/in"
+    assert_error 1 "^guestimg: root_hash.txt: the image would replace the root_hash.txt written beside it$"
+    (sha256sum root_hash.txt && stat -c %Y root_hash.txt) | diff - "$W/before"
+    [ "$(ls -A "$W/out")" = root_hash.txt ]
+    [ ! -e "$W/out/NAME" ]
+    # without a hash tree there is no root_hash.txt to collide with
+    mkdir "$W/nv"
+    run "$GUESTIMG" rootfs -q --no-verity -o "$W/nv/root_hash.txt" "$W/in"
+    [ "$status" -eq 0 ]
+    e2fsck -fn "$W/nv/root_hash.txt" >/dev/null
+}
