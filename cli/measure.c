@@ -165,6 +165,10 @@ static int parse_vcpus(struct options *o, const char *arg)
         unsigned lo, hi;
         if (dash)
             *dash = 0;
+        /* "-1", "4-", "1--2": an empty side of a range is no number to quote */
+        if (!*item || (dash && (!dash[1] || dash[1] == '-')))
+            return cli_usage(CMD, "--vcpus: '%s' is not a count, list or range (counts are 1 to %u)", arg,
+                             MEASURE_MAX_VCPUS);
         if (parse_count(item, &lo) || parse_count(dash ? dash + 1 : item, &hi))
             return EXIT_USAGE;
         if (hi < lo)

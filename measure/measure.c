@@ -178,6 +178,10 @@ static int open_svsm(struct measure_ctx *m, const struct measure_params *p)
         struct stat st;
         if (stat(p->vars_path, &st) < 0)
             return err_sys(-errno, "%s: cannot stat", p->vars_path);
+        /* its size is what counts: a directory's or a device's means nothing */
+        if (!S_ISREG(st.st_mode))
+            return err_set(-EINVAL, "%s: --vars-file: not a regular file (%s)", p->vars_path,
+                           S_ISDIR(st.st_mode) ? "a directory" : "a device, FIFO or socket");
         vars_size = (uint64_t)st.st_size;
         m->vars_path = xstrdup(p->vars_path);
     }

@@ -306,6 +306,13 @@ snp() { "$GUESTIMG" measure --mode snp --vcpus 2 --vcpu-type EPYC-v4 "$@"; }
     run "$GUESTIMG" measure --mode snp:svsm --vcpus 1 --vcpu-type EPYC --ovmf "$INPUTS/ovmf.bin" \
         --svsm "$INPUTS/svsm.bin" --vars-file "$INPUTS/absent-vars"
     assert_error 1 "absent-vars: cannot stat"
+    # a directory's st_size is no variable store (issue 17: a digest was printed)
+    run "$GUESTIMG" measure --mode snp:svsm --vcpus 1 --vcpu-type EPYC --ovmf "$INPUTS/ovmf.bin" \
+        --svsm "$INPUTS/svsm.bin" --vars-file "$INPUTS"
+    assert_error 1 "^guestimg: $INPUTS: --vars-file: not a regular file \\(a directory\\)$"
+    run "$GUESTIMG" measure --mode snp:svsm --vcpus 1 --vcpu-type EPYC --ovmf "$INPUTS/ovmf.bin" \
+        --svsm "$INPUTS/svsm.bin" --vars-file /dev/null
+    assert_error 1 "^guestimg: /dev/null: --vars-file: not a regular file \\(a device, FIFO or socket\\)$"
 }
 
 @test "an SVSM that does not fit below the firmware" {
@@ -324,6 +331,13 @@ snp() { "$GUESTIMG" measure --mode snp --vcpus 2 --vcpu-type EPYC-v4 "$@"; }
         run "$GUESTIMG" measure --mode snp --vcpus "$v" --vcpu-type EPYC --ovmf "$INPUTS/ovmf.bin"
         assert_error 2 "^guestimg measure: --vcpus: "
     done
+    # the bad value is quoted, whole (issue 17: '-1' said '' is not a number)
+    for v in -1 -3 4- 1--2; do
+        run "$GUESTIMG" measure --mode snp --vcpus "$v" --vcpu-type EPYC --ovmf "$INPUTS/ovmf.bin"
+        assert_error 2 "^guestimg measure: --vcpus: '$v' is not a count, list or range \\(counts are 1 to 4096\\) \\(see 'guestimg measure --help'\\)$"
+    done
+    run "$GUESTIMG" measure --mode snp --vcpus 4097 --vcpu-type EPYC --ovmf "$INPUTS/ovmf.bin"
+    assert_error 2 "^guestimg measure: --vcpus: 4097 is out of range \\(1 to 4096\\) \\(see 'guestimg measure --help'\\)$"
 }
 
 @test "malformed hex and numbers are usage errors" {
