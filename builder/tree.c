@@ -24,6 +24,11 @@
 #define SYMLINK_MAX_BYTES 4095     /* one 4 KiB block, as ext4 allows */
 #define INLINE_MAX 4096            /* larger buffers go to the spool */
 #define IO_CHUNK (1u << 20)
+/* Content identity (tree_digest(), the conflict check) is the sha256 of
+ * every byte up to this size: hashing the zeros of a hole costs at most
+ * this much. A larger file is known by its sparse digest (struct
+ * content_scan), which never hashes a hole. */
+#define DENSE_ID_MAX ((uint64_t)4 << 30)
 
 /* A node and what only this file needs to know about it. */
 struct node {
@@ -34,6 +39,8 @@ struct node {
     bool implicit;                 /* made as a missing parent, no entry of its own */
     bool counted;                  /* data_blocks / data_runs known */
     uint64_t data_blocks, data_runs;
+    bool have_id;                  /* sparse digest known (files past DENSE_ID_MAX) */
+    uint8_t id[32];
     char *first_name;              /* tree_digest(): the inode's first name in sorted order */
 };
 
@@ -48,6 +55,8 @@ struct tree {
     int spool_fd;
     uint64_t spool_end;
     uint8_t *buf;                  /* IO_CHUNK bytes of scratch for streaming */
+    uint64_t size_limit;           /* tree_set_size_limit(); 0: none */
+    uint64_t spool_data;           /* data blocks of the spooled content in the tree, in bytes */
 };
 
 static struct node *N(struct tree_node *n)
@@ -159,9 +168,11 @@ static void xattrs_free(struct tree_node *n)
 }
 
 /* Drop what an entry says about its inode (type-specific fields). */
-static void node_clear_inode(struct node *n)
+static void node_clear_inode(struct tree *t, struct node *n)
 {
     struct tree_node *p = &n->pub;
+    if (p->content == TREE_CONTENT_SPOOL)
+        t->spool_data -= n->data_blocks * TREE_BLOCK_SIZE;
     free(p->link_target);
     free(p->host_path);
     free(p->inline_data);
@@ -171,24 +182,25 @@ static void node_clear_inode(struct node *n)
     p->content = TREE_CONTENT_NONE;
     p->size = p->spool_offset = 0;
     p->have_sha256 = false;
+    n->have_id = false;
     p->rdev_major = p->rdev_minor = 0;
     n->counted = false;
     n->data_blocks = n->data_runs = 0;
 }
 
-static void node_free(struct node *n)
+static void node_free(struct tree *t, struct node *n)
 {
-    node_clear_inode(n);
+    node_clear_inode(t, n);
     free(n->pub.children);
     free(n->pub.name);
     free(n);
 }
 
-static void subtree_free(struct node *n)
+static void subtree_free(struct tree *t, struct node *n)
 {
     for (size_t i = 0; i < n->pub.nchildren; i++)
-        subtree_free(N(n->pub.children[i]));
-    node_free(n);
+        subtree_free(t, N(n->pub.children[i]));
+    node_free(t, n);
 }
 
 struct tree *tree_new(const char *spool_dir)
@@ -209,7 +221,7 @@ void tree_free(struct tree *t)
 {
     if (!t)
         return;
-    subtree_free(t->root);
+    subtree_free(t, t->root);
     for (size_t i = 0; i < t->norigins; i++)
         free(t->origins[i]);
     free(t->origins);
@@ -229,6 +241,20 @@ struct tree_node *tree_root(struct tree *t)
 void tree_set_policy(struct tree *t, enum tree_policy p)
 {
     t->policy = p;
+}
+
+void tree_set_size_limit(struct tree *t, uint64_t bytes)
+{
+    t->size_limit = bytes;
+}
+
+/* A file ext4 cannot hold: refused by its declared size, before any data. */
+static int check_file_size(const char *origin, const char *path, uint64_t size)
+{
+    if (size > TREE_FILE_MAX)
+        return err_set(-EFBIG, "%s: %s: %llu bytes, past ext4's largest file (%llu bytes with 4 KiB blocks)",
+                       origin, path, (unsigned long long)size, (unsigned long long)TREE_FILE_MAX);
+    return 0;
 }
 
 static uint8_t *scratch(struct tree *t)
@@ -381,39 +407,78 @@ struct content {
     uint8_t *inline_data;
     bool have_sha256;
     uint8_t sha256[32];
+    bool have_id;                  /* sparse digest (past DENSE_ID_MAX) */
+    uint8_t id[32];
     bool counted;
     uint64_t data_blocks, data_runs;
 };
 
-/* What is learnt from a file's content on the way through: its sha256
- * (unless only counting) and how many TREE_BLOCK_SIZE blocks hold a
- * non-zero byte, in how many runs. */
+/* What is learnt from a file's content on the way through: how many
+ * TREE_BLOCK_SIZE blocks hold a non-zero byte, in how many runs; its
+ * sha256 (md), which hashes every zero of a hole; and its sparse digest
+ * (sparse), which hashes only the blocks holding a non-zero byte, each
+ * with its index, then the size: it follows from the content alone (a hole
+ * and written zeros give the same), yet a hole costs nothing. */
 struct content_scan {
-    EVP_MD_CTX *md;                /* NULL: counting only */
-    uint8_t *zeros;                /* IO_CHUNK zeros, to hash holes */
+    EVP_MD_CTX *md;                /* NULL: no sha256 */
+    EVP_MD_CTX *sparse;            /* NULL: no sparse digest */
+    uint8_t *zeros;                /* IO_CHUNK zeros, to hash holes into md */
+    uint8_t *blk;                  /* sparse: the current block's bytes so far */
+    size_t blk_len;
     uint64_t pos;
     bool cur_nonzero, prev_nonzero;
     uint64_t blocks, runs;
 };
 
-static void scan_start(struct content_scan *s, bool hash)
+static EVP_MD_CTX *md_new(void)
+{
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+    return md;
+}
+
+/* Fixed-width little-endian numbers and NUL-terminated strings: no two
+ * trees (or contents) give the same byte stream. */
+static void digest_u64(EVP_MD_CTX *md, uint64_t v)
+{
+    uint8_t b[8];
+    for (int i = 0; i < 8; i++)
+        b[i] = (uint8_t)(v >> (8 * i));
+    EVP_DigestUpdate(md, b, sizeof(b));
+}
+
+static void digest_str(EVP_MD_CTX *md, const char *s)
+{
+    EVP_DigestUpdate(md, s, strlen(s) + 1);
+}
+
+static void scan_start(struct content_scan *s, bool sha256, bool sparse)
 {
     *s = (struct content_scan){0};
-    if (hash) {
-        s->md = EVP_MD_CTX_new();
-        EVP_DigestInit_ex(s->md, EVP_sha256(), NULL);
+    if (sha256)
+        s->md = md_new();
+    if (sparse) {
+        s->sparse = md_new();
+        EVP_DigestUpdate(s->sparse, "guestimg sparse content", 24);
+        s->blk = xmalloc(TREE_BLOCK_SIZE);
     }
 }
 
+/* The block ending at s->pos is complete (or is the last, partial one). */
 static void scan_end_block(struct content_scan *s)
 {
     if (s->cur_nonzero) {
         s->blocks++;
         if (!s->prev_nonzero)
             s->runs++;
+        if (s->sparse) {
+            digest_u64(s->sparse, (s->pos - 1) / TREE_BLOCK_SIZE);
+            EVP_DigestUpdate(s->sparse, s->blk, s->blk_len);
+        }
     }
     s->prev_nonzero = s->cur_nonzero;
     s->cur_nonzero = false;
+    s->blk_len = 0;
 }
 
 static bool all_zero(const uint8_t *p, size_t len)
@@ -430,6 +495,10 @@ static void scan_data(struct content_scan *s, const uint8_t *p, size_t len)
         size_t n = MIN(len, in_block);
         if (!s->cur_nonzero && !all_zero(p, n))
             s->cur_nonzero = true;
+        if (s->blk) {
+            memcpy(s->blk + s->blk_len, p, n);
+            s->blk_len += n;
+        }
         s->pos += n;
         p += n;
         len -= n;
@@ -438,7 +507,8 @@ static void scan_data(struct content_scan *s, const uint8_t *p, size_t len)
     }
 }
 
-/* len zero bytes (a hole) */
+/* len zero bytes that are a hole: hashed into the sha256 if there is one,
+ * counted in O(1) otherwise. */
 static void scan_zeros(struct content_scan *s, uint64_t len)
 {
     for (uint64_t left = len; s->md && left;) {
@@ -448,13 +518,28 @@ static void scan_zeros(struct content_scan *s, uint64_t len)
         EVP_DigestUpdate(s->md, s->zeros, n);
         left -= n;
     }
-    while (len) {
-        uint64_t in_block = TREE_BLOCK_SIZE - s->pos % TREE_BLOCK_SIZE;
-        uint64_t n = MIN(len, in_block);
+    if (len && s->pos % TREE_BLOCK_SIZE) {   /* the rest of the current block */
+        uint64_t n = MIN(len, TREE_BLOCK_SIZE - s->pos % TREE_BLOCK_SIZE);
+        if (s->blk) {
+            memset(s->blk + s->blk_len, 0, (size_t)n);
+            s->blk_len += (size_t)n;
+        }
         s->pos += n;
         len -= n;
-        if (n == in_block)
+        if (s->pos % TREE_BLOCK_SIZE == 0)
             scan_end_block(s);
+    }
+    if (len >= TREE_BLOCK_SIZE) {            /* whole zero blocks */
+        s->prev_nonzero = false;
+        s->pos += len / TREE_BLOCK_SIZE * TREE_BLOCK_SIZE;
+        len %= TREE_BLOCK_SIZE;
+    }
+    if (len) {                               /* the start of the next one */
+        if (s->blk) {
+            memset(s->blk, 0, (size_t)len);
+            s->blk_len = (size_t)len;
+        }
+        s->pos += len;
     }
 }
 
@@ -471,9 +556,16 @@ static void scan_finish(struct content_scan *s, bool ok, struct content *c)
             EVP_DigestFinal_ex(s->md, c->sha256, NULL);
             c->have_sha256 = true;
         }
+        if (s->sparse) {
+            digest_u64(s->sparse, s->pos);
+            EVP_DigestFinal_ex(s->sparse, c->id, NULL);
+            c->have_id = true;
+        }
     }
     EVP_MD_CTX_free(s->md);
+    EVP_MD_CTX_free(s->sparse);
     free(s->zeros);
+    free(s->blk);
 }
 
 static int spool_open(struct tree *t)
@@ -547,10 +639,27 @@ static void content_release(struct content *c)
     c->inline_data = NULL;
 }
 
-/* Stream the current archive entry's data into the spool. */
-static int spool_archive(struct tree *t, struct archive *ar, uint64_t size, const char *origin,
-                         const char *path, struct content *c)
+/* The spooled data an entry placed on n takes out of the tree (n's
+ * subtree, or more if some of it is hard-linked from elsewhere). */
+static uint64_t spool_data_below(const struct node *n)
 {
+    if (!n)
+        return 0;
+    uint64_t sum = n->pub.content == TREE_CONTENT_SPOOL ? n->data_blocks * TREE_BLOCK_SIZE : 0;
+    for (size_t i = 0; i < n->pub.nchildren; i++)
+        sum += spool_data_below(N(n->pub.children[i]));
+    return sum;
+}
+
+/* Stream the current archive entry's data into the spool. Chunks of zeros
+ * stay holes of the spool (a small archive of zeros does not become as
+ * many bytes on disk); with a size limit, the data stops as soon as the
+ * spooled data the tree will hold passes it (replacing takes out what
+ * was on the entry's path). */
+static int spool_archive(struct tree *t, struct archive *ar, uint64_t size, const char *origin,
+                         const char *path, const struct node *replacing, struct content *c)
+{
+    uint64_t kept = t->size_limit ? t->spool_data - spool_data_below(replacing) : 0;
     int r = spool_open(t);
     if (r < 0)
         return r;
@@ -558,8 +667,8 @@ static int spool_archive(struct tree *t, struct archive *ar, uint64_t size, cons
                           .spool_offset = t->spool_end};
     struct spool_writer w = {.t = t, .buf = scratch(t)};
     struct content_scan s;
-    scan_start(&s, true);
-    uint64_t pos = 0;
+    scan_start(&s, size <= DENSE_ID_MAX, size > DENSE_ID_MAX);
+    uint64_t pos = 0, end = 0;
     for (;;) {
         const void *data;
         size_t len;
@@ -579,19 +688,30 @@ static int spool_archive(struct tree *t, struct archive *ar, uint64_t size, cons
         }
         scan_zeros(&s, (uint64_t)off - pos);   /* a hole in a sparse entry */
         scan_data(&s, data, len);
+        if (t->size_limit && kept + s.blocks * TREE_BLOCK_SIZE > t->size_limit) {
+            r = err_set(-ENOSPC, "%s: %s: the tree does not fit in %llu bytes (--size): its data passes that "
+                        "already", origin, path, (unsigned long long)t->size_limit);
+            goto out;
+        }
+        pos = (uint64_t)off + len;
+        if (all_zero(data, len))
+            continue;
         if ((r = spool_put(&w, c->spool_offset + (uint64_t)off, data, len)) < 0)
             goto out;
-        pos = (uint64_t)off + len;
+        end = pos;
     }
     scan_zeros(&s, size - pos);
     if ((r = spool_flush(&w)) < 0)
         goto out;
-    if (pos < size && ftruncate(t->spool_fd, (off_t)(c->spool_offset + size)) < 0) {
+    if (end < size && ftruncate(t->spool_fd, (off_t)(c->spool_offset + size)) < 0) {
         r = err_sys(-errno, "%s: cannot extend the spool file", t->spool_dir);
         goto out;
     }
     t->spool_end = ALIGN_UP(c->spool_offset + size, TREE_BLOCK_SIZE);
 out:
+    if (r < 0 && ftruncate(t->spool_fd, (off_t)t->spool_end) < 0) {
+        /* not on the spool's own regular file */
+    }
     scan_finish(&s, r == 0, c);
     return r;
 }
@@ -710,19 +830,21 @@ void tree_reader_close(struct tree_reader *r)
     free(r);
 }
 
-/* Read a whole file once, hashing it (want_hash) and counting its blocks. */
-static int scan_content(struct tree *t, struct node *n, bool want_hash)
+/* Read a whole file once, counting its blocks and computing its sha256
+ * and/or its sparse digest. Holes are skipped unless the sha256 needs
+ * their zeros. */
+static int scan_content(struct tree *t, struct node *n, bool sha256, bool sparse)
 {
     struct tree_reader *r;
     int rc = tree_reader_open(t, &n->pub, &r);
     if (rc < 0)
         return rc;
     struct content_scan s;
-    scan_start(&s, want_hash);
+    scan_start(&s, sha256, sparse);
     uint8_t *buf = scratch(t);
     ssize_t got;
     for (;;) {
-        if (!want_hash)   /* hashing needs the zeros; counting can skip them */
+        if (!sha256)
             scan_zeros(&s, tree_reader_skip_hole(r));
         if ((got = tree_reader_read(r, buf, IO_CHUNK)) <= 0)
             break;
@@ -734,6 +856,10 @@ static int scan_content(struct tree *t, struct node *n, bool want_hash)
     if (c.have_sha256) {
         memcpy(n->pub.sha256, c.sha256, 32);
         n->pub.have_sha256 = true;
+    }
+    if (c.have_id) {
+        memcpy(n->id, c.id, 32);
+        n->have_id = true;
     }
     if (c.counted) {
         n->counted = true;
@@ -747,7 +873,7 @@ int tree_file_sha256(struct tree *t, struct tree_node *tn, uint8_t out[32])
 {
     struct node *n = N(tn->hardlink ? tn->hardlink : tn);
     if (!n->pub.have_sha256) {
-        int r = scan_content(t, n, true);
+        int r = scan_content(t, n, true, false);
         if (r < 0)
             return r;
     }
@@ -755,11 +881,27 @@ int tree_file_sha256(struct tree *t, struct tree_node *tn, uint8_t out[32])
     return 0;
 }
 
+/* What tree_digest() and the conflict check compare (DENSE_ID_MAX). */
+static int tree_file_id(struct tree *t, struct node *n, uint8_t out[32])
+{
+    if (n->pub.hardlink)
+        n = N(n->pub.hardlink);
+    if (n->pub.size <= DENSE_ID_MAX)
+        return tree_file_sha256(t, &n->pub, out);
+    if (!n->have_id) {
+        int r = scan_content(t, n, false, true);
+        if (r < 0)
+            return r;
+    }
+    memcpy(out, n->id, 32);
+    return 0;
+}
+
 int tree_file_data_blocks(struct tree *t, struct tree_node *tn, uint64_t *blocks, uint64_t *runs)
 {
     struct node *n = N(tn->hardlink ? tn->hardlink : tn);
     if (!n->counted) {
-        int r = scan_content(t, n, false);
+        int r = scan_content(t, n, false, false);
         if (r < 0)
             return r;
     }
@@ -799,6 +941,8 @@ static void set_content(struct node *n, struct content *c)
     p->inline_data = c->inline_data;
     p->have_sha256 = c->have_sha256;
     memcpy(p->sha256, c->sha256, 32);
+    n->have_id = c->have_id;
+    memcpy(n->id, c->id, 32);
     n->counted = c->counted;
     n->data_blocks = c->data_blocks;
     n->data_runs = c->data_runs;
@@ -812,19 +956,20 @@ static void take_content(struct node *n, struct content *c)
     struct tree_node *p = &n->pub;
     *c = (struct content){.kind = p->content, .size = p->size, .spool_offset = p->spool_offset,
                           .host_path = p->host_path, .inline_data = p->inline_data,
-                          .have_sha256 = p->have_sha256, .counted = n->counted,
+                          .have_sha256 = p->have_sha256, .have_id = n->have_id, .counted = n->counted,
                           .data_blocks = n->data_blocks, .data_runs = n->data_runs};
     memcpy(c->sha256, p->sha256, 32);
+    memcpy(c->id, n->id, 32);
     p->host_path = NULL;
     p->inline_data = NULL;
     p->content = TREE_CONTENT_NONE;
 }
 
 /* Move a node's inode (content, attributes, xattrs) to dst. */
-static void move_inode(struct node *dst, struct node *src)
+static void move_inode(struct tree *t, struct node *dst, struct node *src)
 {
     struct tree_node *d = &dst->pub, *s = &src->pub;
-    node_clear_inode(dst);
+    node_clear_inode(t, dst);
     d->type = s->type;
     d->mode = s->mode;
     d->uid = s->uid;
@@ -857,7 +1002,7 @@ static void unlink_from_target(struct node *n)
 
 /* n stops being an inode: if other names refer to it, the oldest of them
  * (the last in the list) takes the inode over. */
-static void release_inode(struct node *n)
+static void release_inode(struct tree *t, struct node *n)
 {
     if (n->pub.hardlink) {
         unlink_from_target(n);
@@ -870,7 +1015,7 @@ static void release_inode(struct node *n)
         last = &(*last)->link_next;
     struct node *heir = *last;
     *last = NULL;
-    move_inode(heir, n);
+    move_inode(t, heir, n);
     heir->pub.hardlink = NULL;
     heir->links = n->links;
     for (struct node *l = heir->links; l; l = l->link_next)
@@ -892,7 +1037,7 @@ static void release_dying_inodes(struct tree *t, struct node *n)
 {
     for (size_t i = 0; i < n->pub.nchildren; i++)
         release_dying_inodes(t, N(n->pub.children[i]));
-    release_inode(n);
+    release_inode(t, n);
     hash_remove(t, n);
 }
 
@@ -904,11 +1049,11 @@ static void node_reset(struct tree *t, struct node *n)
     for (size_t i = 0; i < n->pub.nchildren; i++) {
         struct node *c = N(n->pub.children[i]);
         release_dying_inodes(t, c);
-        subtree_free(c);
+        subtree_free(t, c);
     }
     n->pub.nchildren = 0;
-    release_inode(n);
-    node_clear_inode(n);
+    release_inode(t, n);
+    node_clear_inode(t, n);
     n->implicit = false;
 }
 
@@ -924,8 +1069,11 @@ static void fill_node(struct tree *t, struct node *n, struct entry *e)
         return;
     }
     apply_attr(t, n, e->attr);
-    if (e->type == TREE_REG)
+    if (e->type == TREE_REG) {
         set_content(n, &e->content);
+        if (n->pub.content == TREE_CONTENT_SPOOL)
+            t->spool_data += n->data_blocks * TREE_BLOCK_SIZE;
+    }
     else if (e->type == TREE_SYMLINK)
         n->pub.link_target = xstrdup(e->link_target);
     n->pub.rdev_major = e->major;
@@ -949,23 +1097,19 @@ static int same_inode(struct tree *t, struct node *old, struct entry *e, bool *s
     case TREE_REG: {
         if (p->size != e->content.size)
             return 0;
-        uint8_t h[32];
-        int r = tree_file_sha256(t, &o->pub, h);
+        uint8_t h[32], eh[32];
+        int r = tree_file_id(t, o, h);
         if (r < 0)
             return r;
-        if (!e->content.have_sha256) {
-            /* only host and inline content reach here unhashed */
-            struct node tmp = {0};
-            set_content(&tmp, &e->content);
-            tmp.pub.type = TREE_REG;
-            r = tree_file_sha256(t, &tmp.pub, e->content.sha256);
-            e->content.host_path = tmp.pub.host_path;
-            e->content.inline_data = tmp.pub.inline_data;
-            if (r < 0)
-                return r;
-            e->content.have_sha256 = true;
-        }
-        *same = !memcmp(h, e->content.sha256, 32);
+        /* the entry's content, in a node of its own for as long as that takes */
+        struct node tmp = {0};
+        set_content(&tmp, &e->content);
+        tmp.pub.type = TREE_REG;
+        r = tree_file_id(t, &tmp, eh);
+        take_content(&tmp, &e->content);
+        if (r < 0)
+            return r;
+        *same = !memcmp(h, eh, 32);
         return 0;
     }
     case TREE_SYMLINK:
@@ -1115,6 +1259,9 @@ static int add_file(struct tree *t, const char *path, struct content *c, const s
 int tree_add_file_host(struct tree *t, const char *path, const char *host_path, uint64_t size,
                        const struct tree_attr *a)
 {
+    int r = check_file_size(host_path, path, size);
+    if (r < 0)
+        return r;
     struct content c = {.kind = size ? TREE_CONTENT_HOST : TREE_CONTENT_NONE, .size = size};
     if (size)
         c.host_path = xstrdup(host_path);
@@ -1129,7 +1276,7 @@ int tree_add_file_buffer(struct tree *t, const char *path, const void *data, siz
     a = attr_or_default(a);
     struct content c = {.kind = len ? TREE_CONTENT_INLINE : TREE_CONTENT_NONE, .size = len};
     struct content_scan s;
-    scan_start(&s, true);
+    scan_start(&s, true, len > DENSE_ID_MAX);
     scan_data(&s, data, len);
     scan_finish(&s, true, &c);
     if (len > INLINE_MAX) {
@@ -1160,10 +1307,10 @@ int tree_add_file_archive(struct tree *t, const char *path, struct archive *ar, 
     const char *name;
     size_t len;
     int r = resolve_parent(t, path, origin, true, &parent, &name, &len);
-    if (r < 0)
+    if (r < 0 || (r = check_file_size(origin, path, size)) < 0)
         return r;
     struct content c;
-    if ((r = spool_archive(t, ar, size, origin, path, &c)) < 0)
+    if ((r = spool_archive(t, ar, size, origin, path, len ? hash_find(t, parent, name, len) : NULL, &c)) < 0)
         return r;
     return add_file(t, path, &c, a);
 }
@@ -1176,14 +1323,17 @@ int tree_set_content_archive(struct tree *t, const char *path, struct archive *a
     if (!n || n->pub.type != TREE_REG)
         return err_set(-ENOENT, "%s: not a regular file in the tree", path);
     struct content c;
-    int r = spool_archive(t, ar, size, n->pub.origin, path, &c);
-    if (r < 0)
+    int r = check_file_size(n->pub.origin, path, size);
+    if (r < 0 || (r = spool_archive(t, ar, size, n->pub.origin, path, n, &c)) < 0)
         return r;
+    if (n->pub.content == TREE_CONTENT_SPOOL)
+        t->spool_data -= n->data_blocks * TREE_BLOCK_SIZE;
     free(n->pub.host_path);
     free(n->pub.inline_data);
     n->pub.host_path = NULL;
     n->pub.inline_data = NULL;
     set_content(n, &c);
+    t->spool_data += c.data_blocks * TREE_BLOCK_SIZE;
     return 0;
 }
 
@@ -1246,7 +1396,7 @@ int tree_remove(struct tree *t, const char *path)
             p->nchildren--;
             break;
         }
-    node_free(n);
+    node_free(t, n);
     return 0;
 }
 
@@ -1300,21 +1450,6 @@ int tree_walk(struct tree *t, int (*fn)(struct tree_node *n, const char *path, v
     return r;
 }
 
-/* Fixed-width little-endian numbers and NUL-terminated strings: no two
- * trees give the same byte stream. */
-static void digest_u64(EVP_MD_CTX *md, uint64_t v)
-{
-    uint8_t b[8];
-    for (int i = 0; i < 8; i++)
-        b[i] = (uint8_t)(v >> (8 * i));
-    EVP_DigestUpdate(md, b, sizeof(b));
-}
-
-static void digest_str(EVP_MD_CTX *md, const char *s)
-{
-    EVP_DigestUpdate(md, s, strlen(s) + 1);
-}
-
 struct digest_walk {
     struct tree *t;
     EVP_MD_CTX *md;
@@ -1341,7 +1476,7 @@ static int digest_node(struct tree_node *n, const char *path, void *ctx)
     digest_u64(d->md, n->gid);
     if (n->type == TREE_REG) {
         uint8_t h[32];
-        int r = tree_file_sha256(d->t, n, h);
+        int r = tree_file_id(d->t, inode, h);
         if (r < 0)
             return r;
         digest_u64(d->md, n->size);

@@ -99,6 +99,17 @@ struct tree *tree_new(const char *spool_dir);
 void tree_free(struct tree *t);
 struct tree_node *tree_root(struct tree *t);
 void tree_set_policy(struct tree *t, enum tree_policy p);
+/* The filesystem's size (a fixed --size): archive data is counted as it
+ * streams into the spool, and an entry that takes the spooled data the
+ * tree holds past it stops there, with an error, instead of spooling the
+ * rest (a small compressed archive can hold far more). Blocks of zeros
+ * count for nothing (they become holes); content replaced or removed no
+ * longer counts. Only for a tree that no later step shrinks (a manifest's
+ * remove: list comes after its packages). */
+void tree_set_size_limit(struct tree *t, uint64_t bytes);
+/* The largest file ext4 holds with 4 KiB blocks, as the kernel's s_maxbytes
+ * (2^32 - 1 blocks): a larger regular file is refused by its size. */
+#define TREE_FILE_MAX ((((uint64_t)1 << 32) - 1) * 4096)
 
 /* Look up an entry (no symlink following). NULL when absent. */
 struct tree_node *tree_lookup(struct tree *t, const char *path);

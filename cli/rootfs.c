@@ -218,6 +218,7 @@ int cmd_rootfs(int argc, char **argv)
         return cli_fail();
     _cleanup_free_ char *out_copy = xstrdup(output);
     struct tree *t = tree_new(dirname(out_copy));   /* spool beside the output, not in a tmpfs */
+    tree_set_size_limit(t, o.size);   /* nothing is removed after the INPUTs: a bound from the start */
     for (int i = optind; i < argc; i++)
         if (tree_add_input(t, argv[i], &in) < 0) {
             tree_free(t);

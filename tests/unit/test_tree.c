@@ -4,6 +4,7 @@
 #include "common/err.h"
 #include "common/fileio.h"
 #include "common/hash.h"
+#include "common/strbuf.h"
 #include "common/util.h"
 #include "harness.h"
 
@@ -491,4 +492,183 @@ TEST(tree_digest_is_what_the_image_shows)
         CHECK(memcmp(d, base, 32) != 0);
         tree_free(t);
     }
+}
+
+/* Issue 17: holes and sizes. */
+
+/* What tree_digest() must give for a tree of "/" and "/f" alone, framed as
+ * builder/tree.c says (little-endian u64s, NUL-terminated strings), the
+ * file known by id. */
+static void one_file_digest(struct tree *t, const uint8_t id[32], uint8_t out[32])
+{
+    const struct tree_node *root = tree_root(t), *f = tree_lookup(t, "/f");
+    uint64_t fields[][6] = {{TREE_DIR, root->mode, root->uid, root->gid},
+                            {TREE_REG, f->mode, f->uid, f->gid, f->size}};
+    struct strbuf sb = STRBUF_INIT;
+    for (int i = 0; i < 2; i++) {
+        sb_add(&sb, i ? "/f" : "/", i ? 3 : 2);
+        for (int k = 0; k < (i ? 5 : 4); k++)
+            for (int b = 0; b < 8; b++)
+                sb_add(&sb, &(char){(char)(fields[i][k] >> (8 * b))}, 1);
+        if (i)
+            sb_add(&sb, id, 32);
+        sb_add(&sb, "\0\0\0\0\0\0\0\0", 8);   /* no xattrs */
+    }
+    sha256_buf(sb.buf, sb.len, out);
+    sb_release(&sb);
+}
+
+static struct tree *one_file_tree(const char *host, const void *buf, size_t len)
+{
+    struct tree *t = tree_new(NULL);
+    if (host)
+        CHECK_EQ_INT(tree_add_file_host(t, "/f", host, len, &A), 0);
+    else
+        CHECK_EQ_INT(tree_add_file_buffer(t, "/f", buf, len, &A), 0);
+    return t;
+}
+
+/* A sparse file of len bytes holding data at the given offsets (holes elsewhere). */
+static void write_sparse(const char *path, uint64_t len, const uint64_t *at, const char *const *data, int n)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    CHECK(fd >= 0);
+    CHECK_EQ_INT(ftruncate(fd, (off_t)len), 0);
+    for (int i = 0; i < n; i++) {
+        size_t l = data[i] ? strlen(data[i]) : TREE_BLOCK_SIZE;
+        static const uint8_t zero_block[TREE_BLOCK_SIZE];
+        CHECK(pwrite(fd, data[i] ? (const void *)data[i] : zero_block, l, (off_t)at[i]) == (ssize_t)l);
+    }
+    close(fd);
+}
+
+/* Up to 4 GiB a file is known by the sha256 of all its bytes, as before
+ * (the seeds of existing trees stay the same): with holes or zeros written
+ * out, from a buffer, a host file or an archive. */
+TEST(zero_blocks_and_holes_keep_the_sha256_as_identity)
+{
+    enum { LEN = 5 * 4096 + 100 };
+    static uint8_t content[LEN];
+    memset(content + 4096, 0xab, 4096);       /* block 1 data; 0, 2, 3 zero; 4 data; tail */
+    memset(content + 4 * 4096 + 7, 0xcd, 9);
+    content[LEN - 1] = 1;
+    char dir[] = "/tmp/guestimg-test-XXXXXX";
+    CHECK(mkdtemp(dir));
+    _cleanup_free_ char *dense = xasprintf("%s/dense", dir), *sparse = xasprintf("%s/sparse", dir);
+    CHECK_EQ_INT(file_write_atomic(dense, content, LEN, 0644), 0);
+    int fd = open(sparse, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    CHECK(fd >= 0);
+    CHECK_EQ_INT(ftruncate(fd, LEN), 0);
+    CHECK(pwrite(fd, content + 4096, 4096, 4096) == 4096);
+    CHECK(pwrite(fd, content + 4 * 4096, LEN - 4 * 4096, 4 * 4096) == LEN - 4 * 4096);
+    close(fd);
+    uint8_t sha[32], want[32], d[32], got[32];
+    sha256_buf(content, LEN, sha);
+    for (int i = 0; i < 4; i++) {
+        struct tree *t;
+        if (i < 3) {
+            t = one_file_tree(i == 0 ? NULL : i == 1 ? dense : sparse, content, LEN);
+        } else {
+            static struct mem_archive m;
+            ar_begin(&m, ARCHIVE_FORMAT_TAR_PAX_RESTRICTED);
+            ar_add(&m, "f", AE_IFREG, content, LEN, NULL, false);
+            t = tree_new(NULL);
+            CHECK_EQ_INT(ar_load(t, &m), 0);
+        }
+        one_file_digest(t, sha, want);
+        CHECK_EQ_INT(tree_digest(t, d), 0);
+        CHECK_MEM(d, want, 32);
+        CHECK_EQ_INT(tree_file_sha256(t, tree_lookup(t, "/f"), got), 0);
+        CHECK_MEM(got, sha, 32);
+        uint64_t blocks, runs;
+        CHECK_EQ_INT(tree_file_data_blocks(t, tree_lookup(t, "/f"), &blocks, &runs), 0);
+        CHECK_EQ_U64(blocks, 3);
+        CHECK_EQ_U64(runs, 2);
+        tree_free(t);
+    }
+    CHECK_EQ_INT(rm_rf(dir), 0);
+}
+
+/* Past 4 GiB, the identity never hashes a hole: data blocks and their
+ * places. It follows from the content alone (zeros written out or a hole:
+ * the same), and the conflict check compares it. */
+TEST(a_file_past_4_gib_is_known_without_hashing_its_holes)
+{
+    char dir[] = "/tmp/guestimg-test-XXXXXX";
+    CHECK(mkdtemp(dir));
+    const uint64_t len = ((uint64_t)5 << 30) + 100;
+    const uint64_t at[] = {((uint64_t)1 << 30) + 10, len - 3, (uint64_t)2 << 30};
+    const char *data[] = {"abc", "end", NULL};   /* NULL: a block of zeros written out */
+    _cleanup_free_ char *a = xasprintf("%s/a", dir), *b = xasprintf("%s/b", dir), *c = xasprintf("%s/c", dir);
+    write_sparse(a, len, at, data, 2);
+    write_sparse(b, len, at, data, 3);
+    const uint64_t moved[] = {((uint64_t)1 << 30) + 4096 + 10, len - 3};
+    write_sparse(c, len, moved, data, 2);
+    uint8_t da[32], d[32];
+    struct tree *t = one_file_tree(a, NULL, len);
+    CHECK_EQ_INT(tree_digest(t, da), 0);
+    uint64_t blocks, runs;
+    CHECK_EQ_INT(tree_file_data_blocks(t, tree_lookup(t, "/f"), &blocks, &runs), 0);
+    CHECK_EQ_U64(blocks, 2);
+    CHECK_EQ_U64(runs, 2);
+    tree_free(t);
+    t = one_file_tree(b, NULL, len);
+    CHECK_EQ_INT(tree_digest(t, d), 0);
+    CHECK_MEM(d, da, 32);
+    tree_free(t);
+    t = one_file_tree(c, NULL, len);
+    CHECK_EQ_INT(tree_digest(t, d), 0);
+    CHECK(memcmp(d, da, 32) != 0);
+    tree_free(t);
+    /* the conflict check: the same content from two packages is one file */
+    t = tree_new(NULL);
+    tree_set_policy(t, TREE_RPM_CONFLICT);
+    CHECK_EQ_INT(tree_add_file_host(t, "/f", a, len, &A), 0);
+    CHECK_EQ_INT(tree_add_file_host(t, "/f", b, len, &B), 0);
+    CHECK_EQ_INT(tree_add_file_host(t, "/f", c, len, &B), -EEXIST);
+    CHECK(err_has("/f: file from in2 conflicts with the file from in1"));
+    tree_free(t);
+    CHECK_EQ_INT(rm_rf(dir), 0);
+}
+
+TEST(files_past_ext4s_largest_are_refused_by_their_size)
+{
+    struct tree *t = tree_new(NULL);
+    CHECK_EQ_INT(tree_add_file_host(t, "/huge", "/in/huge", TREE_FILE_MAX + 1, &A), -EFBIG);
+    CHECK(err_has("/in/huge: /huge: 17592186040321 bytes, past ext4's largest file (17592186040320 bytes"));
+    CHECK(!tree_lookup(t, "/huge"));
+    CHECK_EQ_INT(tree_add_file_host(t, "/max", "/in/max", TREE_FILE_MAX, &A), 0);
+    tree_free(t);
+}
+
+/* A size limit stops archive data as it streams in, counting the spooled
+ * data the tree still holds: replaced content no longer counts, zeros never. */
+TEST(a_size_limit_stops_archive_data_as_it_streams)
+{
+    static uint8_t data[8192], zeros[512 * 1024];
+    memset(data, 0x5a, sizeof(data));
+    struct tree *t = tree_new(NULL);
+    tree_set_size_limit(t, 12288);
+    static struct mem_archive m;
+    for (int i = 0; i < 2; i++) {   /* /a twice: the second replaces the first */
+        ar_begin(&m, ARCHIVE_FORMAT_TAR_PAX_RESTRICTED);
+        ar_add(&m, "a", AE_IFREG, data, sizeof(data), NULL, false);
+        ar_add(&m, "z", AE_IFREG, zeros, sizeof(zeros), NULL, false);
+        CHECK_EQ_INT(ar_load(t, &m), 0);
+    }
+    /* the zeros are a hole of the spool */
+    struct tree_reader *r;
+    CHECK_EQ_INT(tree_reader_open(t, tree_lookup(t, "/z"), &r), 0);
+    CHECK_EQ_U64(tree_reader_skip_hole(r), sizeof(zeros));
+    tree_reader_close(r);
+    ar_begin(&m, ARCHIVE_FORMAT_TAR_PAX_RESTRICTED);
+    ar_add(&m, "b", AE_IFREG, data, sizeof(data), NULL, false);
+    CHECK_EQ_INT(ar_load(t, &m), -ENOSPC);
+    CHECK(err_has("test.tar: b: the tree does not fit in 12288 bytes (--size): its data passes that already"));
+    CHECK(!tree_lookup(t, "/b"));
+    CHECK_EQ_INT(tree_remove(t, "/a"), 0);   /* room again */
+    ar_begin(&m, ARCHIVE_FORMAT_TAR_PAX_RESTRICTED);
+    ar_add(&m, "b", AE_IFREG, data, sizeof(data), NULL, false);
+    CHECK_EQ_INT(ar_load(t, &m), 0);
+    tree_free(t);
 }
