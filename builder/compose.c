@@ -216,10 +216,13 @@ static int add_manifest_files(const struct manifest *m, struct tree *t, const st
         struct tree_attr at = {.mode = f->mode, .mtime = m->epoch, .origin = what};
         struct stat st;
         int r = owner_ids(a, f->owner, f->group, what, &at.uid, &at.gid);
-        if (r == 0 && stat(f->src, &st) < 0)
-            r = err_sys(-errno, "%s: %s", what, f->src);
+        /* the file itself: it is read with O_NOFOLLOW (tree_reader_open) */
+        if (r == 0 && lstat(f->src, &st) < 0)
+            r = err_sys(-errno, "%s: src %s", what, f->src);
+        else if (r == 0 && S_ISLNK(st.st_mode))
+            r = err_set(-EINVAL, "%s: src %s is a symbolic link: name the file itself", what, f->src);
         else if (r == 0 && !S_ISREG(st.st_mode))
-            r = err_set(-EINVAL, "%s: %s is not a regular file", what, f->src);
+            r = err_set(-EINVAL, "%s: src %s is not a regular file", what, f->src);
         _cleanup_free_ char *path = r < 0 ? NULL : unpack_resolve_path(t, f->dst, what);
         if (r < 0 || !path || (r = tree_add_file_host(t, path, f->src, (uint64_t)st.st_size, &at)) < 0)
             return r < 0 ? r : -ELOOP;

@@ -121,7 +121,8 @@ static int plan_node(struct tree_node *n, const char *path, void *ctx)
         if (*up <= LINK_MAX_DIR)
             (*up)++;
     } else if (++*links > LINK_MAX_FILE) {
-        return err_set(-EMLINK, "%s: more than %d hard links", path, LINK_MAX_FILE);
+        return err_set(-EMLINK, "%s: %s: one file with more than %d names (hard links), ext4's limit", n->origin,
+                       path, LINK_MAX_FILE);
     }
     return 0;
 }

@@ -1348,6 +1348,22 @@ static bool xattr_name_ok(const char *name)
     return streq(name, "system.posix_acl_access") || streq(name, "system.posix_acl_default");
 }
 
+/* A POSIX ACL as the xattr interface gives it (linux/posix_acl_xattr.h):
+ * little-endian version 2, then one or more 8-byte entries (tag, perm,
+ * id) of the six known tags with rwx permissions at most; what libext2fs
+ * turns into ext4's format (it refuses anything else: "Invalid argument"). */
+static bool posix_acl_ok(const uint8_t *v, size_t len)
+{
+    if (len < 12 || (len - 4) % 8 || v[0] != 2 || v[1] || v[2] || v[3])
+        return false;
+    for (size_t i = 4; i < len; i += 8) {
+        unsigned tag = v[i] | (unsigned)v[i + 1] << 8, perm = v[i + 2] | (unsigned)v[i + 3] << 8;
+        if ((tag != 0x01 && tag != 0x02 && tag != 0x04 && tag != 0x08 && tag != 0x10 && tag != 0x20) || perm > 7)
+            return false;
+    }
+    return true;
+}
+
 int tree_set_xattr(struct tree *t, const char *path, const char *name, const void *value, size_t len)
 {
     struct node *n = lookup(t, path);
@@ -1359,6 +1375,9 @@ int tree_set_xattr(struct tree *t, const char *path, const char *name, const voi
         return err_set(-EINVAL, "%s: %s: unsupported extended attribute name", path, name);
     if (len > TREE_BLOCK_SIZE)
         return err_set(-E2BIG, "%s: %s: extended attribute value of %zu bytes is too large", path, name, len);
+    if (startswith(name, "system.") && !posix_acl_ok(value, len))
+        return err_set(-EBADMSG, "%s: %s: not a POSIX ACL (a version 2 header, then one or more 8-byte entries)",
+                       path, name);
     struct tree_node *p = &n->pub;
     size_t i = 0;
     while (i < p->nxattrs && strcmp(p->xattrs[i].name, name) < 0)

@@ -425,7 +425,7 @@ static int unpack_rpm(struct tree *t, int fd, const char *name, const char *orig
 
 /* ---------------------------------------------------------- deb, tar --- */
 
-static int tar_xattrs(struct tree *t, struct archive_entry *e, const char *path)
+static int tar_xattrs(struct tree *t, struct archive_entry *e, const char *name, const char *path)
 {
     const char *xname;
     const void *value;
@@ -434,7 +434,7 @@ static int tar_xattrs(struct tree *t, struct archive_entry *e, const char *path)
     while (archive_entry_xattr_next(e, &xname, &value, &len) == ARCHIVE_OK) {
         int r = tree_set_xattr(t, path, xname, value, len);
         if (r < 0)
-            return r;
+            return err_prefix(r, "%s", name);
     }
     return 0;
 }
@@ -490,7 +490,7 @@ static int tar_entries(struct tree *t, struct archive *ar, const char *name, con
                    (uint32_t)archive_entry_gid(e), true, &a);
         int r = tar_place(t, ar, e, name, path, &a);
         if (r == 0 && !archive_entry_hardlink(e))
-            r = tar_xattrs(t, e, path);
+            r = tar_xattrs(t, e, name, path);
         if (r < 0)
             return r;
     }

@@ -733,7 +733,7 @@ with tarfile.open(sys.argv[1], "w", format=tarfile.PAX_FORMAT) as t:
 PY2
     zstd -q -19 --rm "$W/yes.tar" -o "$W/yes.tar.zst"
     [ "$(stat -c %s "$W/yes.tar.zst")" -lt 1048576 ]
-    # a file size limit of 32 MiB: spooling the 256 MiB would be killed by SIGXFSZ instead
+    # a file size limit of 32 MiB: spooling the 256 MiB would fail on it instead
     run bash -c 'ulimit -f 32768 && exec "$0" rootfs -q -o "$1" --size 8M "$2"' "$GUESTIMG" "$W/out/y.img" "$W/yes.tar.zst"
     assert_error 1 "^guestimg: $W/yes.tar.zst: yes: the tree does not fit in 8388608 bytes \(--size\): its data passes that already$"
     [ -z "$(ls -A "$W/out")" ]
@@ -747,4 +747,55 @@ with tarfile.open(sys.argv[1], "w|", format=tarfile.PAX_FORMAT) as t:
     [ "$status" -eq 0 ]
     e2fsck -fn "$W/out/z.img" >/dev/null
     [[ $(debugfs -R "stat /zero" "$W/out/z.img" 2>/dev/null) == *"Size: 268435456"* ]]
+}
+
+# acl_tar OUT HEX: a pax tar holding f with HEX as its system.posix_acl_access
+acl_tar() {
+    $PY - "$@" <<'PY2'
+import io, sys, tarfile
+acl = bytes.fromhex(sys.argv[2])
+with tarfile.open(sys.argv[1], "w", format=tarfile.PAX_FORMAT, errors="surrogateescape") as t:
+    i = tarfile.TarInfo("f"); i.size = 3
+    i.pax_headers = {"SCHILY.xattr.system.posix_acl_access": acl.decode("utf-8", "surrogateescape")}
+    t.addfile(i, io.BytesIO(b"abc"))
+PY2
+}
+
+@test "rootfs: a POSIX ACL that is not one is an error naming the archive and entry; a real one lands, e2fsck clean" {
+    for hex in 67617262616765 02000000 0200000001000600; do   # "garbage", a header alone, a short entry
+        acl_tar "$W/acl.tar" $hex
+        run "$GUESTIMG" rootfs -q -o "$W/out/a.img" "$W/acl.tar"
+        assert_error 1 "^guestimg: $W/acl.tar: f: system.posix_acl_access: not a POSIX ACL \(a version 2 header, then one or more 8-byte entries\)$"
+        [ -z "$(ls -A "$W/out")" ]
+    done
+    # user::rw- user:1000:r-- group::r-- mask::r-- other::r--, as setfacl gives it
+    acl_tar "$W/acl.tar" 0200000001000600ffffffff02000400e803000004000400ffffffff10000400ffffffff20000400ffffffff
+    "$GUESTIMG" rootfs -q -o "$W/out/a.img" "$W/acl.tar" >/dev/null
+    e2fsck -fn "$W/out/a.img" >/dev/null
+    # debugfs shows ext4's own format: version 1, short entries but for user:1000
+    [[ $(debugfs -R "ea_list /f" "$W/out/a.img" 2>/dev/null) == *"system.posix_acl_access (28) = 01 00 00 00 01 00 06 00 02 00 04 00 e8 03 00 00 04 00 04 00 10 00 04 00 20 00 04 00"* ]]
+}
+
+@test "rootfs: 65,001 hard links to one file is an error naming the input; 65,000 build, e2fsck clean" {
+    for n in 65001 65000; do
+        $PY - "$W/links.tar" $n <<'PY2'
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w", format=tarfile.GNU_FORMAT) as t:
+    i = tarfile.TarInfo("f"); i.size = 3
+    t.addfile(i, io.BytesIO(b"abc"))
+    for n in range(int(sys.argv[2]) - 1):
+        l = tarfile.TarInfo("l%05d" % n); l.type = tarfile.LNKTYPE; l.linkname = "f"
+        t.addfile(l)
+PY2
+        run "$GUESTIMG" rootfs -q -o "$W/out/l.img" "$W/links.tar"
+        if [ $n = 65001 ]; then
+            # the 65,001st name in the image's order
+            assert_error 1 "^guestimg: $W/links.tar: /l64999: one file with more than 65000 names \(hard links\), ext4's limit$"
+            [ -z "$(ls -A "$W/out")" ]
+        else
+            [ "$status" -eq 0 ]
+            e2fsck -fn "$W/out/l.img" >/dev/null
+            [[ $(debugfs -R "stat /f" "$W/out/l.img" 2>/dev/null) == *"Links: 65000"* ]]
+        fi
+    done
 }

@@ -203,3 +203,35 @@ TEST(locked_without_a_lock)
     tree_free(t);
     manifest_free(m);
 }
+
+/* Issue 17: a files[].src that is a symbolic link (to a file, or to
+ * /etc/shadow) is refused naming the manifest, the entry and the src,
+ * before anything is read; a directory likewise. */
+TEST(files_src_must_be_the_file_itself)
+{
+    const char *d = fixture_dir();
+    CHECK(fixture_sh("cd %s && echo data > real && ln -sf real link && ln -sf /etc/shadow evil && mkdir -p dir", d) ==
+          0);
+    const char *srcs[] = {"link", "evil", "dir"};
+    const char *why[] = {"is a symbolic link: name the file itself", "is a symbolic link: name the file itself",
+                         "is not a regular file"};
+    for (size_t i = 0; i < 3; i++) {
+        _cleanup_free_ char *text = xasprintf("name: t\nversion: '1'\nepoch: 0\n"
+                                              "seed: 5b9e1f3c-7f52-4c1e-9a57-2f0c1b7d8e61\n"
+                                              "files:\n  - {src: real, dst: /ok}\n  - {src: %s, dst: /x}\n",
+                                              srcs[i]);
+        _cleanup_free_ char *path = xasprintf("%s/src.yaml", d);
+        CHECK(file_write_atomic(path, text, strlen(text), 0644) == 0);
+        struct manifest *m = manifest_load(path);
+        CHECK(m != NULL);
+        struct compose_opts o = {.cache_dir = d};
+        struct tree *t = tree_new(NULL);
+        struct package_set s;
+        struct lock l;
+        CHECK_EQ_INT(compose_tree(m, &o, t, &s, &l), -EINVAL);
+        _cleanup_free_ char *want = xasprintf("%s: files: /x: src %s/%s %s", path, d, srcs[i], why[i]);
+        CHECK_STR(err_msg(), want);
+        tree_free(t);
+        manifest_free(m);
+    }
+}

@@ -221,7 +221,18 @@ TEST(xattrs_sorted_and_replaced)
     CHECK_EQ_INT(tree_set_xattr(t, "/f", "user.b", "2", 1), 0);
     CHECK_EQ_INT(tree_set_xattr(t, "/f", "security.capability", "\1\0\0\2", 4), 0);
     CHECK_EQ_INT(tree_set_xattr(t, "/f", "user.b", "33", 2), 0);
-    CHECK_EQ_INT(tree_set_xattr(t, "/f", "system.posix_acl_access", "", 0), 0);
+    /* version 2; user::rw-, group::r--, other::r-- (linux/posix_acl_xattr.h) */
+    static const char acl[] = "\2\0\0\0" "\1\0\6\0\377\377\377\377" "\4\0\4\0\377\377\377\377"
+                              "\40\0\4\0\377\377\377\377";
+    CHECK_EQ_INT(tree_set_xattr(t, "/f", "system.posix_acl_access", acl, sizeof(acl) - 1), 0);
+    /* not an ACL: refused naming the entry (the input's name is added by its reader) */
+    static const char *const bad[] = {"", "garbage!", "\2\0\0\0\1\0\6\0", "\2\0\0\0",
+                                      "\2\0\0\0\3\0\6\0\0\0\0\0", "\2\0\0\0\1\0\10\0\0\0\0\0"};
+    static const size_t bad_len[] = {0, 8, 8, 4, 12, 12};
+    for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+        CHECK_EQ_INT(tree_set_xattr(t, "/f", "system.posix_acl_default", bad[i], bad_len[i]), -EBADMSG);
+        CHECK(err_has("/f: system.posix_acl_default: not a POSIX ACL"));
+    }
     struct tree_node *f = tree_lookup(t, "/f");
     CHECK_EQ_U64(f->nxattrs, 3);
     CHECK_STR(f->xattrs[0].name, "security.capability");
