@@ -182,7 +182,8 @@ ssize_t tree_reader_read(struct tree_reader *r, void *buf, size_t len);
  * the same bytes gives the same result. */
 uint64_t tree_reader_skip_hole(struct tree_reader *r);
 void tree_reader_close(struct tree_reader *r);
-/* sha256 of a regular file's content (computed and cached if needed). */
+/* sha256 of a regular file's content (computed and cached if needed;
+ * every zero of a hole is hashed: for a huge sparse file, slow). */
 int tree_file_sha256(struct tree *t, struct tree_node *n, uint8_t out[32]);
 /* How many TREE_BLOCK_SIZE blocks of a regular file's content hold a
  * non-zero byte, and how many runs of consecutive such blocks there are
@@ -193,9 +194,11 @@ int tree_file_data_blocks(struct tree *t, struct tree_node *n, uint64_t *blocks,
 
 /* A digest of what an image shows of the tree: in sorted order, every
  * entry's path and type; for another name of an inode, the first name;
- * else its permission bits, owner, size and content sha256, symlink
- * target, device number and xattrs. Not mtimes (images carry the epoch).
- * Sorts the tree; reads every file whose digest is not known yet. */
+ * else its permission bits, owner, size and content digest (the sha256
+ * up to 4 GiB; past that, of the non-zero blocks and their places, which
+ * never hashes a hole: docs/rootfs.md), symlink target, device number
+ * and xattrs. Not mtimes (images carry the epoch). Sorts the tree; reads
+ * every file whose digest is not known yet. */
 int tree_digest(struct tree *t, uint8_t out[32]);
 
 /* Totals for sizing the image. */
