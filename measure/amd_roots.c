@@ -7,7 +7,9 @@
  * serves them (https://kdsintf.amd.com/vcek/v1/{Milan,Genoa,Turin}/cert_chain,
  * the ASK then the ARK); copies are in tests/fixtures/reference/attestation
  * (virtee/sev's test data), and tests/unit/test_report.c recomputes every
- * digest below from those files. All are issued by O = Advanced Micro
+ * digest below from those files. The same six digests are those of
+ * virtee/sev's built-in certificates (src/certs/snp/builtin/{milan,genoa,
+ * turin}/{ark,ask}.pem, commit 9cf2adbf, Apache-2.0), checked by hand. All are issued by O = Advanced Micro
  * Devices, OU = Engineering, L = Santa Clara, ST = CA, C = US; RSA 4096,
  * RSASSA-PSS SHA-384. AMD publishes no ASVK (the VLEK's signing key) in
  * these chains: VLEK-signed reports are refused anyway.

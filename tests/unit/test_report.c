@@ -509,3 +509,42 @@ TEST(verify_milan_failures)
             FAIL_("case %zu: failed %s, expected %s", i, t.failed_ids, cases[i].failed);
     }
 }
+
+/* Every pinned key is the SPKI of AMD's certificate in the reference
+ * folder (virtee/sev's copies of what AMD's KDS serves), with its CN. */
+TEST(amd_roots_pinned_from_reference_certs)
+{
+    REQUIRE_REFERENCE();
+    static const struct {
+        const char *file;
+        int index;   /* in a cert_chain: 0 the ASK, 1 the ARK; -1 a single certificate */
+    } certs[] = {
+        {"attestation/milan_ark.pem", -1}, {"attestation/milan_ask.pem", -1}, {"attestation/genoa_ark.pem", -1},
+        {"attestation/genoa_ask.pem", -1}, {"attestation/cert_chain_turin", 1}, {"attestation/cert_chain_turin", 0},
+    };
+    size_t n;
+    const struct amd_root *roots = attest_amd_roots(&n);
+    CHECK_EQ_INT(n, ARRAY_SIZE(certs));
+    for (size_t i = 0; i < n; i++) {
+        X509 *x, *ask = NULL, *ark = NULL;
+        if (certs[i].index < 0) {
+            x = ref_cert(certs[i].file, roots[i].role);
+        } else {
+            CHECK_EQ_INT(attest_chain_load(ref_path(certs[i].file), &ask, &ark), 0);
+            x = certs[i].index ? ark : ask;
+            X509_free(certs[i].index ? ask : ark);
+        }
+        char spki[65];
+        CHECK_EQ_INT(attest_spki_sha256(x, spki), 0);
+        CHECK_STR(spki, roots[i].spki_sha256);
+        CHECK(attest_amd_root_find(spki) == &roots[i]);
+        char cn[64];
+        CHECK(X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, cn, sizeof(cn)) > 0);
+        CHECK_STR(cn, roots[i].name);
+        X509_free(x);
+    }
+    char none[65];
+    memset(none, '0', 64);
+    none[64] = 0;
+    CHECK(attest_amd_root_find(none) == NULL);
+}
