@@ -449,6 +449,9 @@ static int run_verify(const struct options *o, const struct report *r, const str
     }
     if (!e->check_measurement)
         log_warn("%s: MEASUREMENT not checked (give --release or --measurement)", o->report_path);
+    if (o->trust_ark)
+        log_warn("%s: verified against --trust-ark %s, not AMD's pinned roots: a lab chain proves no AMD processor",
+                 o->report_path, o->trust_ark);
     _cleanup_free_ char *trust = o->trust_ark ? xasprintf(" (root trusted by --trust-ark %s, not AMD's)", o->trust_ark)
                                               : xstrdup("");
     if (o->json) {

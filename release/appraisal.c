@@ -33,9 +33,6 @@ static int from_release(struct release_expect *x, const struct release *rel, con
             release_expect_add(x, d, xasprintf("release %s %s %s %llu vCPU", m->mode, m->vmm_type, m->vcpu_type,
                                                (unsigned long long)m->vcpus));
     }
-    if (!x->n)
-        return err_set(-EINVAL, "%s: publishes no SNP measurement (48-byte digest) and no IGVM file: nothing to "
-                                "appraise a report against", path);
     const struct release_appraisal *a = &rel->appraisal;
     x->e.check_measurement = true;
     x->e.check_policy = true;
@@ -112,20 +109,21 @@ int release_expect_load(struct release_expect *x, const char *path)
     json_t *j = json_loadb((const char *)text, len, JSON_REJECT_DUPLICATES, &je);
     if (!j)
         return err_set(-EINVAL, "%s:%d: invalid JSON: %s", path, je.line, je.text);
-    /* the IGVM files first, then the rest as release.c reads it */
-    json_t *igvm = json_object_get(j, "igvm");
-    r = igvm ? igvm_launches(x, igvm, path) : 0;
-    _cleanup_free_ char *rest = NULL;
-    if (r == 0) {
-        json_object_del(j, "igvm");
-        rest = json_canonical(j);
-    }
+    /* the rest as release.c reads it, then the IGVM files */
+    json_t *igvm = json_incref(json_object_get(j, "igvm"));
+    json_object_del(j, "igvm");
+    _cleanup_free_ char *rest = json_canonical(j);
     json_decref(j);
     struct release rel = {0};
-    if (r == 0)
-        r = release_parse(rest, strlen(rest), path, &rel);
+    r = release_parse(rest, strlen(rest), path, &rel);
     if (r == 0)
         r = from_release(x, &rel, path);
+    if (r == 0 && igvm)
+        r = igvm_launches(x, igvm, path);
+    if (r == 0 && !x->n)
+        r = err_set(-EINVAL, "%s: publishes no SNP measurement (48-byte digest) and no IGVM file: nothing to "
+                             "appraise a report against", path);
+    json_decref(igvm);
     release_free(&rel);
     return r;
 }
