@@ -29,6 +29,7 @@ workspace() {
     cp "$ROOT/manifests/demo.yaml" "$1/manifests/"
     cp "$ROOT/tools/demo-guest/init" "$1/tools/demo-guest/"
     ln -s "$ROOT/output" "$1/output"
+    ln -s "$ROOT/acpi-tables" "$1/acpi-tables"
 }
 
 # faketime preloads a library: under ASan, tell ASan that is fine.
@@ -584,4 +585,94 @@ interrupted() {
     run "$GUESTIMG" reproduce "$T/none.json" --manifest "$WS/manifests/demo.yaml"
     assert_error 1 "^guestimg: $T/none.json: cannot open: No such file or directory$"
     nothing_published "$T" x
+}
+
+# ---------------------------------------------------------------- IGVM ---
+
+# igvm_entry NAME FIELD: a field of release.json's IGVM entry NAME.
+igvm_entry() { jq -r --arg n "$1" ".igvm[] | select(.name == \$n) | .$2" "${3:-$A}/release.json"; }
+
+@test "build: the IGVM files' launch digests are what guestimg igvm measure and the independent measurer compute" {
+    for f in kata-containers-igvm.img kata-containers-igvm-debug.img; do
+        want=$(igvm_entry "$f" digest)
+        [[ $want =~ ^[0-9a-f]{96}$ ]]
+        assert_equal "$("$GUESTIMG" igvm measure "$A/$f")" "$want"
+        assert_equal "$(/usr/bin/python3 "$ROOT/tests/lib/mkigvm.py" measure "$A/$f")" "$want"
+    done
+    # igvm-tooling's measurement JSON, the production digest among trustee's reference values, the debug one not
+    assert_equal "$(jq -r '."x-ms-sevsnpvm-launchmeasurement"' "$A/igvm-measurement.cose")" "$(igvm_entry kata-containers-igvm.img digest)"
+    assert_equal "$(jq -r '."x-ms-sevsnpvm-guestsvn"' "$A/igvm-measurement.cose")" "$(jq -r .svn "$A/release.json")"
+    values=$(jq -r .payload "$A/trustee-reference-values.json" | base64 -d | jq -r '.snp_launch_measurement[]')
+    grep -qx "$(igvm_entry kata-containers-igvm.img digest)" <<<"$values"
+    ! grep -qx "$(igvm_entry kata-containers-igvm-debug.img digest)" <<<"$values" || false
+}
+
+@test "build: the IGVM carries this image's root hash in its command line, byte for byte, and the recorded ACPI tables" {
+    root=$(jq -r .verity.root_hash "$A/release.json")
+    assert_equal "$(igvm_entry kata-containers-igvm.img cmdline)" "$(jq -r .cmdline "$A/release.json")"
+    [[ $(igvm_entry kata-containers-igvm-debug.img cmdline) == *"sha256 $root "*" console=hvc0" ]]
+    # the command line's bytes lie in the file (the kernel reads them from guest memory)
+    grep -qaF "$(igvm_entry kata-containers-igvm.img cmdline)" "$A/kata-containers-igvm.img"
+    # every ACPI table is a release artifact with the sha256 recorded, the bytes of acpi-tables/clh
+    n=$(jq '.igvm[0].acpi | length' "$A/release.json")
+    [ "$n" -gt 0 ]
+    for t in $(jq -r '.igvm[0].acpi[].name' "$A/release.json"); do
+        assert_equal "$(jq -r --arg t "$t" '.igvm[0].acpi[] | select(.name == $t) | .sha256' "$A/release.json")" \
+                     "$(sha256sum <"$A/$t" | cut -d' ' -f1)"
+        cmp "$A/$t" "$ROOT/acpi-tables/clh/${t#acpi-}"
+    done
+    # the SBOMs list the IGVM files and the tables
+    for f in kata-containers-igvm.img kata-containers-igvm-debug.img $(jq -r '.igvm[0].acpi[].name' "$A/release.json"); do
+        jq -e --arg f "$f" '[.packages[] | select(.packageFileName == $f)] | length == 1' "$A/sbom.spdx.json" >/dev/null
+        jq -e --arg f "$f" '[.components[] | select(.properties[0].value == $f)] | length == 1' "$A/sbom.cdx.json" >/dev/null
+    done
+}
+
+# tampered_copy DIR: a copy of the demo release to change.
+tampered_copy() { cp -a "$A" "$1"; }
+
+@test "verify: a tampered IGVM page, a swapped kernel, an edited command line or root hash each fail their own check" {
+    # a byte of the kernel's pages: the digest and the contents check, which names the kernel
+    tampered_copy "$T/page"
+    # where a piece of the bzImage's protected-mode kernel lies in the file (found by content, not by our layout)
+    off=$(/usr/bin/python3 -c '
+import sys
+k = open(sys.argv[1], "rb").read(); g = open(sys.argv[2], "rb").read()
+start = (k[0x1f1] or 4) * 512 + 512 + 65536
+i = g.find(k[start:start + 256]); assert i > 0; print(i)' "$A/vmlinuz" "$T/page/kata-containers-igvm.img")
+    printf '\xff' | dd of="$T/page/kata-containers-igvm.img" bs=1 seek="$off" conv=notrunc status=none
+    run "$GUESTIMG" verify "$T/page/release.json"
+    [ "$status" -eq 1 ]
+    grep -q "^MISMATCH igvm kata-containers-igvm.img launch digest" <<<"$output"
+    grep -q "^MISMATCH igvm kata-containers-igvm.img contents: .*kernel" <<<"$output"
+    ! grep -q "^MISMATCH igvm kata-containers-igvm-debug.img" <<<"$output" || false
+    # an edited command line in release.json: the rebuilt file differs in the command line
+    tampered_copy "$T/cmd"
+    jq '.igvm[0].cmdline |= sub("ro$"; "rw")' "$T/cmd/release.json" >"$T/cmd/r" && mv "$T/cmd/r" "$T/cmd/release.json"
+    run "$GUESTIMG" verify "$T/cmd/release.json"
+    [ "$status" -eq 1 ]
+    grep -q "^MISMATCH igvm kata-containers-igvm-debug.img contents: .*cmdline\|^MISMATCH igvm kata-containers-igvm.img contents: .*cmdline" <<<"$output"
+    # a command line naming another root hash: it no longer carries the image's dm-verity table
+    tampered_copy "$T/root"
+    root=$(jq -r .verity.root_hash "$A/release.json")
+    jq --arg r "$root" '.igvm[0].cmdline |= sub($r; "00" * 32)' "$T/root/release.json" >"$T/root/r" &&
+        mv "$T/root/r" "$T/root/release.json"
+    run "$GUESTIMG" verify "$T/root/release.json"
+    [ "$status" -eq 1 ]
+    grep -q "^MISMATCH igvm .* cmdline carries the dm-verity table" <<<"$output"
+    # another kernel: the artifact check and the IGVM's contents (rebuilt from the published kernel)
+    tampered_copy "$T/kern"
+    printf 'x' >>"$T/kern/vmlinuz"
+    run "$GUESTIMG" verify "$T/kern/release.json"
+    [ "$status" -eq 1 ]
+    grep -q "^MISMATCH artifact vmlinuz" <<<"$output"
+    grep -q "^MISMATCH igvm kata-containers-igvm.img contents" <<<"$output"
+    # a changed ACPI table
+    tampered_copy "$T/acpi"
+    t=$(jq -r '.igvm[0].acpi[0].name' "$A/release.json")
+    printf '\x01' | dd of="$T/acpi/$t" bs=1 seek=40 conv=notrunc status=none
+    run "$GUESTIMG" verify "$T/acpi/release.json"
+    [ "$status" -eq 1 ]
+    grep -q "^MISMATCH artifact $t" <<<"$output"
+    grep -q "^MISMATCH igvm kata-containers-igvm.img contents: .*acpi" <<<"$output"
 }
