@@ -648,18 +648,18 @@ i = g.find(k[start:start + 256]); assert i > 0; print(i)' "$A/vmlinuz" "$T/page/
     ! grep -q "^MISMATCH igvm kata-containers-igvm-debug.img" <<<"$output" || false
     # an edited command line in release.json: the rebuilt file differs in the command line
     tampered_copy "$T/cmd"
-    jq '.igvm[0].cmdline |= sub("ro$"; "rw")' "$T/cmd/release.json" >"$T/cmd/r" && mv "$T/cmd/r" "$T/cmd/release.json"
+    jq '(.igvm[] | select(.name == "kata-containers-igvm.img") | .cmdline) |= sub(" ro$"; " rw")' "$T/cmd/release.json" >"$T/cmd/r" && mv "$T/cmd/r" "$T/cmd/release.json"
     run "$GUESTIMG" verify "$T/cmd/release.json"
     [ "$status" -eq 1 ]
-    grep -q "^MISMATCH igvm kata-containers-igvm-debug.img contents: .*cmdline\|^MISMATCH igvm kata-containers-igvm.img contents: .*cmdline" <<<"$output"
+    grep -q "^MISMATCH igvm kata-containers-igvm.img contents: .*cmdline" <<<"$output"
     # a command line naming another root hash: it no longer carries the image's dm-verity table
     tampered_copy "$T/root"
     root=$(jq -r .verity.root_hash "$A/release.json")
-    jq --arg r "$root" '.igvm[0].cmdline |= sub($r; "00" * 32)' "$T/root/release.json" >"$T/root/r" &&
+    jq --arg r "$root" '(.igvm[] | select(.name == "kata-containers-igvm.img") | .cmdline) |= sub($r; "00" * 32)' "$T/root/release.json" >"$T/root/r" &&
         mv "$T/root/r" "$T/root/release.json"
     run "$GUESTIMG" verify "$T/root/release.json"
     [ "$status" -eq 1 ]
-    grep -q "^MISMATCH igvm .* cmdline carries the dm-verity table" <<<"$output"
+    grep -q "^MISMATCH igvm kata-containers-igvm.img cmdline carries the dm-verity table" <<<"$output"
     # another kernel: the artifact check and the IGVM's contents (rebuilt from the published kernel)
     tampered_copy "$T/kern"
     printf 'x' >>"$T/kern/vmlinuz"
