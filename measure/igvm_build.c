@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define PG 4096u
 #define ALN(x, a) (((x) + (a) - 1) / (a) * (a))
@@ -110,19 +111,20 @@ struct guest {
     int oom;
 };
 
+/* The guest's memory is one reservation of MAX_GUEST_END bytes of anonymous
+ * zero pages, made on first use: the kernel maps a page only when it is
+ * written, so the gaps igvmgen skips (and the zeros it measures) cost
+ * neither time nor memory. */
 static int grow(struct guest *g, uint64_t len)
 {
     if (len > MAX_GUEST_END)
         return -E2BIG;
-    if (len > g->cap) {
-        uint64_t cap = g->cap ? g->cap : 16u << 20;
-        while (cap < len)
-            cap *= 2;
-        uint8_t *m = realloc(g->mem, cap);
-        if (!m)
+    if (!g->mem) {
+        void *m = mmap(NULL, MAX_GUEST_END, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (m == MAP_FAILED)
             return -ENOMEM;
-        memset(m + g->cap, 0, cap - g->cap);
-        g->mem = m, g->cap = cap;
+        g->mem = m, g->cap = MAX_GUEST_END;
     }
     g->len = len;
     return 0;
@@ -1041,8 +1043,14 @@ int igvm_build(const struct igvm_build_params *p, struct igvm_build_result *r)
     memset(r, 0, sizeof(*r));
     if (p->vtl > 2)
         return err_set(-EINVAL, "VTL %u: 0, 1 or 2 expected", p->vtl);
-    if ((rc = file_read_all(p->kernel_path, &kernel, &klen, 0)))
+    if (p->kernel_data) {
+        if (!(kernel = malloc(p->kernel_len ? p->kernel_len : 1)))
+            return err_set(-ENOMEM, "%s: out of memory", p->kernel_path);
+        memcpy(kernel, p->kernel_data, p->kernel_len);
+        klen = p->kernel_len;
+    } else if ((rc = file_read_all(p->kernel_path, &kernel, &klen, 0))) {
         return rc;
+    }
     if ((rc = bzimage_parse(p->kernel_path, kernel, klen, &bz)))
         goto out;
     uint32_t cmax = get_le32(bz.hdr + SH_CMDLINE_SIZE);
@@ -1089,7 +1097,8 @@ out:
         free(g.regions[i].what);
     free(g.regions);
     free(g.skipped);
-    free(g.mem);
+    if (g.mem)
+        munmap(g.mem, g.cap);
     free(kernel);
     return rc;
 }
@@ -1127,10 +1136,17 @@ int igvm_tei_config_load(const char *path, struct id_block_params *p)
         goto out;
     }
     p->version = 1, p->guest_svn = 2;
-    if ((v = json_object_get(d, "version")))
-        p->version = (uint32_t)json_integer_value(v);
-    if ((v = json_object_get(d, "guest_svn")))
-        p->guest_svn = (uint32_t)json_integer_value(v);
+    const char *nkeys[2] = {"version", "guest_svn"};
+    uint32_t *nvals[2] = {&p->version, &p->guest_svn};
+    for (int i = 0; i < 2; i++) {
+        if (!(v = json_object_get(d, nkeys[i])))
+            continue;
+        if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > UINT32_MAX) {
+            rc = err_set(-EINVAL, "%s: tei_config_data.%s: an integer from 0 to 4294967295 expected", path, nkeys[i]);
+            goto out;
+        }
+        *nvals[i] = (uint32_t)json_integer_value(v);
+    }
     const char *keys[2] = {"family_id", "image_id"};
     uint8_t *ids[2] = {p->family_id, p->image_id};
     for (int i = 0; i < 2; i++) {
@@ -1160,12 +1176,24 @@ int igvm_tei_config_load(const char *path, struct id_block_params *p)
     }
     if ((v = json_object_get(d, "policy"))) {
         uint64_t pol = 0x20000;
-        static const struct { const char *k; unsigned shift; } bits[] = {
-            {"debug_allowed", 19}, {"migrate_ma", 18}, {"smt_allowed", 16}, {"abi_major", 8}, {"abi_minor", 0}};
+        static const struct { const char *k; unsigned shift; json_int_t max; } bits[] = {
+            {"debug_allowed", 19, 1}, {"migrate_ma", 18, 1}, {"smt_allowed", 16, 1},
+            {"abi_major", 8, 255}, {"abi_minor", 0, 255}};
+        if (!json_is_object(v)) {
+            rc = err_set(-EINVAL, "%s: tei_config_data.policy: an object expected", path);
+            goto out;
+        }
         for (size_t i = 0; i < 5; i++) {
             json_t *x = json_object_get(v, bits[i].k);
-            if (x)
-                pol |= (uint64_t)(json_is_boolean(x) ? json_is_true(x) : json_integer_value(x)) << bits[i].shift;
+            if (!x)
+                continue;
+            json_int_t n = json_is_boolean(x) ? json_is_true(x) : json_is_integer(x) ? json_integer_value(x) : -1;
+            if (n < 0 || n > bits[i].max) {
+                rc = err_set(-EINVAL, "%s: tei_config_data.policy.%s: %s expected", path, bits[i].k,
+                             bits[i].max == 1 ? "true or false" : "an integer from 0 to 255");
+                goto out;
+            }
+            pol |= (uint64_t)n << bits[i].shift;
         }
         p->policy = pol;
     } else

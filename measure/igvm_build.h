@@ -19,7 +19,8 @@
 enum igvm_boot_mode { IGVM_BOOT_X86, IGVM_BOOT_X64 };
 
 struct igvm_build_params {
-    const char *kernel_path;              /* bzImage */
+    const char *kernel_path;              /* bzImage (its name in errors when kernel_data is set) */
+    const uint8_t *kernel_data; size_t kernel_len;  /* the bzImage in memory; NULL: read kernel_path */
     const uint8_t *cmdline; size_t cmdline_len;   /* bytes exactly as given (TABs kept) */
     const char *acpi_dir;                 /* directory of compiled ACPI tables (.aml); NULL: igvmgen's built-in defaults */
     enum igvm_boot_mode boot_mode;        /* igvmgen default: x86 */
