@@ -328,7 +328,7 @@ static int igvm(struct build *b)
     _cleanup_free_ char *table = rootfs_dm_table(&b->fs);
     int r = release_igvm_build_all(b->out.tmp, BUILD_KERNEL_FILE, &b->m->measure, b->fs.cmdline, table, &b->igvms,
                                    &b->nigvms);
-    return r < 0 ? err_prefix(r, "%s: measure.igvm", b->m->path) : 0;
+    return r; /* its errors name the file (a table, the kernel, an output) */
 }
 
 static void warn_coverage(const struct build *b)

@@ -39,7 +39,9 @@ static int cmp_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The regular files of an ACPI directory, sorted by name. */
+/* The compiled tables (*.aml) of an ACPI directory, sorted by name: what
+ * igvm_build() reads from it (sources and other files beside them are not
+ * part of the guest and are not published). */
 static int list_tables(const char *dir, char ***names, size_t *n)
 {
     DIR *d = opendir(dir);
@@ -50,14 +52,15 @@ static int list_tables(const char *dir, char ***names, size_t *n)
     struct dirent *e;
     int r = 0;
     while (r == 0 && (e = readdir(d))) {
-        if (e->d_name[0] == '.')
+        size_t l = strlen(e->d_name);
+        if (e->d_name[0] == '.' || l <= 4 || strcmp(e->d_name + l - 4, ".aml") != 0)
             continue;
         _cleanup_free_ char *path = xasprintf("%s/%s", dir, e->d_name);
         struct stat st;
         if (lstat(path, &st) < 0)
             r = err_sys(-errno, "%s: cannot stat", path);
         else if (!S_ISREG(st.st_mode))
-            r = err_set(-EINVAL, "%s: not a regular file (an ACPI table directory holds compiled tables only)",
+            r = err_set(-EINVAL, "%s: not a regular file",
                         path);
         else if (*n == ACPI_TABLES_MAX)
             r = err_set(-E2BIG, "%s: more than %d ACPI tables", dir, ACPI_TABLES_MAX);
@@ -166,7 +169,8 @@ int release_igvm_make(const char *dir, const char *kernel, const struct release_
 }
 
 static int build_one(const char *dir, const char *kernel, const struct manifest_measure *ms, const char *name,
-                     const char *variant, const char *cmdline, const char *measurement_file, struct release_igvm *g)
+                     const char *variant, const char *cmdline, const char *measurement_file,
+                     const struct release_igvm *tables_from, struct release_igvm *g)
 {
     const struct manifest_igvm *mg = &ms->igvm;
     *g = (struct release_igvm){
@@ -175,7 +179,17 @@ static int build_one(const char *dir, const char *kernel, const struct manifest_
         .encrypted_page = mg->encrypted_page, .pvalidate_opt = mg->pvalidate_opt,
         .measurement_file = xstrdup(measurement_file),
     };
-    int r = mg->acpi ? publish_tables(dir, mg->acpi, g) : 0;
+    /* the tables are published once, by the first entry; the others
+     * record the same copies */
+    int r = 0;
+    if (tables_from)
+        for (size_t i = 0; i < tables_from->nacpi; i++) {
+            g->acpi = xrealloc(g->acpi, (g->nacpi + 1) * sizeof(*g->acpi));
+            g->acpi[g->nacpi++] = (struct release_file_digest){xstrdup(tables_from->acpi[i].name),
+                                                               xstrdup(tables_from->acpi[i].sha256)};
+        }
+    else if (mg->acpi)
+        r = publish_tables(dir, mg->acpi, g);
     if (r < 0)
         return r;
     struct igvm_build_result res;
@@ -229,22 +243,13 @@ int release_igvm_build_all(const char *dir, const char *kernel, const struct man
     const struct manifest_igvm *mg = &ms->igvm;
     *out = xcalloc(2, sizeof(**out));
     _cleanup_free_ char *prod = mg->cmdline ? release_igvm_cmdline(mg->cmdline, table) : xstrdup(cmdline);
-    int r = build_one(dir, kernel, ms, IGVM_FILE, "production", prod, IGVM_MEASUREMENT_FILE, &(*out)[0]);
+    int r = build_one(dir, kernel, ms, IGVM_FILE, "production", prod, IGVM_MEASUREMENT_FILE, NULL, &(*out)[0]);
     *n = 1;
     if (r == 0 && mg->debug_cmdline) {
         _cleanup_free_ char *dbg = release_igvm_cmdline(mg->debug_cmdline, table);
-        /* the tables are published once: the production entry copied them */
-        struct manifest_measure copy = *ms;
-        copy.igvm.acpi = NULL;
-        r = build_one(dir, kernel, &copy, IGVM_DEBUG_FILE, "debug", dbg, IGVM_DEBUG_MEASUREMENT_FILE, &(*out)[1]);
+        r = build_one(dir, kernel, ms, IGVM_DEBUG_FILE, "debug", dbg, IGVM_DEBUG_MEASUREMENT_FILE, &(*out)[0],
+                      &(*out)[1]);
         *n = 2;
-        if (r == 0)
-            for (size_t i = 0; i < (*out)[0].nacpi; i++) {
-                struct release_igvm *d = &(*out)[1];
-                d->acpi = xrealloc(d->acpi, (d->nacpi + 1) * sizeof(*d->acpi));
-                d->acpi[d->nacpi++] = (struct release_file_digest){xstrdup((*out)[0].acpi[i].name),
-                                                                   xstrdup((*out)[0].acpi[i].sha256)};
-            }
     }
     return r;
 }
@@ -260,11 +265,16 @@ static const char *region_of(const struct igvm_build_result *res, uint64_t gpa)
 
 char *release_igvm_first_difference(const struct igvm_build_result *res, const uint8_t *data, size_t len)
 {
+    /* the fixed header's CRC-32 (bytes 20-23) differs whenever anything
+     * does: name the first difference elsewhere, the checksum only alone */
     size_t n = res->len < len ? res->len : len, off = 0;
-    while (off < n && res->data[off] == data[off])
+    while (off < n && (res->data[off] == data[off] || (off >= 20 && off < 24)))
         off++;
-    if (off == n && res->len == len)
-        return NULL;
+    if (off == n && res->len == len) {
+        if (!memcmp(res->data, data, len))
+            return NULL;
+        return xstrdup("the fixed header's checksum (bytes 20-23)");
+    }
     struct igvm_file f;
     if (igvm_parse(&f, "rebuilt IGVM", res->data, res->len, 0) < 0)
         return xasprintf("byte %zu", off);

@@ -450,7 +450,7 @@ TEST(igvm_entries_must_name_artifacts_and_igvmgen_values)
     expect_igvm_error("\"boot_mode\":\"x64\"", "\"boot_mode\":\"arm\"", "igvm[0].boot_mode: 'arm' is not x64 or x86");
     expect_igvm_error("\"vtl\":0", "\"vtl\":3", "igvm[0].vtl 3 is outside 0..2");
     expect_igvm_error("\"digest\":\"" H48("a") "\"", "\"digest\":\"" H32("a") "\"", "igvm[0].digest");
-    expect_igvm_error("\"name\":\"acpi-DSDT.aml\",\"sha256\"", "\"name\":\"../etc/x\",\"sha256\"",
+    expect_igvm_error("\"acpi\":[{\"name\":\"acpi-DSDT.aml\"", "\"acpi\":[{\"name\":\"../etc/x\"",
                       "igvm[0].acpi[0].name: ../etc/x is not among the artifacts");
 }
 
