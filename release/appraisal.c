@@ -2,15 +2,11 @@
 #include "release/appraisal.h"
 #include "common/err.h"
 #include "common/hex.h"
-#include "common/fileio.h"
-#include "common/json.h"
 #include "common/util.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define RELEASE_TEXT_MAX (64u << 20)   /* release.c's bound */
 
 void release_expect_add(struct release_expect *x, const uint8_t digest[REPORT_MEASUREMENT_LEN], char *label)
 {
@@ -59,71 +55,37 @@ static int from_release(struct release_expect *x, const struct release *rel, con
     return 0;
 }
 
-/* The release's IGVM files (release.json's `igvm` array: name, variant,
- * digest, guest_policy, id_key_digest): each a launch with the policy and
- * ID key its ID block declares. Read here from the JSON, not from struct
- * release, so that an appraisal reads them whichever release.c is built. */
-static int igvm_launches(struct release_expect *x, json_t *arr, const char *path)
+/* The release's IGVM files: each a launch with the policy and ID key its
+ * ID block declares (release.c has checked their digests' form). */
+static void igvm_launches(struct release_expect *x, const struct release *rel)
 {
-    if (!json_is_array(arr))
-        return err_set(-EINVAL, "%s: igvm: not an array", path);
-    size_t i;
-    json_t *g;
-    json_array_foreach(arr, i, g) {
-        const char *name = json_string_value(json_object_get(g, "name"));
-        const char *variant = json_string_value(json_object_get(g, "variant"));
-        const char *digest = json_string_value(json_object_get(g, "digest"));
-        json_t *policy = json_object_get(g, "guest_policy");
-        const char *idk = json_string_value(json_object_get(g, "id_key_digest"));
+    for (size_t i = 0; i < rel->nigvms; i++) {
+        const struct release_igvm *g = &rel->igvms[i];
         uint8_t d[REPORT_MEASUREMENT_LEN];
-        if (!name || !variant)
-            return err_set(-EINVAL, "%s: igvm[%zu]: no name or variant", path, i);
-        if (!digest || strlen(digest) != 2 * sizeof(d) || hex_decode(digest, d, sizeof(d)) != sizeof(d))
-            return err_set(-EINVAL, "%s: igvm[%zu].digest: not 48 bytes in hex", path, i);
-        if (!json_is_integer(policy) || json_integer_value(policy) < 0)
-            return err_set(-EINVAL, "%s: igvm[%zu].guest_policy: not a non-negative integer", path, i);
-        bool debug = strcmp(variant, "production") != 0;
-        release_expect_add(x, d, xasprintf("release igvm %s (%s)", name, variant));
+        if (hex_decode(g->digest, d, sizeof(d)) != sizeof(d))
+            continue;
+        release_expect_add(x, d, xasprintf("release igvm %s (%s)", g->name, g->variant));
         struct appraise_launch *l = &x->launches[x->n - 1];
-        l->debug = debug;
+        l->debug = strcmp(g->variant, "production") != 0;
         l->has_policy = true;
-        l->policy = (uint64_t)json_integer_value(policy);
-        if (idk) {
-            if (strlen(idk) != 2 * APPRAISE_KEY_DIGEST_LEN ||
-                hex_decode(idk, l->id_key_digest, APPRAISE_KEY_DIGEST_LEN) != APPRAISE_KEY_DIGEST_LEN)
-                return err_set(-EINVAL, "%s: igvm[%zu].id_key_digest: not 48 bytes in hex", path, i);
-            l->has_id_key = true;
-        }
+        l->policy = g->guest_policy;
+        l->has_id_key = g->id_key_digest &&
+                        hex_decode(g->id_key_digest, l->id_key_digest, APPRAISE_KEY_DIGEST_LEN) == APPRAISE_KEY_DIGEST_LEN;
     }
-    return 0;
 }
 
 int release_expect_load(struct release_expect *x, const char *path)
 {
-    _cleanup_free_ uint8_t *text = NULL;
-    size_t len;
-    int r = file_read_all(path, &text, &len, RELEASE_TEXT_MAX);
+    struct release rel;
+    int r = release_load(path, &rel);
     if (r < 0)
         return r;
-    json_error_t je;
-    json_t *j = json_loadb((const char *)text, len, JSON_REJECT_DUPLICATES, &je);
-    if (!j)
-        return err_set(-EINVAL, "%s:%d: invalid JSON: %s", path, je.line, je.text);
-    /* the rest as release.c reads it, then the IGVM files */
-    json_t *igvm = json_incref(json_object_get(j, "igvm"));
-    json_object_del(j, "igvm");
-    _cleanup_free_ char *rest = json_canonical(j);
-    json_decref(j);
-    struct release rel = {0};
-    r = release_parse(rest, strlen(rest), path, &rel);
+    r = from_release(x, &rel, path);
     if (r == 0)
-        r = from_release(x, &rel, path);
-    if (r == 0 && igvm)
-        r = igvm_launches(x, igvm, path);
+        igvm_launches(x, &rel);
     if (r == 0 && !x->n)
         r = err_set(-EINVAL, "%s: publishes no SNP measurement (48-byte digest) and no IGVM file: nothing to "
                              "appraise a report against", path);
-    json_decref(igvm);
     release_free(&rel);
     return r;
 }
