@@ -26,9 +26,10 @@ setup() {
     D=$BATS_TEST_TMPDIR
     printf 'package agent_policy\n\ndefault CreateContainerRequest := true\n' >"$D/policy.rego"
     HD=$(openssl dgst -sha256 -r "$D/policy.rego" | cut -d' ' -f1)
-    # a release.json (the release fuzz seed) with one QEMU measurement, an
-    # appraisal object and IGVM entries as the igvm branch writes them
-    /usr/bin/python3 - "$ROOT/tests/fuzz/corpus/fuzz_release_json/valid.json" "$D/release.json" \
+    # a release.json (the demo release's, the release fuzz seed) with one
+    # QEMU measurement, an appraisal object and its two IGVM entries given
+    # these digests, policies and ID key
+    /usr/bin/python3 - "$ROOT/tests/fuzz/corpus/fuzz_release_json/demo_igvm.json" "$D/release.json" \
         "$M" "$MI" "$MD" "$IDK" "$AUK" "$IGK" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
@@ -37,10 +38,9 @@ r["measurements"] = [dict(r["measurements"][0], digest=m, vcpus=2)]
 r["svn"] = 2
 r["appraisal"] = {"guest_policy": 0x30000, "vmpl": 0, "min_tcb": "bl=3,tee=0,snp=8,ucode=115",
                   "id_key_digest": idk, "author_key_digest": auk}
-r["igvm"] = [{"name": "kata-containers-igvm.img", "variant": "production", "digest": mi,
-              "guest_policy": 0x30000, "id_key_digest": igk},
-             {"name": "kata-containers-igvm-debug.img", "variant": "debug", "digest": md,
-              "guest_policy": 0x30000 | 1 << 19, "id_key_digest": igk}]
+for g in r["igvm"]:
+    debug = g["variant"] == "debug"
+    g.update(digest=md if debug else mi, guest_policy=0x30000 | (1 << 19 if debug else 0), id_key_digest=igk)
 open(sys.argv[2], "w").write(json.dumps(r, sort_keys=True, separators=(",", ":")) + "\n")
 PY
 }
@@ -238,7 +238,7 @@ print((d[:32] + bytes(32))[:32].hex())' "$alg" "$D/init.toml")
 
 @test "verify --release: each field off fails exactly its check, naming it" {
     local cases=(
-        "measurement=$(printf '4e%.0s' {1..48})|measurement: expected $M (release snp QEMU EPYC-v4 2 vCPU) or $MI (release igvm kata-containers-igvm.img (production)) or $MD (release igvm kata-containers-igvm-debug.img (debug)) actual 4e4e"
+        "measurement=$(printf '4e%.0s' {1..48})|measurement: expected $M (release snp QEMU EPYC-v4 2 vCPU) or $MD (release igvm kata-containers-igvm-debug.img (debug)) or $MI (release igvm kata-containers-igvm.img (production)) actual 4e4e"
         "host_data=$(printf '00%.0s' {1..32})|host data: expected $HD (--policy $D/policy.rego) actual $(printf '00%.0s' {1..32})"
         "policy=$((0x30000 | 1 << 19))|guest policy: expected debug_allowed 0 (release policy 0x30000) actual debug_allowed 1 (policy 0xb0000)"
         "policy=$((0x30000 | 1 << 18))|guest policy: expected migrate_ma_allowed 0 (release policy 0x30000) actual migrate_ma_allowed 1 (policy 0x70000)"
@@ -307,7 +307,49 @@ import json, sys
 r = json.load(open(sys.argv[1])); r["igvm"][1]["digest"] = "00"
 json.dump(r, open(sys.argv[2], "w"))' "$D/release.json" "$D/igvm.json"
     run verify_lab "$D/r.bin" --release "$D/igvm.json"
-    assert_error 1 "^guestimg: $D/igvm.json: igvm\[1\].digest: not 48 bytes in hex$"
+    assert_error 1 "^guestimg: $D/igvm.json: igvm\[1\].digest must be 48 bytes in lower-case hex$"
     run verify_lab "$D/r.bin" --vmpl 4
     assert_error 2 "--vmpl: '4' is not 0, 1, 2 or 3"
+}
+
+@test "end to end: the demo release built here; a report of its production IGVM launch passes, a report of anything else fails" {
+    load lib/guest
+    [ -s "$ROOT/output/debs/busybox-static.deb" ] || { echo "output/debs/busybox-static.deb is absent (make deps)" >&2; return 1; }
+    require_kernel_source
+    # the demo manifest in a workspace (the build writes its lock beside it)
+    mkdir -p "$D/ws/manifests" "$D/ws/tools/demo-guest"
+    cp "$ROOT/manifests/demo.yaml" "$D/ws/manifests/"
+    cp "$ROOT/tools/demo-guest/init" "$D/ws/tools/demo-guest/"
+    ln -s "$ROOT/output" "$D/ws/output"
+    ln -s "$ROOT/acpi-tables" "$D/ws/acpi-tables"
+    "$GUESTIMG" build -q "$D/ws/manifests/demo.yaml" -o "$D/rel" >/dev/null 2>&1
+    # what the processor would report, from the IGVM file itself (igvm
+    # measure: its digest, GUEST_POLICY and ID key), not from release.json
+    j=$("$GUESTIMG" igvm measure --json "$D/rel/kata-containers-igvm.img")
+    digest=$(jq -r .digest <<<"$j")
+    policy=$(jq -r .guest_policy <<<"$j")
+    idk=$(jq -r .id_block.id_key_digest <<<"$j")
+    svn=$(jq -r .id_block.guest_svn <<<"$j")
+    lab_report "$LAB" "$D/r.bin" measurement="$digest" host_data="$HD" guest_svn="$svn" policy="$policy" vmpl=0 \
+        id_key_digest="$idk"
+    run verify_lab "$D/r.bin" --release "$D/rel/release.json" --policy "$D/policy.rego"
+    [ "$status" -eq 0 ]
+    [[ $output == *"ok measurement = release igvm kata-containers-igvm.img (production)"* ]]
+    [[ $output == *"ok ID key digest = release igvm kata-containers-igvm.img (production)"* ]]
+    # the same guest with a command line one byte longer: another digest, refused
+    cmd=$(jq -r '.igvm[] | select(.variant == "production") | .cmdline' "$D/rel/release.json")
+    "$GUESTIMG" igvm build -o "$D/other.igvm" --kernel "$D/rel/vmlinuz" --boot-mode x64 --vtl 0 \
+        --acpi-dir "$ROOT/acpi-tables/clh" --append "$cmd " >/dev/null
+    other=$("$GUESTIMG" igvm measure "$D/other.igvm")
+    [ "$other" != "$digest" ]
+    lab_report "$LAB" "$D/o.bin" measurement="$other" host_data="$HD" guest_svn="$svn" policy="$policy" vmpl=0 \
+        id_key_digest="$idk"
+    run verify_lab "$D/o.bin" --release "$D/rel/release.json" --policy "$D/policy.rego"
+    one_fail "measurement: expected "
+    # rebuilt from the release's own inputs, the production IGVM is the published file
+    rm -rf "$D/acpi" && mkdir "$D/acpi"
+    for t in "$D"/rel/acpi-*.aml; do cp "$t" "$D/acpi/${t##*/acpi-}"; done
+    "$GUESTIMG" igvm build -o "$D/again.igvm" --kernel "$D/rel/vmlinuz" --boot-mode x64 --vtl 0 \
+        --acpi-dir "$D/acpi" --append "$cmd" >/dev/null
+    cmp "$D/again.igvm" "$D/rel/kata-containers-igvm.img"
 }
