@@ -65,6 +65,9 @@ int rootfs_build(struct tree *t, const char *image, const struct rootfs_opts *o,
  * '/', a directory, root_hash.txt itself): called by rootfs_build, and by
  * callers before they write anything else. */
 int rootfs_check_output(const char *image, const struct rootfs_opts *o);
+/* The dm-verity table (dm-mod.create=) of a verity image as the guest sees
+ * its disks: kata /dev/vda1 + /dev/vda2, raw /dev/vda + /dev/vdb. Allocated. */
+char *rootfs_dm_table(const struct rootfs_result *r);
 json_t *rootfs_result_json(const struct rootfs_result *r);
 void rootfs_result_free(struct rootfs_result *r);
 
