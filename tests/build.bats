@@ -299,6 +299,11 @@ flip() {
     [ -e "$T/home/precious" ]
 }
 
+# The lines of reproduce's "files that differ in the image" section.
+files_section() {
+    sed -n '/^files that differ in the image (from files.tsv):$/,/^[^ ]/p' <<<"$output"
+}
+
 @test "reproduce: a rebuild from the manifest and the release's lock is equal" {
     mkdir "$T/scratch"
     run "$GUESTIMG" reproduce -q "$A/release.json" --manifest "$WS/manifests/demo.yaml" --scratch "$T/scratch"
@@ -324,7 +329,7 @@ flip() {
     [[ $output == *"same vmlinuz"* ]]
     [[ $output == *"same lock.json"* ]]
     grep -qx "  changed content /sbin/init: file 800 bytes $old -> file 816 bytes $new" <<<"$output"
-    [ "$(grep -c '^  ' <<<"$output")" -eq 1 ]
+    [ "$(files_section | grep -c '^  ')" -eq 1 ]
     [ "${lines[-1]}" = "$A/release.json: not reproduced: 6 artifacts differ" ]
     [ -z "$(find "$T" -maxdepth 1 -name 'guestimg-reproduce-*')" ]
 }
@@ -346,7 +351,7 @@ flip() {
     mv "$T/release.json" "$T/p/release.json"
     run "$GUESTIMG" reproduce -q "$T/p/release.json" --manifest "$WS/manifests/demo.yaml" --scratch "$T"
     [ "$status" -eq 1 ]
-    assert_equal "$(grep '^  ' <<<"$output")" "  changed content /bin/cat: symlink ./busybox -> symlink busybox
+    assert_equal "$(files_section | grep '^  ')" "  changed content /bin/cat: symlink ./busybox -> symlink busybox
   removed /sbin/extra (file)
   changed metadata /sbin/init: mode 0700 uid 0 gid 0 xattrs - -> mode 0755 uid 0 gid 0 xattrs -
   added /tmp (dir)"
@@ -404,6 +409,57 @@ flip() {
     assert_error 1 "^guestimg: $T/lock.json: sha256 [0-9a-f]{64}, but $A/release.json was built from a lock file with sha256 $(jq -r .lock_sha256 "$A/release.json")$"
     run "$GUESTIMG" reproduce "$A/release.json"
     assert_error 2 "^guestimg reproduce: --manifest is required"
+}
+
+@test "reproduce: a package of another version: the keys of lock.json and the SBOM that differ, and diffoscope's summary" {
+    # as if the published release had been built with busybox 1.35.0-4+deb12u2
+    cp -r "$A" "$T/p"
+    jq -c '.packages[0].version = "1.35.0-4+deb12u2"' "$A/lock.json" >"$T/p/lock.json"
+    jq -c '(.components[] | select(.name == "busybox-static") | .version) = "1.35.0-4+deb12u2"' "$A/sbom.cdx.json" >"$T/p/sbom.cdx.json"
+    cp "$A/release.json" "$T/rel.json"
+    for f in lock.json sbom.cdx.json; do
+        jq -c --arg f "$f" --arg s "$(sha256sum <"$T/p/$f" | cut -d' ' -f1)" --argjson n "$(stat -c %s "$T/p/$f")" \
+            '(.artifacts[] | select(.name == $f)) |= (.sha256 = $s | .size = $n)' "$T/rel.json" >"$T/rel2.json"
+        mv "$T/rel2.json" "$T/rel.json"
+    done
+    mv "$T/rel.json" "$T/p/release.json"
+    # the lock the release was built from (lock_sha256) is the workspace's
+    run "$GUESTIMG" reproduce -q "$T/p/release.json" --manifest "$WS/manifests/demo.yaml" --lock "$WS/manifests/demo.lock.json" --scratch "$T"
+    [ "$status" -eq 1 ]
+    version=$(dpkg-deb -f "$ROOT/output/debs/busybox-static.deb" Version)  # EPOCH:VERSION; the lock has them apart
+    # the key paths, as jq finds the package in each file
+    i=$(jq '.components | map(.name) | index("busybox-static")' "$A/sbom.cdx.json")
+    assert_equal "$(sed -n '/^keys that differ in lock.json:$/,/^[^ ]/p' <<<"$output" | grep '^ ')" \
+                 "  packages[0].version: \"1.35.0-4+deb12u2\" -> \"${version#*:}\""
+    assert_equal "$(sed -n '/^keys that differ in sbom.cdx.json:$/,/^[^ ]/p' <<<"$output" | grep '^ ')" \
+                 "  components[$i].version: \"1.35.0-4+deb12u2\" -> \"$version\""
+    if command -v diffoscope >/dev/null; then
+        # the first differing artifact (by name): lock.json, in diffoscope's words
+        grep -qx 'diffoscope on lock.json:' <<<"$output"
+        grep -q '^  │ -  *"version": "1.35.0-4+deb12u2"$' <<<"$output"
+        grep -qF "  │ +            \"version\": \"${version#*:}\"" <<<"$output"
+    fi
+    [ "${lines[-1]}" = "$T/p/release.json: not reproduced: 2 artifacts differ" ]
+}
+
+@test "reproduce: an input file's mtime is not an input (every timestamp is the manifest's epoch)" {
+    cp -r "$WS" "$T/ws2"
+    ln -sfn "$ROOT/output" "$T/ws2/output"
+    touch -d '2001-02-03 04:05:06' "$T/ws2/tools/demo-guest/init"
+    run "$GUESTIMG" reproduce -q "$A/release.json" --manifest "$T/ws2/manifests/demo.yaml" --scratch "$T"
+    [ "$status" -eq 0 ]
+    # and the image's inodes say so: debugfs reads the mtime of /sbin/init
+    dd if="$A/kata-containers.img" of="$T/p1" bs=512 skip="$(sfdisk -J "$A/kata-containers.img" | jq '.partitiontable.partitions[0].start')" \
+        count="$(sfdisk -J "$A/kata-containers.img" | jq '.partitiontable.partitions[0].size')" status=none
+    debugfs -R 'stat /sbin/init' "$T/p1" 2>/dev/null | grep -q '^ mtime: 0x00000000:'
+}
+
+@test "reproduce: a release.json that names an artifact that is not there is one error, before building" {
+    cp -r "$A" "$T/p"
+    rm "$T/p/sbom.cdx.json"
+    run "$GUESTIMG" reproduce -q "$T/p/release.json" --manifest "$WS/manifests/demo.yaml" --scratch "$T"
+    assert_error 1 "^guestimg: $T/p/release.json lists the artifact sbom.cdx.json, but $T/p/sbom.cdx.json is not there: No such file or directory$"
+    [ -z "$(find "$T" -maxdepth 1 -name 'guestimg-reproduce-*')" ]
 }
 
 # ------------------------------------------------------------------ faults ---
