@@ -18,7 +18,8 @@ static const char usage_text[] =
     "files, or the kernel file) must be the ones the release was built from (their\n"
     "sha256 are in RELEASE.json). Prints one line per artifact, 'same NAME' or\n"
     "'DIFFERS NAME: …', for a differing image each file that differs (from\n"
-    "files.tsv: added, removed, changed content, changed metadata), and for a\n"
+    "files.tsv: added, removed, changed content, changed metadata) and each\n"
+    "inode that differs in its filesystem (mtime 0 -> 1000000000), for a\n"
     "differing kernel.inputs.txt or kernel.config the lines that differ, for a\n"
     "differing JSON file the keys that differ (packages[0].version: A -> B), and,\n"
     "when diffoscope is installed, its report on the first differing file. Exit\n"
@@ -113,6 +114,19 @@ static void on_key(const char *artifact, const char *path, const char *published
         printf("  %s: %s -> %s\n", path, published ? published : "(absent)", rebuilt ? rebuilt : "(absent)");
 }
 
+static void on_inode(const char *artifact, const char *path, const char *what, void *ctx)
+{
+    details_of(ctx, artifact, "inodes");
+    if (!path) {
+        printf("  (superblock): %s\n", what);
+    } else if (!strcmp(path, "…")) {
+        printf("  … and %s\n", what);
+    } else {
+        _cleanup_free_ char *p = files_escape_path(path);
+        printf("  %s: %s\n", p, what);
+    }
+}
+
 static void on_summary(const char *artifact, const char *text, bool truncated, void *ctx)
 {
     (void)ctx;
@@ -175,7 +189,8 @@ int cmd_reproduce(int argc, char **argv)
     cli_on_interrupt("the scratch directory was removed");
     struct details details = {0};
     struct compare_report rep = {.artifact = on_artifact, .file = on_file, .line = on_line, .no_detail = on_no_detail,
-                                 .ctx = &details, .key = on_key, .summary = on_summary};
+                                 .ctx = &details, .key = on_key, .summary = on_summary,
+                                 .inode = on_inode};
     int r = release_reproduce(&o, &rep);
     if (r < 0)
         return cli_fail();

@@ -3,7 +3,8 @@
  * image that differs, file by file (the two files.tsv); for a kernel
  * configuration or kernel build record that differs, line by line (what
  * explains a kernel that did not rebuild to the same bytes: another
- * compiler, another option); for a JSON artifact, key by key; and, with
+ * compiler, another option); for an image, also inode by inode (what
+ * its filesystem holds); for a JSON artifact, key by key; and, with
  * diffoscope installed, its report on the first differing artifact. */
 #ifndef GUESTIMG_RELEASE_COMPARE_H
 #define GUESTIMG_RELEASE_COMPARE_H
@@ -38,6 +39,12 @@ struct compare_report {
      * (truncated says it was cut); not called when diffoscope is not on
      * PATH or reports nothing */
     void (*summary)(const char *artifact, const char *text, bool truncated, void *ctx);
+    /* optional: for a differing image, what its ext4 filesystem and the
+     * rebuilt one hold, inode by inode (release/ext4_diff.h): one call per
+     * path that differs (path NULL: the superblock), what naming the
+     * fields ("mtime 0 -> 1000000000"); after COMPARE_KEYS_MAX of them one
+     * with path "…" and what "N more" */
+    void (*inode)(const char *artifact, const char *path, const char *what, void *ctx);
 };
 
 #define COMPARE_KEYS_MAX 40

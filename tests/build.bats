@@ -454,6 +454,52 @@ files_section() {
     debugfs -R 'stat /sbin/init' "$T/p1" 2>/dev/null | grep -q '^ mtime: 0x00000000:'
 }
 
+# publish_as T/p FILE…: T/p/release.json is $A's with the sha256 and size
+# of each FILE as it now is in T/p (as if the release had been built so).
+publish_as() {
+    local d=$1 f
+    shift
+    cp "$A/release.json" "$d/rel.json"
+    for f in "$@"; do
+        jq -c --arg f "$f" --arg s "$(sha256sum <"$d/$f" | cut -d' ' -f1)" --argjson n "$(stat -c %s "$d/$f")" \
+            '(.artifacts[] | select(.name == $f)) |= (.sha256 = $s | .size = $n)' "$d/rel.json" >"$d/rel2.json"
+        mv "$d/rel2.json" "$d/rel.json"
+    done
+    mv "$d/rel.json" "$d/release.json"
+}
+
+@test "reproduce: an image whose inode carries another mtime (what keeping an input's mtime would give): the inode named, though files.tsv is the same" {
+    # as if the published build had kept /sbin/init's input mtime, and
+    # /bin/busybox's owner: debugfs (e2fsprogs) edits the published image
+    cp -r "$A" "$T/p"
+    img=$T/p/kata-containers.img
+    chmod u+w "$img"
+    off=$(($(sfdisk -J "$img" | jq '.partitiontable.partitions[0].start') * 512))
+    # 2001-02-03 04:05:06 UTC: 981173106, 0x3a7b8372
+    debugfs -w -R 'sif /sbin/init mtime 20010203040506' "$img?offset=$off" 2>/dev/null
+    debugfs -w -R 'sif /bin/busybox uid 1000' "$img?offset=$off" 2>/dev/null
+    debugfs -R 'stat /sbin/init' "$img?offset=$off" 2>/dev/null | grep -q '^ mtime: 0x3a7b8372:'
+    publish_as "$T/p" kata-containers.img
+    run "$GUESTIMG" reproduce -q "$T/p/release.json" --manifest "$WS/manifests/demo.yaml" --scratch "$T"
+    [ "$status" -eq 1 ]
+    grep -q '^DIFFERS kata-containers.img: ' <<<"$output"
+    [ -z "$(files_section)" ]   # files.tsv is the build's account: the same
+    assert_equal "$(sed -n '/^inodes that differ in kata-containers.img:$/,/^[^ ]/p' <<<"$output" | grep '^ ')" \
+                 "  /bin/busybox: uid 1000 -> 0
+  /sbin/init: mtime 981173106 -> 0"
+    [ "${lines[-1]}" = "$T/p/release.json: not reproduced: 1 artifact differs" ]
+}
+
+@test "reproduce: a published image with no partition table: what differs inside cannot be said, and why" {
+    cp -r "$A" "$T/p"
+    printf '\0\0' | dd of="$T/p/kata-containers.img" bs=1 seek=510 conv=notrunc status=none
+    publish_as "$T/p" kata-containers.img
+    run "$GUESTIMG" reproduce -q "$T/p/release.json" --manifest "$WS/manifests/demo.yaml" --scratch "$T"
+    [ "$status" -eq 1 ]
+    grep -qx "cannot say what differs in kata-containers.img: $T/p/kata-containers.img: no partition table" <<<"$output"
+    [ "${lines[-1]}" = "$T/p/release.json: not reproduced: 1 artifact differs" ]
+}
+
 @test "reproduce: a release.json that names an artifact that is not there is one error, before building" {
     cp -r "$A" "$T/p"
     rm "$T/p/sbom.cdx.json"

@@ -915,7 +915,7 @@ TEST(compare_names_artifacts_and_files)
     assemble_with_tree("pub", "hello\n", 1, "recipe 1\\ntoolchain gcc 12\\nconfig a\\n");
     assemble_with_tree("same", "hello\n", 1, "recipe 1\\ntoolchain gcc 12\\nconfig a\\n");
     struct cmp_log log = {0};
-    struct compare_report rep = {on_artifact, on_file, on_line, on_no_list, &log};
+    struct compare_report rep = {.artifact = on_artifact, .file = on_file, .line = on_line, .no_detail = on_no_list, .ctx = &log};
     CHECK_EQ_INT(release_compare(tmp("pub/release.json"), tmp("same"), &rep), 0);
     CHECK_STR(log.text, "");
     assemble_with_tree("other", "hellO\n", 7, "recipe 1\\ntoolchain gcc 13\\nconfig a\\nextra\\n");
