@@ -14,7 +14,10 @@ load ../lib/common
     for v in environment build_path user_group fileordering home kernel locales exec_path time timezone umask num_cpus aslr domain_host; do
         row=$(grep "^| $v | " <<<"$output")
         # one the machine offers: the builds saw it change (build.sh's probe)
-        [[ $row == *"| not here | not here |"* ]] || { [[ $row == *"| varied |"* && $row == *"; seen: "*" → "* ]] && [[ $row != *"NOT IN EFFECT"* ]]; }
+        if [[ $row != *"| not here | not here |"* ]]; then
+            [[ $row == *"| varied |"*"; seen: "*" → "* ]]
+            [[ $row != *"NOT IN EFFECT"* ]]
+        fi
     done
     ! grep -q 'NOT reproduced\|FAILED' <<<"$output" || false
 }
