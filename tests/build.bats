@@ -115,6 +115,22 @@ nothing_published() {
     diff -r "$A" "$T/locked"
 }
 
+@test "build: byte-identical with the manifest, its inputs, TMPDIR and the output on a tmpfs, the first build's on disk" {
+    [ "$(id -u)" -eq 0 ] || skip "mounting a tmpfs needs root"
+    [ "$(stat -f -c %T "$A")" != tmpfs ] || skip "the first build is on a tmpfs already"
+    mkdir -p "$T/tfs"
+    mount -t tmpfs -o size=256m tmpfs "$T/tfs" || skip "cannot mount a tmpfs here"
+    [ "$(stat -f -c %T "$T/tfs")" = tmpfs ]
+    mkdir -p "$T/tfs/ws/output/debs" "$T/tfs/tmp"
+    cp -r "$WS/manifests" "$WS/tools" "$T/tfs/ws/"
+    cp "$ROOT/output/debs/"*.deb "$T/tfs/ws/output/debs/"
+    TMPDIR=$T/tfs/tmp run "$GUESTIMG" build -q "$T/tfs/ws/manifests/demo.yaml" -o "$T/tfs/out" --sign-key "$KEYS/ed.pem"
+    diffs=$(diff -r "$A" "$T/tfs/out" 2>&1)
+    umount "$T/tfs"
+    [ "$status" -eq 0 ]
+    [ -z "$diffs" ] || { echo "$diffs" >&2; false; }
+}
+
 @test "build: the signature verifies with the exact openssl command in README" {
     cmd=$(grep -E '^openssl pkeyutl -verify ' "$ROOT/README.md" | sed 's/ *#.*//')
     [ -n "$cmd" ]
