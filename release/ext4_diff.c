@@ -182,11 +182,16 @@ static bool has_extra(const struct side *s, const struct ext2_inode_large *in, s
            (size_t)EXT2_INODE_SIZE(s->fs->super) >= end;
 }
 
+/* Where an inode's data lies: (logical, physical) pairs in logical order,
+ * as many as it maps (an untrusted extent may name any logical block: a
+ * list, not an array indexed by it). */
 struct blocks {
     struct side *s;
-    blk64_t *phys;     /* indexed by logical block; 0: a hole */
-    e2_blkcnt_t n;     /* logical blocks covered */
-    size_t mapped;
+    struct mapping {
+        e2_blkcnt_t lblk;
+        blk64_t phys;
+    } *v;
+    size_t n;
     int err;
 };
 
@@ -196,23 +201,22 @@ static int on_block(ext2_filsys fs, blk64_t *blocknr, e2_blkcnt_t cnt, blk64_t r
     struct blocks *b = ctx;
     if (cnt < 0)
         return 0;
-    if (!b->s->blocks_left || (uint64_t)cnt >= ext2fs_blocks_count(b->s->fs->super) * 2) {
+    if (!b->s->blocks_left) {
         b->err = err_set(-EBADMSG, "%s: files map more blocks than the filesystem has (cross-linked)", b->s->name);
         return BLOCK_ABORT;
     }
     b->s->blocks_left--;
-    if (cnt >= b->n) {
-        e2_blkcnt_t n = cnt + 1 > 2 * b->n ? cnt + 1 : 2 * b->n;
-        b->phys = xrealloc(b->phys, (size_t)n * sizeof(blk64_t));
-        memset(b->phys + b->n, 0, (size_t)(n - b->n) * sizeof(blk64_t));
-        b->n = n;
-    }
-    b->phys[cnt] = *blocknr;
-    b->mapped++;
+    b->v = xrealloc(b->v, (b->n + 1) * sizeof(*b->v));
+    b->v[b->n++] = (struct mapping){cnt, *blocknr};
     return 0;
 }
 
-/* Where the inode's data lies: phys[logical] (0 for a hole). */
+static int cmp_mapping(const void *x, const void *y)
+{
+    const struct mapping *a = x, *b = y;
+    return a->lblk < b->lblk ? -1 : a->lblk > b->lblk;
+}
+
 static int list_blocks(struct side *s, ext2_ino_t ino, struct ext2_inode_large *in, struct blocks *b)
 {
     *b = (struct blocks){.s = s};
@@ -221,7 +225,19 @@ static int list_blocks(struct side *s, ext2_ino_t ino, struct ext2_inode_large *
     errcode_t e = ext2fs_block_iterate3(s->fs, ino, BLOCK_FLAG_READ_ONLY | BLOCK_FLAG_DATA_ONLY, NULL, on_block, b);
     if (b->err)
         return b->err;
-    return e ? fs_error(s, e, "the blocks of inode %u", ino) : 0;
+    if (e)
+        return fs_error(s, e, "the blocks of inode %u", ino);
+    if (b->n > 1)
+        qsort(b->v, b->n, sizeof(*b->v), cmp_mapping);
+    return 0;
+}
+
+/* Block phys of side s into buf (zeros for a hole, 0). */
+static int read_block(struct side *s, ext2_ino_t ino, blk64_t phys, char *buf)
+{
+    memset(buf, 0, s->fs->blocksize);
+    errcode_t e = phys ? io_channel_read_blk64(s->fs->io, phys, 1, buf) : 0;
+    return e ? fs_error(s, e, "inode %u: block %llu", ino, (unsigned long long)phys) : 0;
 }
 
 /* The data: where it lies (the first logical block placed otherwise) and
@@ -229,39 +245,33 @@ static int list_blocks(struct side *s, ext2_ino_t ino, struct ext2_inode_large *
 static int diff_data(struct side *sa, ext2_ino_t ia, struct ext2_inode_large *a, struct side *sb_side, ext2_ino_t ib,
                      struct ext2_inode_large *b, struct strbuf *sb)
 {
-    struct blocks ba, bb;
+    struct blocks ba, bb = {0};
     int r = list_blocks(sa, ia, a, &ba);
     if (r == 0)
         r = list_blocks(sb_side, ib, b, &bb);
-    else
-        bb = (struct blocks){0};
-    e2_blkcnt_t n = ba.n > bb.n ? ba.n : bb.n;
-    bool placed = false, held = false;
+    /* of two block sizes, only where the blocks lie (the superblock says the sizes) */
+    bool placed = false, held = sa->fs->blocksize != sb_side->fs->blocksize;
     unsigned bs = sa->fs->blocksize;
-    _cleanup_free_ char *x = xmalloc(bs), *y = xmalloc(bs);
-    for (e2_blkcnt_t i = 0; r == 0 && i < n && !(placed && held); i++) {
-        blk64_t pa = i < ba.n ? ba.phys[i] : 0, pb = i < bb.n ? bb.phys[i] : 0;
+    _cleanup_free_ char *x = xmalloc(bs), *y = xmalloc(sb_side->fs->blocksize);
+    /* merge the two lists by logical block */
+    for (size_t i = 0, k = 0; r == 0 && (i < ba.n || k < bb.n) && !(placed && held);) {
+        e2_blkcnt_t la = i < ba.n ? ba.v[i].lblk : -1, lb = k < bb.n ? bb.v[k].lblk : -1;
+        e2_blkcnt_t l = la < 0 ? lb : lb < 0 ? la : la < lb ? la : lb;
+        blk64_t pa = la == l ? ba.v[i++].phys : 0, pb = lb == l ? bb.v[k++].phys : 0;
         if (pa != pb && !placed) {
             placed = true;
-            sb_printf(sb, "%sblock %lld at %llu -> %llu", sb->len ? ", " : "", (long long)i, (unsigned long long)pa,
+            sb_printf(sb, "%sblock %lld at %llu -> %llu", sb->len ? ", " : "", (long long)l, (unsigned long long)pa,
                       (unsigned long long)pb);
         }
-        if (held || bs != sb_side->fs->blocksize)
+        if (held)
             continue;
-        errcode_t e = 0;
-        memset(x, 0, bs);
-        memset(y, 0, bs);
-        if (pa && (e = io_channel_read_blk64(sa->fs->io, pa, 1, x)))
-            r = fs_error(sa, e, "inode %u: block %llu", ia, (unsigned long long)pa);
-        else if (pb && (e = io_channel_read_blk64(sb_side->fs->io, pb, 1, y)))
-            r = fs_error(sb_side, e, "inode %u: block %llu", ib, (unsigned long long)pb);
-        else if (memcmp(x, y, bs)) {
+        if ((r = read_block(sa, ia, pa, x)) == 0 && (r = read_block(sb_side, ib, pb, y)) == 0 && memcmp(x, y, bs)) {
             held = true;
-            sb_printf(sb, "%sdata differs from byte %llu", sb->len ? ", " : "", (unsigned long long)i * bs);
+            sb_printf(sb, "%sdata differs from byte %llu", sb->len ? ", " : "", (unsigned long long)l * bs);
         }
     }
-    free(ba.phys);
-    free(bb.phys);
+    free(ba.v);
+    free(bb.v);
     return r;
 }
 
@@ -330,6 +340,7 @@ static char *diff_super(const struct side *sa, const struct side *sbs)
         sb_printf(&sb, "uuid differs");
     if (memcmp(a->s_hash_seed, b->s_hash_seed, sizeof(a->s_hash_seed)))
         sb_printf(&sb, "%shash seed differs", sb.len ? ", " : "");
+    add_num(&sb, "%sblock size %llu -> %llu", EXT2_BLOCK_SIZE(a), EXT2_BLOCK_SIZE(b));
     add_num(&sb, "%sblocks %llu -> %llu", ext2fs_blocks_count(a), ext2fs_blocks_count(b));
     add_num(&sb, "%sfree blocks %llu -> %llu", ext2fs_free_blocks_count(a), ext2fs_free_blocks_count(b));
     add_num(&sb, "%sinodes %llu -> %llu", a->s_inodes_count, b->s_inodes_count);

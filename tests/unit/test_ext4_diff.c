@@ -265,5 +265,65 @@ TEST(fs_offset_reads_partition_one)
     w = (free(w), xasprintf("%s: no partition table", img));
     CHECK_STR(err_msg(), w);
     CHECK_EQ_INT(ext4_diff_fs_offset(img, "qcow", &off), -EINVAL);
-    rm_rf(dir);
+}
+
+/* `debugfs bmap PATH 0`: the physical block of PATH's first logical block. */
+static char *debugfs_bmap0(const char *img, const char *path)
+{
+    return sh("debugfs -R 'bmap \"%s\" 0' %s 2>/dev/null | tr -d '\n'", path, img);
+}
+
+TEST(an_added_file_moves_inodes_and_blocks_as_debugfs_says)
+{
+    const char *a = xstrdup(scratch("a.img")), *b = xstrdup(scratch("b.img"));
+    struct tree *t = base_tree();
+    image(t, a, 0);
+    CHECK_EQ_INT(tree_add_file_buffer(t, "/bin/new", "n\n", 2, &A), 0);   /* numbered and placed before the rest */
+    image(t, b, 0);
+    tree_free(t);
+    int n;
+    _cleanup_free_ char *got = diff(a, b, 40, &n);
+    CHECK(strstr(got, "\n/bin/new: only in the second\n") != NULL);
+    static const char *const moved[] = {"/bin/tool", "/etc/hostname", "/etc/motd"};
+    for (size_t i = 0; i < ARRAY_SIZE(moved); i++) {
+        _cleanup_free_ char *ia = debugfs_field(a, moved[i], "Inode"), *ib = debugfs_field(b, moved[i], "Inode");
+        _cleanup_free_ char *pa = debugfs_bmap0(a, moved[i]), *pb = debugfs_bmap0(b, moved[i]);
+        CHECK(strcmp(ia, ib) && strcmp(pa, pb));   /* the premise: debugfs sees them moved */
+        _cleanup_free_ char *want = xasprintf("\n%s: ino %s -> %s, block 0 at %s -> %s\n", moved[i], ia, ib, pa, pb);
+        CHECK(strstr(got, want) != NULL);
+    }
+    free((void *)a);
+    free((void *)b);
+}
+
+TEST(the_first_block_whose_bytes_differ_as_cmp_finds_it)
+{
+    const char *a = xstrdup(scratch("a.img")), *b = xstrdup(scratch("b.img"));
+    struct tree *t = base_tree();
+    image(t, a, 0);
+    tree_free(t);
+    /* /bin/tool's last byte, in its fourth block, through debugfs */
+    _cleanup_free_ char *cp = sh("cp %s %s && debugfs -R 'cat /bin/tool' %s 2>/dev/null > %s/tool && "
+                                 "printf c | dd of=%s/tool bs=1 seek=12304 conv=notrunc status=none && "
+                                 "debugfs -w -R 'rm /bin/tool' %s 2>/dev/null && "
+                                 "debugfs -w -R 'write %s/tool /bin/tool' %s 2>/dev/null >/dev/null && echo ok",
+                                 a, b, a, dir, dir, b, dir, b);
+    CHECK(strstr(cp, "ok") != NULL);
+    /* the first differing byte, by cmp (1-based) */
+    _cleanup_free_ char *at = sh("debugfs -R 'cat /bin/tool' %s 2>/dev/null > %s/ta && debugfs -R 'cat /bin/tool' %s 2>/dev/null > %s/tb && "
+                                 "cmp -l %s/ta %s/tb | head -1 | awk '{printf \"%%s\", $1}'", a, dir, b, dir, dir, dir);
+    long byte = strtol(at, NULL, 10) - 1;
+    CHECK_EQ_INT(byte, 12304);
+    int n;
+    _cleanup_free_ char *got = diff(a, b, 40, &n);
+    _cleanup_free_ char *want = xasprintf("data differs from byte %ld", byte / 4096 * 4096);
+    const char *line = strstr(got, "\n/bin/tool: ");
+    CHECK(line && strstr(line, want) && strstr(line, want) < strchr(line + 1, '\n'));
+    free((void *)a);
+    free((void *)b);
+}
+
+TEST(zz_cleanup)
+{
+    CHECK_EQ_INT(rm_rf(dir), 0);
 }
