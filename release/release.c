@@ -40,7 +40,8 @@ struct field {
     const struct spec *sub;         /* F_OBJECT, F_ARRAY */
     size_t elem_size, count_off;    /* F_ARRAY */
     bool optional;                  /* strings and arrays: may be absent (NULL, or no elements);
-                                       written only when present */
+                                       objects: when has_off's bool says so; written only when present */
+    size_t has_off;                 /* optional objects: the bool that says it is present */
 };
 
 struct spec {
@@ -59,6 +60,8 @@ struct spec {
 #define BOOL(k, s, m) {FIELD(k, F_BOOL, s, m)}
 #define OBJECT(k, s, m, spec) {FIELD(k, F_OBJECT, s, m), .sub = spec}
 #define ARRAY(k, s, m, spec, elem, count) {FIELD(k, F_ARRAY, s, m), ELEMS(spec, s, elem, count)}
+#define OPT_HEX(k, s, m, lo, hi) {FIELD(k, F_HEX, s, m), .min = lo, .max = hi, .optional = true}
+#define OPT_OBJECT(k, s, m, has, spec) {FIELD(k, F_OBJECT, s, m), .sub = spec, .optional = true, .has_off = offsetof(s, has)}
 #define OPT_ARRAY(k, s, m, spec, elem, count) {FIELD(k, F_ARRAY, s, m), ELEMS(spec, s, elem, count), .optional = true}
 
 static const struct field tool_fields[] = {
@@ -134,6 +137,15 @@ static const struct field kernel_provenance_fields[] = {
 };
 static const struct spec kernel_provenance_spec = {kernel_provenance_fields, ARRAY_SIZE(kernel_provenance_fields)};
 
+static const struct field appraisal_fields[] = {
+    U64("guest_policy", struct release_appraisal, guest_policy, 0, INT64_MAX),
+    U64("vmpl", struct release_appraisal, vmpl, 0, 3),
+    OPT_STR("min_tcb", struct release_appraisal, min_tcb),
+    OPT_HEX("id_key_digest", struct release_appraisal, id_key_digest, 48, 48),
+    OPT_HEX("author_key_digest", struct release_appraisal, author_key_digest, 48, 48),
+};
+static const struct spec appraisal_spec = {appraisal_fields, ARRAY_SIZE(appraisal_fields)};
+
 static const struct field release_fields[] = {
     STR("schema", struct release, schema),
     STR("name", struct release, name),
@@ -151,6 +163,7 @@ static const struct field release_fields[] = {
     STR("cmdline", struct release, cmdline),
     ARRAY("measurements", struct release, measurements, &measurement_spec, struct release_measurement,
           nmeasurements),
+    OPT_OBJECT("appraisal", struct release, appraisal, has_appraisal, &appraisal_spec),
     OPT_ARRAY("igvm", struct release, igvms, &igvm_spec, struct release_igvm, nigvms),
 };
 static const struct spec release_spec = {release_fields, ARRAY_SIZE(release_fields)};
@@ -171,6 +184,8 @@ static bool absent(const struct field *f, const void *base)
         return false;
     if (is_string(f->type))
         return !*AT(base, f->off, char *const);
+    if (f->type == F_OBJECT)
+        return !*AT(base, f->has_off, const bool);
     return f->type == F_ARRAY && !*AT(base, f->count_off, const size_t);
 }
 
@@ -425,6 +440,8 @@ static int parse_object(const struct parser *p, const char *path, json_t *o, con
             continue;
         if (!fv)
             return err_set(-EINVAL, "%s: missing key %s", p->what, full);
+        if (f->type == F_OBJECT && f->optional)
+            *AT(base, f->has_off, bool) = true;
         int r = parse_field(p, full, f, fv, base);
         if (r < 0)
             return r;

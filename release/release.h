@@ -62,6 +62,16 @@ struct release_kernel_provenance {
     size_t nconfig_inputs;
 };
 
+/* What the release expects of a launch beyond its digest, for `report
+ * verify --release` (optional in release.json: older releases lack it). */
+struct release_appraisal {
+    uint64_t guest_policy;   /* the most the launch's SNP guest policy may allow */
+    uint64_t vmpl;           /* the VMPL reports are requested at */
+    char *min_tcb;           /* "bl=3,tee=0,snp=8,ucode=115" or 16 hex digits; may be NULL */
+    char *id_key_digest;     /* hex, 48 bytes: reports' ID_KEY_DIGEST; may be NULL */
+    char *author_key_digest; /* hex, 48 bytes: reports' AUTHOR_KEY_DIGEST; may be NULL */
+};
+
 /* An IGVM guest file of the release (the AKS launch path: Cloud Hypervisor
  * loads it, the processor measures it). Everything that determines its
  * bytes is recorded, so verify can rebuild it from the release's own files
@@ -96,6 +106,8 @@ struct release {
     char *cmdline;
     struct release_measurement *measurements;
     size_t nmeasurements;
+    bool has_appraisal;
+    struct release_appraisal appraisal;
     struct release_igvm *igvms;
     size_t nigvms;
 };
