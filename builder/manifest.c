@@ -991,11 +991,10 @@ static const struct field tcb_fields[] = {
 static int parse_min_tcb(struct parser *p, struct fy_node *v, const char *key, int line, void *obj)
 {
     struct manifest_appraisal *a = obj;
-    a->tcb_fmc = UINT32_MAX;
     int r = parse_map(p, v, key, line, tcb_fields, ARRAY_SIZE(tcb_fields), a);
     if (r < 0)
         return r;
-    a->tcb_has_fmc = a->tcb_fmc != UINT32_MAX;
+    a->tcb_has_fmc = fy_node_mapping_lookup_pair_by_string(v, "fmc", FY_NT) != NULL;
     const struct { const char *name; uint32_t v; } parts[] = {
         {"bootloader", a->tcb_bootloader}, {"tee", a->tcb_tee}, {"snp", a->tcb_snp},
         {"microcode", a->tcb_microcode}, {"fmc", a->tcb_has_fmc ? a->tcb_fmc : 0},
