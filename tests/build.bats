@@ -101,6 +101,39 @@ nothing_published() {
     grep -qx "config $(sha256sum <"$A/kernel.config" | cut -d' ' -f1)" "$A/kernel.inputs.txt"
 }
 
+@test "build: release.json's appraisal is the manifest's measure.appraisal, and admits the IGVM's own policy" {
+    # the demo's {debug: false, migrate-ma: false, smt: true}: the SNP ABI's
+    # SMT bit 16 and reserved bit 17, nothing else
+    assert_equal "$(jq -c .appraisal "$A/release.json")" \
+                 "{\"guest_policy\":$(((1 << 16) | (1 << 17))),\"min_tcb\":\"bl=3,tee=0,snp=8,ucode=115\",\"vmpl\":0}"
+    # the production IGVM's GUEST_POLICY, read by igvm measure: the appraisal's bits and ABI 0.31
+    policy=$("$GUESTIMG" igvm measure --json "$A/kata-containers-igvm.img" | jq -r .guest_policy)
+    assert_equal "$policy" 0x3001f
+    assert_equal "$(jq -r '.igvm[] | select(.variant == "production") | .guest_policy' "$A/release.json")" $((policy))
+}
+
+@test "build: an IGVM-only release's appraisal names the ID block's key; measure.igvm.guest-policy is the IGVM's and verify rebuilds it" {
+    # firmware none, and the IGVM with SMT off (stricter than the appraisal: admitted)
+    sed 's/^  firmware: {.*/  firmware: none/; s/^    vtl: 0$/    vtl: 0\n    guest-policy: {smt: false, abi-minor: 31}/' \
+        "$WS/manifests/demo.yaml" >"$WS/manifests/igvm.yaml"
+    "$GUESTIMG" build -q "$WS/manifests/igvm.yaml" -o "$T/rel" >/dev/null 2>&1
+    # the ID key digest as reports carry it (SNP ABI: SHA-384 of curve 2, Qx,
+    # Qy little-endian in 72-byte fields, zero-padded to 1028 bytes), of the
+    # key the IGVM is signed with, by openssl and hashlib
+    want=$(openssl ec -in "$ROOT/keys/igvm-snakeoil-id-key.pem" -pubout -outform DER 2>/dev/null | /usr/bin/python3 -c '
+import hashlib, sys
+pt = sys.stdin.buffer.read()[-97:]
+assert pt[0] == 4
+key = (2).to_bytes(4, "little") + pt[1:49][::-1].ljust(72, b"\0") + pt[49:][::-1].ljust(72, b"\0")
+print(hashlib.sha384(key.ljust(1028, b"\0")).hexdigest())')
+    assert_equal "$(jq -r .appraisal.id_key_digest "$T/rel/release.json")" "$want"
+    [ "$(jq -r .appraisal.author_key_digest "$T/rel/release.json")" = null ]   # igvmgen's ID blocks have no author key
+    assert_equal "$("$GUESTIMG" igvm measure --json "$T/rel/kata-containers-igvm.img" | jq -r .guest_policy)" 0x2001f
+    run "$GUESTIMG" verify "$T/rel/release.json"
+    [ "$status" -eq 0 ]
+    [[ $output == *"ok igvm kata-containers-igvm.img contents"* ]]
+}
+
 @test "build: byte-identical from another output path, working directory, umask, TZ, LC_ALL and clock" {
     mkdir -p "$T/elsewhere/cwd"
     manifest=$(realpath --relative-to="$T/elsewhere/cwd" "$WS/manifests/demo.yaml")
@@ -552,6 +585,24 @@ kernel:|: missing key 'kernel': a release needs a kernel \(docs/manifest.md\)
   vcpus:|: missing key 'measure.vcpus': required with a firmware
   vcpu-types:|: missing key 'measure.vcpu-types': required with a firmware
 KEYS
+}
+
+@test "build: bad measure.appraisal values are one error naming the key; nothing published" {
+    while IFS='|' read -r from to error; do
+        sed "s/$from/$to/" "$WS/manifests/demo.yaml" >"$WS/manifests/bad-appraisal.yaml"
+        ! cmp -s "$WS/manifests/demo.yaml" "$WS/manifests/bad-appraisal.yaml" || { echo "no '$from' in demo.yaml" >&2; return 1; }
+        run "$GUESTIMG" build -q "$WS/manifests/bad-appraisal.yaml" -o "$T/out"
+        assert_error 1 "^guestimg: $WS/manifests/bad-appraisal.yaml:[0-9]+: ${error}$"
+        nothing_published "$T" out
+        [ ! -e "$WS/manifests/bad-appraisal.lock.json" ]
+    done <<'CASES'
+    vmpl: 0|    vmpl: 4|measure.appraisal: vmpl: 4 is not 0, 1, 2 or 3
+debug: false, |debug: perhaps, |measure.appraisal.guest-policy.debug: expected true or false, got 'perhaps'
+, microcode: 115}|}|measure.appraisal.min-tcb: missing required key 'microcode'
+snp: 8,|snp: 256,|measure.appraisal.min-tcb: snp: 256 is not a security patch level \(0 to 255\)
+smt: true}|smt: false}|measure.appraisal.guest-policy 0x20000 contradicts measure.igvm.guest-policy 0x3001f \(igvmgen's default\): the appraisal wants smt_allowed 0, the IGVM has smt_allowed 1
+    vtl: 0|    vtl: 0\n    guest-policy: {debug: true}|measure.appraisal.guest-policy 0x30000 contradicts measure.igvm.guest-policy 0xb0000: the appraisal wants debug_allowed 0, the IGVM has debug_allowed 1
+CASES
 }
 
 @test "build: a kernel source or profile that is not there is refused before building" {
