@@ -25,7 +25,7 @@ require_golden_inputs() {
 copy_tree() {
     mkdir -p "$T/tree/tests"
     cp -r "$ROOT/tests/golden" "$ROOT/tests/bench" "$T/tree/tests/"
-    cp -r "$ROOT/manifests" "$ROOT/kernel-configs" "$ROOT/tools" "$T/tree/"
+    cp -r "$ROOT/manifests" "$ROOT/kernel-configs" "$ROOT/tools" "$ROOT/acpi-tables" "$T/tree/"
     ln -s "$ROOT/output" "$T/tree/output"
 }
 
