@@ -424,7 +424,7 @@ verify_fake() {
     assert_error 1 "fake.pem: ucodeSPL extension \(1.3.6.1.4.1.3704.1.3.8\) is not an integer from 0 to 255$"
     fake_vcek "$D/fake.pem" 2=DER:02:01:01 "${SPLS[@]}" "$FMC" "$HWID"
     run verify_fake
-    assert_error 1 "fake.pem: productName extension \(1.3.6.1.4.1.3704.1.2\) is not a short string$"
+    assert_error 1 "fake.pem: productName extension \(1.3.6.1.4.1.3704.1.2\) is not a short printable string$"
     fake_vcek "$D/fake.pem" "$PRODUCT" "${SPLS[@]}" "$FMC" 4=DER:01:02:03:04:05
     run verify_fake
     assert_error 1 "fake.pem: hwID extension \(1.3.6.1.4.1.3704.1.4\) of 5 bytes; chip IDs are 8 or 64$"
