@@ -87,6 +87,10 @@ units: $(UNIT_BINS)
 
 -include $(ALL_OBJS:.o=.d)
 
+# Files the IGVM builder embeds with .incbin (the compiler's .d does not list them).
+IGVM_EMBEDDED := acpi-tables/default/pages.bin acpi-tables/default/pages.txt keys/igvm-snakeoil-id-key.pem
+$(BUILD)/measure/igvm_build.o: $(IGVM_EMBEDDED)
+
 # ---------------------------------------------------------------- set-up ---
 # Every Debian package the build, the demo and the tests need is listed in
 # deps.txt. Nothing is installed when all are present. The demo manifest's

@@ -858,6 +858,62 @@ static int parse_vcpus(struct parser *p, struct fy_node *v, const char *key, int
     return 0;
 }
 
+static const struct field igvm_fields[] = {
+    FIELD("cmdline", F_STR, struct manifest_igvm, cmdline, false),
+    FIELD("debug-cmdline", F_STR, struct manifest_igvm, debug_cmdline, false),
+    FIELD("boot-mode", F_STR, struct manifest_igvm, boot_mode, false),
+    FIELD("vtl", F_U32, struct manifest_igvm, vtl, false),
+    FIELD("svme", F_BOOL, struct manifest_igvm, svme, false),
+    FIELD("encrypted-page", F_BOOL, struct manifest_igvm, encrypted_page, false),
+    FIELD("pvalidate-opt", F_BOOL, struct manifest_igvm, pvalidate_opt, false),
+    FIELD("acpi", F_HOSTPATH, struct manifest_igvm, acpi, false),
+};
+
+static size_t count_substr(const char *s, const char *sub)
+{
+    size_t n = 0;
+    for (const char *p = s; (p = strstr(p, sub)); p += strlen(sub))
+        n++;
+    return n;
+}
+
+/* A command line the kernel can take: one "{dm-verity}", no NUL or newline. */
+static int check_igvm_cmdline(struct parser *p, int line, const char *key, const char *name, const char *s)
+{
+    if (!s)
+        return 0;
+    if (count_substr(s, MANIFEST_DM_VERITY) != 1)
+        return fail(p, line, key, "%s must hold " MANIFEST_DM_VERITY " exactly once (where the build puts "
+                    "the image's dm-verity table)", name);
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+        if ((*c < 0x20 && *c != '\t') || *c == 0x7f)
+            return fail(p, line, key, "%s holds the control byte 0x%02x (only TAB is kept)", name, *c);
+    return 0;
+}
+
+/* igvmgen's defaults (boot mode x86, VTL 2, SVME, encrypted pages and
+ * pvalidate_opt on), then the keys given. */
+static int parse_igvm(struct parser *p, struct fy_node *v, const char *key, int line, void *obj)
+{
+    struct manifest_igvm *g = &((struct manifest_measure *)obj)->igvm;
+    g->vtl = 2;
+    g->svme = g->encrypted_page = g->pvalidate_opt = true;
+    int r = parse_map(p, v, key, line, igvm_fields, ARRAY_SIZE(igvm_fields), g);
+    if (r < 0)
+        return r;
+    if (!g->boot_mode)
+        g->boot_mode = xstrdup("x86");
+    if (strcmp(g->boot_mode, "x64") && strcmp(g->boot_mode, "x86"))
+        return fail(p, line, key, "boot-mode: '%s' is not x64 or x86", g->boot_mode);
+    if (g->vtl != 0 && g->vtl != 2)
+        return fail(p, line, key, "vtl: %u is not 0 or 2", g->vtl);
+    if ((r = check_igvm_cmdline(p, line, key, "cmdline", g->cmdline)) < 0 ||
+        (r = check_igvm_cmdline(p, line, key, "debug-cmdline", g->debug_cmdline)) < 0)
+        return r;
+    g->present = true;
+    return 0;
+}
+
 static const struct field measure_fields[] = {
     CUSTOM("firmware", parse_firmware, true),
     FIELD2("vmm-types", F_STRS, struct manifest_measure, vmm_types, nvmm_types, false),
@@ -865,6 +921,7 @@ static const struct field measure_fields[] = {
     FIELD2("vcpu-types", F_STRS, struct manifest_measure, vcpu_types, nvcpu_types, false),
     FIELD("guest-features", F_U64, struct manifest_measure, guest_features, false),
     FIELD("svn", F_U32, struct manifest_measure, svn, false),
+    CUSTOM("igvm", parse_igvm, false),
 };
 
 static int parse_measure(struct parser *p, struct fy_node *v, const char *key, int line, void *obj)
@@ -1142,6 +1199,10 @@ void manifest_free(struct manifest *m)
     free(m->kernel.package_file_rel);
     free(m->kernel.path);
     free(m->measure.firmware);
+    free(m->measure.igvm.cmdline);
+    free(m->measure.igvm.debug_cmdline);
+    free(m->measure.igvm.boot_mode);
+    free(m->measure.igvm.acpi);
     free_strv(m->measure.vmm_types, m->measure.nvmm_types);
     free(m->measure.vcpus);
     free_strv(m->measure.vcpu_types, m->measure.nvcpu_types);

@@ -80,6 +80,22 @@ struct manifest_kernel {
     char *path;            /* KERNEL_PACKAGE: file inside the package; KERNEL_FILE: resolved host path */
 };
 
+/* The IGVM guest files a release builds (measure.igvm): igvmgen's settings
+ * and the kernel command lines they carry. A command line is a template
+ * holding "{dm-verity}" once, where the build puts the dm-verity table of
+ * the image it made (so the measurement binds the root hash); every other
+ * byte is kept as written, TABs included. */
+#define MANIFEST_DM_VERITY "{dm-verity}"
+struct manifest_igvm {
+    bool present;
+    char *cmdline;                /* NULL: the release's own cmdline (cmdline.txt) */
+    char *debug_cmdline;          /* NULL: no debug IGVM */
+    char *boot_mode;              /* "x64" or "x86" (igvmgen's default x86) */
+    uint32_t vtl;                 /* 0 or 2 (default 2) */
+    bool svme, encrypted_page, pvalidate_opt;   /* default true */
+    char *acpi;                   /* resolved host path of a directory of .aml tables; NULL: built-in */
+};
+
 /* Parameters of the expected launch measurements (the release engineer's
  * `measure:` section). */
 struct manifest_measure {
@@ -95,6 +111,7 @@ struct manifest_measure {
     size_t nvcpu_types;
     uint64_t guest_features;
     uint32_t svn;
+    struct manifest_igvm igvm;
 };
 
 struct manifest {

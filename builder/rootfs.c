@@ -46,12 +46,17 @@ static char *base_name(const char *path)
     return xstrdup(basename(p));
 }
 
-static char *make_cmdline(const struct rootfs_result *r)
+char *rootfs_dm_table(const struct rootfs_result *r)
 {
     bool kata = r->layout == ROOTFS_KATA;
+    return verity_dm_table(&r->v, kata ? "/dev/vda1" : "/dev/vda", kata ? "/dev/vda2" : "/dev/vdb");
+}
+
+static char *make_cmdline(const struct rootfs_result *r)
+{
     if (!r->verity)
-        return xasprintf("root=%s rootfstype=ext4 ro", kata ? "/dev/vda1" : "/dev/vda");
-    _cleanup_free_ char *table = verity_dm_table(&r->v, kata ? "/dev/vda1" : "/dev/vda", kata ? "/dev/vda2" : "/dev/vdb");
+        return xasprintf("root=%s rootfstype=ext4 ro", r->layout == ROOTFS_KATA ? "/dev/vda1" : "/dev/vda");
+    _cleanup_free_ char *table = rootfs_dm_table(r);
     return xasprintf("dm-mod.create=\"%s\" root=/dev/dm-0 rootfstype=ext4 ro", table);
 }
 

@@ -61,6 +61,9 @@ struct rootfs_result {
  * it with verity). Every output goes to a temporary file first and is
  * renamed into place only when all of them are complete. */
 int rootfs_build(struct tree *t, const char *image, const struct rootfs_opts *o, struct rootfs_result *res);
+/* The dm-verity table (dm-mod.create=) of a verity image as the guest sees
+ * its disks: kata /dev/vda1 + /dev/vda2, raw /dev/vda + /dev/vdb. Allocated. */
+char *rootfs_dm_table(const struct rootfs_result *r);
 json_t *rootfs_result_json(const struct rootfs_result *r);
 void rootfs_result_free(struct rootfs_result *r);
 

@@ -52,6 +52,9 @@ static int print_summary(const char *dir)
                (unsigned long long)m->vcpus, m->vcpus == 1 ? "" : "s", m->digest,
                m->kernel_hashes ? "" : " (firmware only: kernel_hashes false)");
     }
+    for (size_t i = 0; i < r.nigvms; i++)
+        printf("igvm: %s (%s) snp launch digest %s (kernel, cmdline with the root hash, ACPI tables)\n",
+               r.igvms[i].name, r.igvms[i].variant, r.igvms[i].digest);
     release_free(&r);
     return 0;
 }

@@ -14,6 +14,9 @@
 
 #define CMD "igvm"
 
+int cmd_igvm_build(int argc, char **argv);
+void igvm_build_usage(void);
+
 enum { OPT_JSON = 256, OPT_NO_CHECKSUM, OPT_NATIVE_ZERO, OPT_IGNORE_IDBLOCK };
 
 static const struct option long_options[] = {
@@ -28,10 +31,13 @@ static const struct option long_options[] = {
 static void usage(void)
 {
     printf("usage: guestimg igvm dump FILE [--json] [--no-checksum]\n"
-           "       guestimg igvm measure FILE [--native-zero] [--ignore-idblock] [--json] [--no-checksum]\n\n"
+           "       guestimg igvm measure FILE [--native-zero] [--ignore-idblock] [--json] [--no-checksum]\n");
+    igvm_build_usage();
+    printf("\n"
            "Validate an IGVM guest file (fixed header, CRC-32, variable headers, file offsets).\n"
            "dump lists its headers and directives; measure prints the SEV-SNP launch digest\n"
-           "(lowercase hex) of its directives for the SEV-SNP platform.\n\n"
+           "(lowercase hex) of its directives for the SEV-SNP platform. build makes one for\n"
+           "Linux direct boot as igvm-tooling's igvmgen does (guestimg igvm build --help).\n\n"
            "  --json            one JSON object instead of text\n"
            "  --no-checksum     read a file whose header CRC-32 does not match\n"
            "  --native-zero     measure pages without data as ZERO pages, not as NORMAL\n"
@@ -183,6 +189,8 @@ static int dump(const struct options *o, const struct igvm_file *f)
 
 int cmd_igvm(int argc, char **argv)
 {
+    if (argc > 1 && streq(argv[1], "build"))
+        return cmd_igvm_build(argc - 1, argv + 1);
     struct options o = {0};
     int rc = parse_options(&o, argc, argv);
     if (rc)

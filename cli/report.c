@@ -7,9 +7,11 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "measure/appraise.h"
 #include "measure/attest.h"
+#include "measure/host_data.h"
 #include "measure/report.h"
-#include "release/release.h"
+#include "release/appraisal.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -25,30 +27,50 @@ static void usage(void)
 {
     printf("usage: guestimg report show REPORT [--json] [--generation GEN | --vcek VCEK]\n"
            "       guestimg report verify REPORT (--ark ARK --ask ASK | --cert-chain CHAIN) --vcek VCEK\n"
-           "                [--release release.json] [--measurement HEX]... [--host-data HEX]\n"
-           "                [--report-data HEX] [--generation GEN] [--json]\n\n"
+           "                [--trust-ark FILE] [--release release.json] [--measurement HEX]...\n"
+           "                [--policy FILE | --policy-base64 FILE | --initdata FILE | --initdata-base64 FILE\n"
+           "                 | --host-data HEX] [--min-tcb TCB] [--vmpl N] [--report-data HEX]\n"
+           "                [--generation GEN] [--json]\n"
+           "       guestimg report host-data (--policy FILE | --policy-base64 FILE | --initdata FILE\n"
+           "                | --initdata-base64 FILE) [--json]\n\n"
            "Decodes and verifies a binary SEV-SNP attestation report (1184 bytes, versions\n"
            "2, 3 and 5). 'show' prints every field, TCBs decoded for the processor\n"
            "generation: from the report's CPUID (version 3+), else --generation\n"
            "(milan, genoa, turin) or the productName of --vcek (not verified by show).\n\n"
            "'verify' checks, one line each ('ok …' or 'FAIL …: expected X actual Y'):\n"
-           "the ARK is self-signed, the ARK signs the ASK, the ASK signs the VCEK\n"
+           "the ARK is AMD's pinned root for the VCEK's generation (or the --trust-ark\n"
+           "root, said on every run), it is self-signed, the ARK signs the ASK, the ASK signs the VCEK\n"
            "(RSASSA-PSS, SHA-384), the VCEK signs the report (ECDSA P-384), the generation\n"
            "(VCEK product, report CPUID, --generation) agrees, the reported TCB is the\n"
            "VCEK's, the chip ID is the VCEK's hwID; then MEASUREMENT is one of the\n"
-           "release's SNP measurements or a --measurement, and HOST_DATA / REPORT_DATA\n"
-           "when given (--report-data shorter than 64 bytes is zero-padded). Exit 0 only\n"
+           "release's SNP measurements or a --measurement; with --release the guest\n"
+           "policy, VMPL, guest SVN, minimum TCB and ID/author key digests it declares;\n"
+           "HOST_DATA (from --policy/--initdata: see 'host-data') and REPORT_DATA when\n"
+           "given (--report-data shorter than 64 bytes is zero-padded). Exit 0 only\n"
            "when every check passes.\n\n"
+           "'host-data' prints the HOST_DATA a pod gets: SHA-256 of an AKS agent policy\n"
+           "(the text, or the io.katacontainers.config.agent.policy annotation's base64),\n"
+           "or an initdata TOML's declared digest fitted to 32 bytes (the TOML, or the\n"
+           "cc_init_data annotation's base64 of its gzip).\n\n"
            "  --ark, --ask FILE    AMD's root and signing keys (PEM or DER)\n"
            "  --cert-chain FILE    both, as AMD's key server sends them (PEM: ASK, then ARK)\n"
            "  --vcek FILE          the chip's VCEK (PEM or DER)\n"
+           "  --trust-ark FILE     trust this root instead of AMD's (a lab chain); --ark defaults to it\n"
+           "  --min-tcb TCB        bl=N,tee=N,snp=N,ucode=N[,fmc=N] or 16 hex digits (raw)\n"
+           "  --vmpl N             the VMPL the report must be at (default with --release: 0)\n"
            "  --json               one JSON object\n");
 }
 
 /* ------------------------------------------------------------ options --- */
 
 struct options {
-    const char *report_path, *ark, *ask, *chain, *vcek, *release;
+    const char *report_path, *ark, *ask, *chain, *vcek, *release, *trust_ark;
+    const char *host_data_file;    /* --policy… / --initdata… */
+    const char *host_data_opt;     /* which of them */
+    bool host_data_base64, host_data_initdata;
+    const char *min_tcb;
+    bool has_vmpl;
+    uint32_t vmpl;
     enum report_generation generation;
     bool json;
     uint8_t measurements[MAX_MEASUREMENTS][REPORT_MEASUREMENT_LEN];
@@ -58,7 +80,21 @@ struct options {
 };
 
 enum { OPT_JSON = 256, OPT_GENERATION, OPT_VCEK, OPT_ARK, OPT_ASK, OPT_CHAIN, OPT_RELEASE,
-       OPT_MEASUREMENT, OPT_HOST_DATA, OPT_REPORT_DATA };
+       OPT_MEASUREMENT, OPT_HOST_DATA, OPT_REPORT_DATA, OPT_TRUST_ARK, OPT_POLICY, OPT_POLICY_B64,
+       OPT_INITDATA, OPT_INITDATA_B64, OPT_MIN_TCB, OPT_VMPL };
+
+#define HOST_DATA_OPTIONS                                           \
+    {"policy", required_argument, NULL, OPT_POLICY},                \
+    {"policy-base64", required_argument, NULL, OPT_POLICY_B64},     \
+    {"initdata", required_argument, NULL, OPT_INITDATA},            \
+    {"initdata-base64", required_argument, NULL, OPT_INITDATA_B64}
+
+static const struct option host_data_options[] = {
+    {"help", no_argument, NULL, 'h'},
+    {"json", no_argument, NULL, OPT_JSON},
+    HOST_DATA_OPTIONS,
+    {0},
+};
 
 static const struct option show_options[] = {
     {"help", no_argument, NULL, 'h'},
@@ -80,6 +116,10 @@ static const struct option verify_options[] = {
     {"measurement", required_argument, NULL, OPT_MEASUREMENT},
     {"host-data", required_argument, NULL, OPT_HOST_DATA},
     {"report-data", required_argument, NULL, OPT_REPORT_DATA},
+    {"trust-ark", required_argument, NULL, OPT_TRUST_ARK},
+    {"min-tcb", required_argument, NULL, OPT_MIN_TCB},
+    {"vmpl", required_argument, NULL, OPT_VMPL},
+    HOST_DATA_OPTIONS,
     {0},
 };
 
@@ -119,8 +159,31 @@ static int parse_options(struct options *o, const struct option *longopts, int a
                 o->n_measurements++;
             break;
         case OPT_HOST_DATA:
+            if (o->host_data_opt)
+                return cli_usage(CMD, "--host-data and %s both give HOST_DATA; give one", o->host_data_opt);
             rc = parse_hex_option("--host-data", optarg, o->host_data, sizeof(o->host_data), false);
             o->has_host_data = true;
+            o->host_data_opt = "--host-data";
+            break;
+        case OPT_POLICY:
+        case OPT_POLICY_B64:
+        case OPT_INITDATA:
+        case OPT_INITDATA_B64:
+            if (o->host_data_opt)
+                return cli_usage(CMD, "%s and %s both give HOST_DATA; give one", o->host_data_opt,
+                                 argv[optind - 1][1] == '-' ? argv[optind - 1] : "this option");
+            o->host_data_opt = c == OPT_POLICY ? "--policy" : c == OPT_POLICY_B64 ? "--policy-base64"
+                               : c == OPT_INITDATA ? "--initdata" : "--initdata-base64";
+            o->host_data_file = optarg;
+            o->host_data_base64 = c == OPT_POLICY_B64 || c == OPT_INITDATA_B64;
+            o->host_data_initdata = c == OPT_INITDATA || c == OPT_INITDATA_B64;
+            break;
+        case OPT_TRUST_ARK: o->trust_ark = optarg; break;
+        case OPT_MIN_TCB: o->min_tcb = optarg; break;
+        case OPT_VMPL:
+            if (parse_u32(optarg, &o->vmpl) < 0 || o->vmpl > 3)
+                rc = cli_usage(CMD, "--vmpl: '%s' is not 0, 1, 2 or 3", optarg);
+            o->has_vmpl = true;
             break;
         case OPT_REPORT_DATA:
             rc = parse_hex_option("--report-data", optarg, o->report_data, sizeof(o->report_data), true);
@@ -132,6 +195,11 @@ static int parse_options(struct options *o, const struct option *longopts, int a
     }
     if (rc)
         return rc;
+    if (longopts == host_data_options) {
+        if (optind < argc)
+            return cli_usage(CMD, "unexpected argument '%s'", argv[optind]);
+        return 0;
+    }
     if (optind >= argc)
         return cli_usage(CMD, "%s: expected a REPORT file", argv[0]);
     if (optind + 1 < argc)
@@ -226,51 +294,51 @@ static int cmd_show(int argc, char **argv)
     return 0;
 }
 
+/* ---------------------------------------------------------- host-data --- */
+
+/* HOST_DATA from the file the option names; *label says where it came from. */
+static int load_host_data(const struct options *o, uint8_t out[REPORT_HOST_DATA_LEN], struct host_data_source *src)
+{
+    _cleanup_free_ uint8_t *buf = NULL;
+    size_t len;
+    int r = file_read_all(o->host_data_file, &buf, &len, HOST_DATA_TEXT_MAX);
+    if (r < 0)
+        return r;
+    return o->host_data_initdata ? host_data_initdata(buf, len, o->host_data_base64, o->host_data_file, out, src)
+                                 : host_data_policy(buf, len, o->host_data_base64, o->host_data_file, out, src);
+}
+
+static int cmd_host_data(int argc, char **argv)
+{
+    struct options o = {0};
+    int rc = parse_options(&o, host_data_options, argc, argv);
+    if (rc)
+        return rc;
+    if (!o.host_data_file)
+        return cli_usage(CMD, "host-data: give --policy, --policy-base64, --initdata or --initdata-base64");
+    uint8_t hd[REPORT_HOST_DATA_LEN];
+    struct host_data_source src;
+    if (load_host_data(&o, hd, &src) < 0)
+        return cli_fail();
+    _cleanup_free_ char *h = hex_string(hd, sizeof(hd)), *d = hex_string(src.digest, src.digest_len);
+    if (o.json) {
+        json_t *j = json_pack("{s:s, s:s, s:s, s:s}", "host_data", h, "algorithm", src.algorithm, "digest", d,
+                              "source", o.host_data_initdata ? "initdata" : "policy");
+        if (*src.version)
+            json_object_set_new(j, "version", json_string(src.version));
+        _cleanup_free_ char *s = json_pretty(j);
+        fputs(s, stdout);
+        json_decref(j);
+    } else {
+        printf("%s\n", h);
+    }
+    return 0;
+}
+
 /* ------------------------------------------------------------- verify --- */
 
-struct expected {
-    struct attest_measurement *m;
-    char **labels;
-    size_t n;
-};
-
-static void expected_free(struct expected *e)
-{
-    for (size_t i = 0; i < e->n; i++)
-        free(e->labels[i]);
-    free(e->labels);
-    free(e->m);
-}
-
-static void expected_add(struct expected *e, const uint8_t digest[REPORT_MEASUREMENT_LEN], char *label)
-{
-    e->m = xrealloc(e->m, (e->n + 1) * sizeof(*e->m));
-    e->labels = xrealloc(e->labels, (e->n + 1) * sizeof(*e->labels));
-    memcpy(e->m[e->n].digest, digest, REPORT_MEASUREMENT_LEN);
-    e->labels[e->n] = label;
-    e->m[e->n].label = label;
-    e->n++;
-}
-
-/* Every SNP measurement the release publishes (48-byte digests). */
-static int expected_from_release(struct expected *e, const char *path)
-{
-    struct release rel = {0};
-    int r = release_load(path, &rel);
-    for (size_t i = 0; r == 0 && i < rel.nmeasurements; i++) {
-        const struct release_measurement *m = &rel.measurements[i];
-        uint8_t digest[REPORT_MEASUREMENT_LEN];
-        if (hex_decode(m->digest, digest, sizeof(digest)) == REPORT_MEASUREMENT_LEN)
-            expected_add(e, digest,
-                         xasprintf("release %s %s %s %llu vCPU", m->mode, m->vmm_type, m->vcpu_type,
-                                   (unsigned long long)m->vcpus));
-    }
-    release_free(&rel);
-    return r;
-}
-
 struct certs {
-    X509 *ark, *ask, *vcek;
+    X509 *ark, *ask, *vcek, *trusted;
 };
 
 static void certs_free(struct certs *c)
@@ -278,15 +346,18 @@ static void certs_free(struct certs *c)
     X509_free(c->ark);
     X509_free(c->ask);
     X509_free(c->vcek);
+    X509_free(c->trusted);
 }
 
 static int load_certs(const struct options *o, struct certs *c)
 {
+    if (o->trust_ark && !(c->trusted = attest_cert_load(o->trust_ark, ATTEST_ARK)))
+        return -EINVAL;
     if (o->chain) {
         int r = attest_chain_load(o->chain, &c->ask, &c->ark);
         if (r < 0)
             return r;
-    } else if (!(c->ark = attest_cert_load(o->ark, ATTEST_ARK)) ||
+    } else if (!(c->ark = o->ark ? attest_cert_load(o->ark, ATTEST_ARK) : X509_dup(c->trusted)) ||
                !(c->ask = attest_cert_load(o->ask, ATTEST_ASK))) {
         return -EINVAL;
     }
@@ -319,46 +390,83 @@ static int verify_usage_rules(const struct options *o)
 {
     if (o->chain && (o->ark || o->ask))
         return cli_usage(CMD, "verify: --cert-chain holds the ARK and ASK; give it or --ark and --ask");
-    if (!o->chain && (!o->ark || !o->ask))
+    if (!o->chain && ((!o->ark && !o->trust_ark) || !o->ask))
         return cli_usage(CMD, "verify: --ark and --ask (or --cert-chain) are required");
     if (!o->vcek)
         return cli_usage(CMD, "verify: --vcek is required");
     return 0;
 }
 
+/* Everything the user and the release expect, in x. */
+static int load_expectations(struct options *o, struct release_expect *x, char **host_data_label)
+{
+    for (size_t i = 0; i < o->n_measurements; i++)
+        release_expect_add(x, o->measurements[i], xstrdup("--measurement"));
+    x->e.check_measurement = o->n_measurements > 0;
+    if (o->release && release_expect_load(x, o->release) < 0)
+        return -EINVAL;
+    if (o->min_tcb) {
+        if (appraise_tcb_parse(o->min_tcb, "--min-tcb", &x->e.min_tcb) < 0)
+            return -EINVAL;
+        x->e.check_tcb = true;
+        x->e.tcb_source = "--min-tcb";
+    }
+    if (o->has_vmpl) {
+        x->e.check_vmpl = true;
+        x->e.vmpl = o->vmpl;
+    }
+    if (o->host_data_file) {
+        struct host_data_source src;
+        if (load_host_data(o, o->host_data, &src) < 0)
+            return -EINVAL;
+        o->has_host_data = true;
+        *host_data_label = xasprintf("%s %s", o->host_data_opt, o->host_data_file);
+    }
+    x->e.host_data = o->has_host_data ? o->host_data : NULL;
+    x->e.host_data_source = *host_data_label ? *host_data_label : "--host-data";
+    x->e.report_data = o->has_report_data ? o->report_data : NULL;
+    return 0;
+}
+
 static int run_verify(const struct options *o, const struct report *r, const struct certs *c,
-                      const struct expected *e)
+                      const struct appraise_expect *e)
 {
     struct attest_opts a = {
         .report = r,
         .ark = c->ark,
         .ask = c->ask,
         .vcek = c->vcek,
+        .trusted_ark = c->trusted,
+        .trusted_ark_what = o->trust_ark,
         .vcek_what = o->vcek,
         .generation = o->generation,
-        .measurements = e->m,
-        .n_measurements = e->n,
-        .check_measurement = o->release || o->n_measurements,
-        .host_data = o->has_host_data ? o->host_data : NULL,
-        .report_data = o->has_report_data ? o->report_data : NULL,
     };
     struct printer p = {.json = o->json, .checks = o->json ? json_array() : NULL};
-    int failed = attest_verify(&a, print_check, &p);
+    int failed = appraise_report(&a, e, print_check, &p);
     if (failed < 0) {
         json_decref(p.checks);
         return cli_fail();
     }
-    if (!a.check_measurement)
+    if (!e->check_measurement)
         log_warn("%s: MEASUREMENT not checked (give --release or --measurement)", o->report_path);
+    if (o->trust_ark)
+        log_warn("%s: verified against --trust-ark %s, not AMD's pinned roots: a lab chain proves no AMD processor",
+                 o->report_path, o->trust_ark);
+    _cleanup_free_ char *trust = o->trust_ark ? xasprintf(" (root trusted by --trust-ark %s, not AMD's)", o->trust_ark)
+                                              : xstrdup("");
     if (o->json) {
-        json_t *j = json_pack("{s:o, s:i, s:i}", "checks", p.checks, "passed", (int)p.n - failed, "failed", failed);
+        struct vcek_info v;
+        enum report_generation g = attest_vcek_info(c->vcek, o->vcek, &v) == 0 ? v.generation : REPORT_GEN_UNKNOWN;
+        json_t *j = json_pack("{s:o, s:i, s:i, s:o, s:o}", "checks", p.checks, "passed", (int)p.n - failed,
+                              "failed", failed, "claims", appraise_claims(r, g), "trusted_ark",
+                              o->trust_ark ? json_string(o->trust_ark) : json_string("amd"));
         _cleanup_free_ char *s = json_pretty(j);
         fputs(s, stdout);
         json_decref(j);
     } else if (failed) {
-        printf("%s: %d of %u checks failed\n", o->report_path, failed, p.n);
+        printf("%s: %d of %u checks failed%s\n", o->report_path, failed, p.n, trust);
     } else {
-        printf("%s: all %u checks passed\n", o->report_path, p.n);
+        printf("%s: all %u checks passed%s\n", o->report_path, p.n, trust);
     }
     return failed ? EXIT_FAIL : 0;
 }
@@ -371,23 +479,21 @@ static int cmd_verify_report(int argc, char **argv)
         return rc;
     struct report r;
     struct certs c = {0};
-    struct expected e = {0};
-    for (size_t i = 0; i < o.n_measurements; i++)
-        expected_add(&e, o.measurements[i], xstrdup("--measurement"));
-    if (load_report(o.report_path, &r) < 0 || load_certs(&o, &c) < 0 ||
-        (o.release && expected_from_release(&e, o.release) < 0))
+    struct release_expect x = {0};
+    _cleanup_free_ char *hd_label = NULL;
+    if (load_report(o.report_path, &r) < 0 || load_certs(&o, &c) < 0 || load_expectations(&o, &x, &hd_label) < 0)
         rc = cli_fail();
     else
-        rc = run_verify(&o, &r, &c, &e);
+        rc = run_verify(&o, &r, &c, &x.e);
     certs_free(&c);
-    expected_free(&e);
+    release_expect_free(&x);
     return rc;
 }
 
 int cmd_report(int argc, char **argv)
 {
     if (argc < 2)
-        return cli_usage(CMD, "expected 'show' or 'verify'");
+        return cli_usage(CMD, "expected 'show', 'verify' or 'host-data'");
     const char *sub = argv[1];
     if (streq(sub, "--help") || streq(sub, "-h")) {
         usage();
@@ -397,5 +503,7 @@ int cmd_report(int argc, char **argv)
         return cmd_show(argc - 1, argv + 1);
     if (streq(sub, "verify"))
         return cmd_verify_report(argc - 1, argv + 1);
-    return cli_usage(CMD, "'%s' is not show or verify", sub);
+    if (streq(sub, "host-data"))
+        return cmd_host_data(argc - 1, argv + 1);
+    return cli_usage(CMD, "'%s' is not show, verify or host-data", sub);
 }

@@ -2,8 +2,8 @@
 #include "measure/id_block.h"
 #include "common/err.h"
 #include "common/fileio.h"
+#include "common/hash.h"
 #include "common/hex.h"
-#include "common/strbuf.h"
 #include "common/util.h"
 
 #include <errno.h>
@@ -244,19 +244,12 @@ int attest_vcek_tcb(const struct vcek_info *info, struct report_tcb *t)
 
 /* ------------------------------------------------------------- checks --- */
 
-struct checker {
-    const char *id;      /* of the check running */
-    attest_report_fn report;
-    void *ctx;
-    int failed;
-};
-
-static void pass(struct checker *c, const char *what)
+void attest_pass(struct attest_checker *c, const char *what)
 {
     c->report(&(struct attest_check){.ok = true, .id = c->id, .what = what}, c->ctx);
 }
 
-static void fail(struct checker *c, const char *what, const char *expected, const char *actual)
+void attest_fail(struct attest_checker *c, const char *what, const char *expected, const char *actual)
 {
     c->failed++;
     c->report(&(struct attest_check){.ok = false, .id = c->id, .what = what, .expected = expected,
@@ -273,7 +266,7 @@ static char *common_name(X509 *x)
 }
 
 /* cert's signature: RSASSA-PSS with SHA-384, by issuer's key, issuer named. */
-static void check_signed_by(struct checker *c, const char *what, X509 *cert, X509 *issuer)
+static void check_signed_by(struct attest_checker *c, const char *what, X509 *cert, X509 *issuer)
 {
     int md = NID_undef, pk = NID_undef;
     X509_get_signature_info(cert, &md, &pk, NULL, NULL);
@@ -282,22 +275,22 @@ static void check_signed_by(struct checker *c, const char *what, X509 *cert, X50
         _cleanup_free_ char *actual =
             pk == EVP_PKEY_RSA_PSS ? xasprintf("RSASSA-PSS with %s", md == NID_undef ? "an unknown digest" : OBJ_nid2sn(md))
                                    : xstrdup(OBJ_nid2ln(X509_get_signature_nid(cert)));
-        return fail(c, what, "RSASSA-PSS with SHA384", actual);
+        return attest_fail(c, what, "RSASSA-PSS with SHA384", actual);
     }
     _cleanup_free_ char *want = common_name(issuer);
     if (X509_NAME_cmp(X509_get_issuer_name(cert), X509_get_subject_name(issuer))) {
         char got[256] = "(no common name)";
         X509_NAME_get_text_by_NID(X509_get_issuer_name(cert), NID_commonName, got, sizeof(got));
         _cleanup_free_ char *e = xasprintf("issuer %s", want), *a = xasprintf("issuer %s", got);
-        return fail(c, what, e, a);
+        return attest_fail(c, what, e, a);
     }
     int ok = X509_verify(cert, X509_get0_pubkey(issuer));
     ERR_clear_error();
     if (ok != 1) {
         _cleanup_free_ char *e = xasprintf("a signature by %s's key", want);
-        return fail(c, what, e, "the signature does not verify");
+        return attest_fail(c, what, e, "the signature does not verify");
     }
-    pass(c, what);
+    attest_pass(c, what);
 }
 
 static const char *signing_key_name(unsigned key)
@@ -311,22 +304,22 @@ static bool report_signature_verifies(const struct report *r, X509 *vcek)
     return snp_signature_verify(r->raw + REPORT_SIGNED_LEN, X509_get0_pubkey(vcek), r->raw, REPORT_SIGNED_LEN);
 }
 
-static void check_report_signature(struct checker *c, const struct report *r, X509 *vcek)
+static void check_report_signature(struct attest_checker *c, const struct report *r, X509 *vcek)
 {
     const char *what = "report signed by VCEK";
     unsigned key = report_signing_key(r);
     if (key != REPORT_KEY_VCEK) {
         _cleanup_free_ char *a = xasprintf("signing key %s (key info 0x%x)", signing_key_name(key), r->key_info);
-        return fail(c, what, "signing key VCEK", a);
+        return attest_fail(c, what, "signing key VCEK", a);
     }
     if (!report_signature_verifies(r, vcek))
-        return fail(c, what, "an ECDSA P-384 signature by the VCEK's key", "the signature does not verify");
-    pass(c, what);
+        return attest_fail(c, what, "an ECDSA P-384 signature by the VCEK's key", "the signature does not verify");
+    attest_pass(c, what);
 }
 
 /* The VCEK names the generation; the report's CPUID (version 3+) and the
  * user's word, when there are, must agree with it. */
-static void check_generation(struct checker *c, const struct attest_opts *o, const struct vcek_info *v)
+static void check_generation(struct attest_checker *c, const struct attest_opts *o, const struct vcek_info *v)
 {
     const struct report *r = o->report;
     _cleanup_free_ char *what = xasprintf("generation %s", report_generation_name(v->generation));
@@ -334,34 +327,34 @@ static void check_generation(struct checker *c, const struct attest_opts *o, con
     _cleanup_free_ char *vcek = xasprintf("%s (VCEK product %s)", report_generation_name(v->generation), v->product);
     if (v->generation == REPORT_GEN_UNKNOWN) {
         _cleanup_free_ char *a = xasprintf("VCEK product %s", v->product);
-        return fail(c, "generation", "Milan, Genoa or Turin", a);
+        return attest_fail(c, "generation", "Milan, Genoa or Turin", a);
     }
     if (r->has_cpuid && cpuid != v->generation) {
         _cleanup_free_ char *a = xasprintf("%s (report CPUID family 0x%x model 0x%x)", report_generation_name(cpuid),
                                            r->cpuid_family, r->cpuid_model);
-        return fail(c, what, vcek, a);
+        return attest_fail(c, what, vcek, a);
     }
     if (o->generation && o->generation != v->generation) {
         _cleanup_free_ char *e = xasprintf("%s (--generation)", report_generation_name(o->generation));
-        return fail(c, what, e, vcek);
+        return attest_fail(c, what, e, vcek);
     }
-    pass(c, what);
+    attest_pass(c, what);
 }
 
-static void check_tcb(struct checker *c, const struct report *r, const struct vcek_info *v)
+static void check_tcb(struct attest_checker *c, const struct report *r, const struct vcek_info *v)
 {
     const char *what = "reported TCB";
     struct report_tcb want, got;
     _cleanup_free_ char *raw = hex_string(r->reported_tcb, 8);
     if (attest_vcek_tcb(v, &want) < 0 || report_tcb_decode(r->reported_tcb, v->generation, &got) < 0) {
         _cleanup_free_ char *a = xasprintf("%s (layout unknown for VCEK product %s)", raw, v->product);
-        return fail(c, what, "a TCB of a known generation", a);
+        return attest_fail(c, what, "a TCB of a known generation", a);
     }
     _cleanup_free_ char *e = report_tcb_string(&want), *a = report_tcb_string(&got);
     if (strcmp(e, a))
-        return fail(c, what, e, a);
+        return attest_fail(c, what, e, a);
     _cleanup_free_ char *ok = xasprintf("reported TCB %s = VCEK's", a);
-    pass(c, ok);
+    attest_pass(c, ok);
 }
 
 static bool all_zero(const uint8_t *p, size_t n)
@@ -373,76 +366,92 @@ static bool all_zero(const uint8_t *p, size_t n)
 }
 
 /* The report's CHIP_ID is the VCEK's hwID, zero-padded when that is shorter. */
-static void check_chip_id(struct checker *c, const struct report *r, const struct vcek_info *v)
+static void check_chip_id(struct attest_checker *c, const struct report *r, const struct vcek_info *v)
 {
     const char *what = "chip ID";
     _cleanup_free_ char *e = hex_string(v->hwid, v->hwid_len);
     if (all_zero(r->chip_id, sizeof(r->chip_id)))
-        return fail(c, what, e, "all zeros (the chip ID is masked)");
+        return attest_fail(c, what, e, "all zeros (the chip ID is masked)");
     bool padded = all_zero(r->chip_id + v->hwid_len, sizeof(r->chip_id) - v->hwid_len);
     if (!padded || memcmp(r->chip_id, v->hwid, v->hwid_len)) {
         _cleanup_free_ char *a = hex_string(r->chip_id, padded ? v->hwid_len : sizeof(r->chip_id));
-        return fail(c, what, e, a);
+        return attest_fail(c, what, e, a);
     }
-    pass(c, "chip ID = VCEK hwID");
+    attest_pass(c, "chip ID = VCEK hwID");
 }
 
-static void check_measurement(struct checker *c, const struct attest_opts *o)
+int attest_spki_sha256(X509 *x, char out[65])
 {
-    const uint8_t *m = o->report->measurement;
-    for (size_t i = 0; i < o->n_measurements; i++)
-        if (!memcmp(o->measurements[i].digest, m, REPORT_MEASUREMENT_LEN)) {
-            _cleanup_free_ char *what = xasprintf("measurement = %s", o->measurements[i].label);
-            return pass(c, what);
-        }
-    struct strbuf e = STRBUF_INIT;
-    if (!o->n_measurements)
-        sb_puts(&e, "an expected measurement (the list is empty)");
-    for (size_t i = 0; i < o->n_measurements; i++) {
-        _cleanup_free_ char *h = hex_string(o->measurements[i].digest, REPORT_MEASUREMENT_LEN);
-        sb_printf(&e, "%s%s (%s)", i ? " or " : "", h, o->measurements[i].label);
+    unsigned char *der = NULL;
+    int len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der);
+    if (len <= 0) {
+        ERR_clear_error();
+        return -EINVAL;
     }
-    _cleanup_free_ char *a = hex_string(m, REPORT_MEASUREMENT_LEN), *es = sb_detach(&e);
-    fail(c, "measurement", es, a);
+    uint8_t d[SHA256_LEN];
+    sha256_buf(der, (size_t)len, d);
+    OPENSSL_free(der);
+    hex_encode(d, sizeof(d), out);
+    return 0;
 }
 
-static void check_bytes(struct checker *c, const char *what, const uint8_t *want, const uint8_t *got, size_t n)
+/* The trust anchor: AMD's ARK for the VCEK's generation (pinned by its
+ * key), or the user's --trust-ark root, said so in the line. */
+static void check_root(struct attest_checker *c, const struct attest_opts *o, const struct vcek_info *v)
 {
-    if (!memcmp(want, got, n))
-        return pass(c, what);
-    _cleanup_free_ char *e = hex_string(want, n), *a = hex_string(got, n);
-    fail(c, what, e, a);
+    char got[65] = "", want[65] = "";
+    attest_spki_sha256(o->ark, got);
+    _cleanup_free_ char *cn = common_name(o->ark);
+    if (o->trusted_ark) {
+        attest_spki_sha256(o->trusted_ark, want);
+        _cleanup_free_ char *what = xasprintf("ARK is the root given by --trust-ark %s (%s), not AMD's pinned root",
+                                              o->trusted_ark_what, cn);
+        if (!strcmp(got, want) && *got)
+            return attest_pass(c, what);
+        _cleanup_free_ char *e = xasprintf("the key of --trust-ark %s (SPKI sha256 %s)", o->trusted_ark_what, want),
+                            *a = xasprintf("%s's key (SPKI sha256 %s)", cn, got);
+        return attest_fail(c, "ARK is the --trust-ark root", e, a);
+    }
+    const struct amd_root *pinned = NULL;
+    size_t n;
+    const struct amd_root *roots = attest_amd_roots(&n);
+    for (size_t i = 0; i < n; i++)
+        if (roots[i].generation == v->generation && roots[i].role == ATTEST_ARK)
+            pinned = &roots[i];
+    const struct amd_root *found = attest_amd_root_find(got);
+    if (pinned && found == pinned) {
+        _cleanup_free_ char *what = xasprintf("ARK is AMD's %s (pinned key)", pinned->name);
+        return attest_pass(c, what);
+    }
+    _cleanup_free_ char *e = pinned ? xasprintf("AMD's %s key (SPKI sha256 %s)", pinned->name, pinned->spki_sha256)
+                                    : xasprintf("AMD's ARK for Milan, Genoa or Turin (VCEK product %s)", v->product);
+    _cleanup_free_ char *a = found ? xasprintf("AMD's %s key%s", found->name,
+                                              found->role == ATTEST_ASK ? " (an ASK, not a root)" : "")
+                                   : xasprintf("%s, a key AMD does not publish (SPKI sha256 %s; --trust-ark "
+                                               "accepts a lab root)", cn, got);
+    attest_fail(c, "ARK is AMD's", e, a);
 }
 
-int attest_verify(const struct attest_opts *o, attest_report_fn report, void *ctx)
+int attest_verify_chain(const struct attest_opts *o, struct attest_checker *c, struct vcek_info *v)
 {
-    struct vcek_info v;
-    int r = attest_vcek_info(o->vcek, o->vcek_what, &v);
+    int r = attest_vcek_info(o->vcek, o->vcek_what, v);
     if (r < 0)
         return r;
-    struct checker c = {.report = report, .ctx = ctx};
-    c.id = "ark";
-    check_signed_by(&c, "ARK self-signed", o->ark, o->ark);
-    c.id = "ask";
-    check_signed_by(&c, "ASK signed by ARK", o->ask, o->ark);
-    c.id = "vcek";
-    check_signed_by(&c, "VCEK signed by ASK", o->vcek, o->ask);
-    c.id = "report_signature";
-    check_report_signature(&c, o->report, o->vcek);
-    c.id = "generation";
-    check_generation(&c, o, &v);
-    c.id = "reported_tcb";
-    check_tcb(&c, o->report, &v);
-    c.id = "chip_id";
-    check_chip_id(&c, o->report, &v);
-    c.id = "measurement";
-    if (o->check_measurement)
-        check_measurement(&c, o);
-    c.id = "host_data";
-    if (o->host_data)
-        check_bytes(&c, "host data", o->host_data, o->report->host_data, REPORT_HOST_DATA_LEN);
-    c.id = "report_data";
-    if (o->report_data)
-        check_bytes(&c, "report data", o->report_data, o->report->report_data, REPORT_DATA_LEN);
-    return c.failed;
+    c->id = "root";
+    check_root(c, o, v);
+    c->id = "ark";
+    check_signed_by(c, "ARK self-signed", o->ark, o->ark);
+    c->id = "ask";
+    check_signed_by(c, "ASK signed by ARK", o->ask, o->ark);
+    c->id = "vcek";
+    check_signed_by(c, "VCEK signed by ASK", o->vcek, o->ask);
+    c->id = "report_signature";
+    check_report_signature(c, o->report, o->vcek);
+    c->id = "generation";
+    check_generation(c, o, v);
+    c->id = "reported_tcb";
+    check_tcb(c, o->report, v);
+    c->id = "chip_id";
+    check_chip_id(c, o->report, v);
+    return 0;
 }

@@ -34,6 +34,22 @@ struct vcek_info {
 /* Certificate roles, for error messages and key-type rules. */
 enum attest_role { ATTEST_ARK, ATTEST_ASK, ATTEST_VCEK };
 
+/* One of AMD's keys as pinned in measure/amd_roots.c: the SHA-256 of its
+ * DER SubjectPublicKeyInfo, lower-case hex. */
+struct amd_root {
+    enum report_generation generation;
+    enum attest_role role;         /* ATTEST_ARK or ATTEST_ASK */
+    const char *name;              /* the certificate's CN: "ARK-Milan" */
+    const char *spki_sha256;
+};
+
+/* The pinned table (measure/amd_roots.c), and a lookup by digest (NULL:
+ * not one of AMD's keys). */
+const struct amd_root *attest_amd_roots(size_t *n);
+const struct amd_root *attest_amd_root_find(const char spki_sha256_hex[65]);
+/* SHA-256 of a certificate's DER SubjectPublicKeyInfo, as 64 hex digits. */
+int attest_spki_sha256(X509 *x, char out[65]);
+
 /* One certificate from a PEM or DER file; the key must suit the role (RSA
  * for ARK and ASK, EC P-384 for the VCEK). NULL with the error set, naming
  * the file, when it is unreadable, not a certificate, holds more than one,
@@ -49,29 +65,23 @@ int attest_vcek_info(X509 *vcek, const char *what, struct vcek_info *info);
 /* The VCEK's TCB, as its extensions give it for its generation. */
 int attest_vcek_tcb(const struct vcek_info *info, struct report_tcb *t);
 
-/* A measurement the report may carry, and where it comes from. */
-struct attest_measurement {
-    uint8_t digest[REPORT_MEASUREMENT_LEN];
-    const char *label;             /* "--measurement", "release snp QEMU EPYC-v4 4 vCPU" */
-};
-
 struct attest_opts {
     const struct report *report;
     X509 *ark, *ask, *vcek;
+    /* The root the user trusts instead of AMD's pinned ARKs (--trust-ark):
+       the ARK must have its key. NULL: the ARK must be AMD's for the VCEK's
+       generation. */
+    X509 *trusted_ark;
+    const char *trusted_ark_what;  /* names it in the check's line (its file) */
     const char *vcek_what;         /* names the VCEK in errors (its file) */
     enum report_generation generation;   /* the user's word (UNKNOWN: none) */
-    const struct attest_measurement *measurements; /* any one may match */
-    size_t n_measurements;
-    bool check_measurement;        /* false: MEASUREMENT is not checked */
-    const uint8_t *host_data;      /* REPORT_HOST_DATA_LEN bytes, or NULL */
-    const uint8_t *report_data;    /* REPORT_DATA_LEN bytes, or NULL */
 };
 
 struct attest_check {
     bool ok;
-    const char *id;                /* stable: "ark", "ask", "vcek", "report_signature",
-                                      "generation", "reported_tcb", "chip_id",
-                                      "measurement", "host_data", "report_data" */
+    const char *id;                /* stable: "root", "ark", "ask", "vcek", "report_signature",
+                                      "generation", "reported_tcb", "chip_id"; and
+                                      measure/appraise.h's */
     const char *what;              /* "ASK signed by ARK", "reported TCB", … */
     const char *expected;          /* what it should be (may be NULL when ok) */
     const char *actual;            /* what it is */
@@ -79,8 +89,21 @@ struct attest_check {
 
 typedef void (*attest_report_fn)(const struct attest_check *c, void *ctx);
 
-/* Run every check, reporting each. Returns the number that failed, or a
- * negative error (message set) when the VCEK's extensions are unreadable. */
-int attest_verify(const struct attest_opts *o, attest_report_fn report, void *ctx);
+/* The checks' plumbing, shared with measure/appraise.c. */
+struct attest_checker {
+    const char *id;      /* of the check running */
+    attest_report_fn report;
+    void *ctx;
+    int failed;
+};
+void attest_pass(struct attest_checker *c, const char *what);
+void attest_fail(struct attest_checker *c, const char *what, const char *expected, const char *actual);
+/* The chain checks, each reported through c (failures counted there): "root"
+ * (the ARK is AMD's for the VCEK's generation, or the --trust-ark root),
+ * "ark", "ask", "vcek", "report_signature", "generation", "reported_tcb",
+ * "chip_id". *v receives the VCEK's extensions. A negative error (message
+ * set) when those are unreadable; what the report says about its launch is
+ * measure/appraise.h's. */
+int attest_verify_chain(const struct attest_opts *o, struct attest_checker *c, struct vcek_info *v);
 
 #endif

@@ -86,7 +86,7 @@ static const char *section_name(enum igvm_section s)
 
 /* CRC-32 (IEEE 802.3, reflected, as zlib's crc32()): over a few hundred
  * KiB of headers at most, so a table-less loop is enough. */
-static uint32_t crc32_update(uint32_t crc, const uint8_t *p, size_t n)
+uint32_t igvm_crc32(uint32_t crc, const uint8_t *p, size_t n)
 {
     crc = ~crc;
     while (n--) {
@@ -193,7 +193,7 @@ static int parse_fixed_header(struct igvm_file *f, unsigned opts)
     /* The CRC covers the fixed header, its checksum field taken as zero,
      * and the variable header section. */
     put_le32(fh + 20, 0);
-    f->checksum_computed = crc32_update(crc32_update(0, fh, fixed_len), f->vh, f->vh_size);
+    f->checksum_computed = igvm_crc32(igvm_crc32(0, fh, fixed_len), f->vh, f->vh_size);
     if (f->checksum != f->checksum_computed && !(opts & IGVM_NO_CHECKSUM))
         return err_set(-EBADMSG, "%s: checksum mismatch: the header says 0x%08x, the headers "
                        "hash to 0x%08x", f->name, f->checksum, f->checksum_computed);

@@ -128,6 +128,9 @@ void igvm_close(struct igvm_file *f);
 /* len bytes of the file at off (a range the parser checked). */
 int igvm_read(const struct igvm_file *f, uint64_t off, void *dst, size_t len);
 
+/* CRC-32 as zlib's crc32() computes it (the IGVM header checksum). */
+uint32_t igvm_crc32(uint32_t crc, const uint8_t *p, size_t n);
+
 /* Names for types, platforms and data types ("PAGE_DATA"), "?" if unknown. */
 const char *igvm_type_name(uint32_t type);
 const char *igvm_platform_name(uint8_t type);

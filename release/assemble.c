@@ -4,6 +4,7 @@
 #include "common/err.h"
 #include "common/fileio.h"
 #include "common/hash.h"
+#include "common/hex.h"
 #include "common/util.h"
 #include "release/publish.h"
 #include "release/sign.h"
@@ -51,6 +52,51 @@ static char *kernel_origin(const struct release_kernel_provenance *k)
     return xasprintf("taken from the %s %s (sha256 %s)", k->from, k->source, k->source_sha256);
 }
 
+static int cmp_file_name(const void *a, const void *b)
+{
+    return strcmp(((const struct sbom_artifact *)a)->file_name, ((const struct sbom_artifact *)b)->file_name);
+}
+
+/* The IGVM files and the ACPI tables they carry, for the SBOMs (strings in
+ * *keep, freed by the caller). */
+static int sbom_files(const struct release_inputs *in, struct sbom_artifact **out, size_t *n, char ***keep,
+                      size_t *nkeep)
+{
+    size_t cap = 0;
+    for (size_t i = 0; i < in->nigvms; i++)
+        cap += 1 + (i == 0 ? in->igvms[i].nacpi : 0);
+    *out = xcalloc(cap + 1, sizeof(**out));
+    *keep = xcalloc(4 * cap + 1, sizeof(char *));
+    *n = *nkeep = 0;
+    for (size_t i = 0; i < in->nigvms; i++) {
+        const struct release_igvm *g = &in->igvms[i];
+        char *sha = xmalloc(65), *origin;
+        uint8_t cd[32];
+        char cmd[65];
+        int r = artifact_digest(in, g->name, sha, NULL);
+        if (r < 0) {
+            free(sha);
+            return r;
+        }
+        sha256_buf(g->cmdline, strlen(g->cmdline), cd);
+        hex_encode(cd, sizeof(cd), cmd);
+        origin = xasprintf("IGVM guest file (%s, SNP launch digest %s) carrying the kernel %s, its command line "
+                           "(sha256 %s) and %zu ACPI tables", g->variant, g->digest, in->kernel, cmd, g->nacpi);
+        (*keep)[(*nkeep)++] = sha;
+        (*keep)[(*nkeep)++] = origin;
+        (*out)[(*n)++] = (struct sbom_artifact){g->name, in->version, g->name, sha, origin, true};
+        for (size_t k = 0; i == 0 && k < g->nacpi; k++) {
+            char *acpi_origin = xasprintf("ACPI table carried by the IGVM files (%s)", g->name);
+            (*keep)[(*nkeep)++] = acpi_origin;
+            (*out)[(*n)++] = (struct sbom_artifact){g->acpi[k].name, in->version, g->acpi[k].name,
+                                                    g->acpi[k].sha256, acpi_origin, false};
+        }
+    }
+    if (*n)
+        qsort(*out, *n, sizeof(**out), cmp_file_name);
+    return 0;
+}
+
 static int write_sboms(const struct release_inputs *in)
 {
     char image_sha[65], kernel_sha[65];
@@ -59,13 +105,21 @@ static int write_sboms(const struct release_inputs *in)
         (r = artifact_digest(in, in->kernel, kernel_sha, NULL)) < 0)
         return r;
     _cleanup_free_ char *origin = kernel_origin(&in->kernel_provenance);
-    struct sbom_artifact image = {in->name, in->version, in->image, image_sha, NULL};
-    struct sbom_artifact kernel = {"linux", in->kernel_version, in->kernel, kernel_sha, origin};
-    struct sbom_input s = {in->name, in->version, in->epoch, &image, &kernel, in->packages};
-    _cleanup_free_ char *spdx = sbom_spdx(&s);
+    struct sbom_artifact image = {in->name, in->version, in->image, image_sha, NULL, false};
+    struct sbom_artifact kernel = {"linux", in->kernel_version, in->kernel, kernel_sha, origin, false};
+    struct sbom_artifact *files = NULL;
+    char **keep = NULL;
+    size_t nfiles = 0, nkeep = 0;
+    r = sbom_files(in, &files, &nfiles, &keep, &nkeep);
+    struct sbom_input s = {in->name, in->version, in->epoch, &image, &kernel, in->packages, files, nfiles};
+    _cleanup_free_ char *spdx = r == 0 ? sbom_spdx(&s) : NULL;
     _cleanup_free_ char *cdx = spdx ? sbom_cyclonedx(&s) : NULL;
+    for (size_t i = 0; i < nkeep; i++)
+        free(keep[i]);
+    free(keep);
+    free(files);
     if (!cdx)
-        return -EINVAL;
+        return r < 0 ? r : -EINVAL;
     if ((r = write_text(in->dir, SBOM_SPDX_FILE, spdx)) < 0)
         return r;
     return write_text(in->dir, SBOM_CDX_FILE, cdx);
@@ -154,6 +208,7 @@ int release_assemble(const struct release_inputs *in)
         .image = (char *)in->image, .kernel = (char *)in->kernel, .kernel_provenance = in->kernel_provenance,
         .svn = in->svn, .verity = in->verity,
         .cmdline = (char *)in->cmdline, .measurements = in->measurements, .nmeasurements = in->nmeasurements,
+        .igvms = in->igvms, .nigvms = in->nigvms,
     };
     _cleanup_free_ char *cmdline = xasprintf("%s\n", in->cmdline);
     int rc = write_text(in->dir, CMDLINE_FILE, cmdline);

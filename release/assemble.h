@@ -23,6 +23,8 @@ struct release_inputs {
     const char *cmdline;
     struct release_measurement *measurements;
     size_t nmeasurements;
+    struct release_igvm *igvms;      /* the IGVM files (already in dir) and their measurements */
+    size_t nigvms;
     const struct package_set *packages;
     const char *sign_key;            /* PEM private key; NULL: unsigned */
 };

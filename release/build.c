@@ -13,6 +13,7 @@
 #include "measure/ovmf.h"
 #include "release/assemble.h"
 #include "release/files.h"
+#include "release/igvm.h"
 #include "release/measurements.h"
 #include "release/outdir.h"
 #include "release/publish.h"
@@ -46,6 +47,8 @@ struct build {
     struct release_kernel_provenance prov;
     struct release_measurement *measurements;
     size_t nmeasurements;
+    struct release_igvm *igvms;
+    size_t nigvms;
 };
 
 static char *in_dir(const struct build *b, const char *name)
@@ -67,7 +70,7 @@ static bool reserved_name(const char *name)
     for (size_t i = 0; i < ARRAY_SIZE(fixed); i++)
         if (!strcmp(name, fixed[i]))
             return true;
-    return startswith(name, "measurement") && endswith(name, ".json");
+    return (startswith(name, "measurement") && endswith(name, ".json")) || release_igvm_reserved_name(name);
 }
 
 static int check_image_name(struct build *b)
@@ -127,8 +130,9 @@ static int check_measure(struct build *b)
 {
     const struct manifest_measure *ms = &b->m->measure;
     if (!ms->present || !ms->have_firmware) {
-        log_warn("%s: %s: the release publishes no launch measurements", b->m->path,
-                 ms->present ? "measure.firmware is none" : "no measure: section");
+        if (!ms->igvm.present)
+            log_warn("%s: %s: the release publishes no launch measurements", b->m->path,
+                     ms->present ? "measure.firmware is none and no measure.igvm" : "no measure: section");
         return 0;
     }
     const char *missing = !ms->nvmm_types ? "vmm-types" : !ms->nvcpus ? "vcpus" : !ms->nvcpu_types ? "vcpu-types" : NULL;
@@ -317,6 +321,16 @@ static int kernel(struct build *b)
     return err_set(-EINVAL, "%s: no kernel", b->m->path);
 }
 
+/* The IGVM files the manifest asks for: the kernel just built, the command
+ * line with this image's dm-verity table. */
+static int igvm(struct build *b)
+{
+    _cleanup_free_ char *table = rootfs_dm_table(&b->fs);
+    int r = release_igvm_build_all(b->out.tmp, BUILD_KERNEL_FILE, &b->m->measure, b->fs.cmdline, table, &b->igvms,
+                                   &b->nigvms);
+    return r; /* its errors name the file (a table, the kernel, an output) */
+}
+
 static void warn_coverage(const struct build *b)
 {
     size_t uncovered = 0;
@@ -371,6 +385,7 @@ static int publish(struct build *b)
         .verity = {root, salt, b->fs.v.data_blocks, VERITY_BLOCK_SIZE, VERITY_BLOCK_SIZE, b->fs.v.hash_offset,
                    b->fs.layout == ROOTFS_KATA ? "kata" : "raw"},
         .cmdline = b->fs.cmdline, .measurements = b->measurements, .nmeasurements = b->nmeasurements,
+        .igvms = b->igvms, .nigvms = b->nigvms,
         .packages = &b->pkgs, .sign_key = b->o->sign_key,
     };
     return release_assemble(&in);
@@ -396,6 +411,7 @@ static const struct {
     {"packages", packages},
     {"image", image},
     {"kernel", kernel},
+    {"IGVM", igvm},
     {"measurements", measurements},
     {"SBOMs, release.json", publish},
     {"publishing", finish},
@@ -420,6 +436,7 @@ static void build_free(struct build *b)
     if (b->have_profile)
         kernel_profile_free(&b->profile);
     release_measurements_free(b->measurements, b->nmeasurements);
+    release_igvms_free(b->igvms, b->nigvms);
     release_kernel_provenance_free(&b->prov);
     free(b->kernel_version);
     free(b->firmware);

@@ -57,11 +57,15 @@ static int cmp_str(const void *a, const void *b)
 
 char *publish_trustee_message(const struct release *r)
 {
-    const char **digests = xcalloc(r->nmeasurements, sizeof(char *));
+    const char **digests = xcalloc(r->nmeasurements + r->nigvms + 1, sizeof(char *));
     size_t n = 0;
     for (size_t i = 0; i < r->nmeasurements; i++)
         if (publish_is_snp(&r->measurements[i]))
             digests[n++] = r->measurements[i].digest;
+    /* a debug IGVM opens a console into the guest: not a reference value */
+    for (size_t i = 0; i < r->nigvms; i++)
+        if (!strcmp(r->igvms[i].variant, "production"))
+            digests[n++] = r->igvms[i].digest;
     if (!n) {
         free(digests);
         return NULL;

@@ -40,7 +40,8 @@ struct field {
     const struct spec *sub;         /* F_OBJECT, F_ARRAY */
     size_t elem_size, count_off;    /* F_ARRAY */
     bool optional;                  /* strings and arrays: may be absent (NULL, or no elements);
-                                       written only when present */
+                                       objects: when has_off's bool says so; written only when present */
+    size_t has_off;                 /* optional objects: the bool that says it is present */
 };
 
 struct spec {
@@ -59,6 +60,8 @@ struct spec {
 #define BOOL(k, s, m) {FIELD(k, F_BOOL, s, m)}
 #define OBJECT(k, s, m, spec) {FIELD(k, F_OBJECT, s, m), .sub = spec}
 #define ARRAY(k, s, m, spec, elem, count) {FIELD(k, F_ARRAY, s, m), ELEMS(spec, s, elem, count)}
+#define OPT_HEX(k, s, m, lo, hi) {FIELD(k, F_HEX, s, m), .min = lo, .max = hi, .optional = true}
+#define OPT_OBJECT(k, s, m, has, spec) {FIELD(k, F_OBJECT, s, m), .sub = spec, .optional = true, .has_off = offsetof(s, has)}
 #define OPT_ARRAY(k, s, m, spec, elem, count) {FIELD(k, F_ARRAY, s, m), ELEMS(spec, s, elem, count), .optional = true}
 
 static const struct field tool_fields[] = {
@@ -107,6 +110,23 @@ static const struct field file_digest_fields[] = {
 };
 static const struct spec file_digest_spec = {file_digest_fields, ARRAY_SIZE(file_digest_fields)};
 
+static const struct field igvm_fields[] = {
+    NAME("name", struct release_igvm, name),
+    STR("variant", struct release_igvm, variant),
+    HEX("digest", struct release_igvm, digest, 48, 48),
+    STR("cmdline", struct release_igvm, cmdline),
+    STR("boot_mode", struct release_igvm, boot_mode),
+    U64("vtl", struct release_igvm, vtl, 0, 2),
+    BOOL("svme", struct release_igvm, svme),
+    BOOL("encrypted_page", struct release_igvm, encrypted_page),
+    BOOL("pvalidate_opt", struct release_igvm, pvalidate_opt),
+    OPT_ARRAY("acpi", struct release_igvm, acpi, &file_digest_spec, struct release_file_digest, nacpi),
+    U64("guest_policy", struct release_igvm, guest_policy, 0, INT64_MAX),
+    HEX("id_key_digest", struct release_igvm, id_key_digest, 48, 48),
+    NAME("measurement_file", struct release_igvm, measurement_file),
+};
+static const struct spec igvm_spec = {igvm_fields, ARRAY_SIZE(igvm_fields)};
+
 static const struct field kernel_provenance_fields[] = {
     STR("from", struct release_kernel_provenance, from),
     STR("source", struct release_kernel_provenance, source),
@@ -116,6 +136,15 @@ static const struct field kernel_provenance_fields[] = {
               struct release_file_digest, nconfig_inputs),
 };
 static const struct spec kernel_provenance_spec = {kernel_provenance_fields, ARRAY_SIZE(kernel_provenance_fields)};
+
+static const struct field appraisal_fields[] = {
+    U64("guest_policy", struct release_appraisal, guest_policy, 0, INT64_MAX),
+    U64("vmpl", struct release_appraisal, vmpl, 0, 3),
+    OPT_STR("min_tcb", struct release_appraisal, min_tcb),
+    OPT_HEX("id_key_digest", struct release_appraisal, id_key_digest, 48, 48),
+    OPT_HEX("author_key_digest", struct release_appraisal, author_key_digest, 48, 48),
+};
+static const struct spec appraisal_spec = {appraisal_fields, ARRAY_SIZE(appraisal_fields)};
 
 static const struct field release_fields[] = {
     STR("schema", struct release, schema),
@@ -134,6 +163,8 @@ static const struct field release_fields[] = {
     STR("cmdline", struct release, cmdline),
     ARRAY("measurements", struct release, measurements, &measurement_spec, struct release_measurement,
           nmeasurements),
+    OPT_OBJECT("appraisal", struct release, appraisal, has_appraisal, &appraisal_spec),
+    OPT_ARRAY("igvm", struct release, igvms, &igvm_spec, struct release_igvm, nigvms),
 };
 static const struct spec release_spec = {release_fields, ARRAY_SIZE(release_fields)};
 
@@ -153,6 +184,8 @@ static bool absent(const struct field *f, const void *base)
         return false;
     if (is_string(f->type))
         return !*AT(base, f->off, char *const);
+    if (f->type == F_OBJECT)
+        return !*AT(base, f->has_off, const bool);
     return f->type == F_ARRAY && !*AT(base, f->count_off, const size_t);
 }
 
@@ -217,8 +250,15 @@ static int cmp_measurement(const void *a, const void *b)
     return c ? c : (x->vcpus > y->vcpus) - (x->vcpus < y->vcpus);
 }
 
+static int cmp_igvm(const void *a, const void *b)
+{
+    return strcmp(((const struct release_igvm *)a)->name, ((const struct release_igvm *)b)->name);
+}
+
 static void release_sort(struct release *r)
 {
+    if (r->nigvms)
+        qsort(r->igvms, r->nigvms, sizeof(*r->igvms), cmp_igvm);
     if (r->nartifacts)
         qsort(r->artifacts, r->nartifacts, sizeof(*r->artifacts), cmp_artifact);
     if (r->nmeasurements)
@@ -400,6 +440,8 @@ static int parse_object(const struct parser *p, const char *path, json_t *o, con
             continue;
         if (!fv)
             return err_set(-EINVAL, "%s: missing key %s", p->what, full);
+        if (f->type == F_OBJECT && f->optional)
+            *AT(base, f->has_off, bool) = true;
         int r = parse_field(p, full, f, fv, base);
         if (r < 0)
             return r;
@@ -428,6 +470,30 @@ static int check_kernel_provenance(const char *what, const struct release_kernel
     return 0;
 }
 
+/* An IGVM entry names artifacts of the release: the file, its ACPI tables
+ * and its measurement file; its settings are igvmgen's values. */
+static int check_igvm(const char *what, const struct release *r, size_t i)
+{
+    const struct release_igvm *g = &r->igvms[i];
+    if (!release_artifact(r, g->name))
+        return err_set(-EINVAL, "%s: igvm[%zu].name: %s is not among the artifacts", what, i, g->name);
+    if (!release_artifact(r, g->measurement_file))
+        return err_set(-EINVAL, "%s: igvm[%zu].measurement_file: %s is not among the artifacts", what, i,
+                       g->measurement_file);
+    if (strcmp(g->variant, "production") && strcmp(g->variant, "debug"))
+        return err_set(-EINVAL, "%s: igvm[%zu].variant: '%s' is not production or debug", what, i, g->variant);
+    if (strcmp(g->boot_mode, "x64") && strcmp(g->boot_mode, "x86"))
+        return err_set(-EINVAL, "%s: igvm[%zu].boot_mode: '%s' is not x64 or x86", what, i, g->boot_mode);
+    for (size_t k = 0; k < g->nacpi; k++)
+        if (!release_artifact(r, g->acpi[k].name))
+            return err_set(-EINVAL, "%s: igvm[%zu].acpi[%zu].name: %s is not among the artifacts", what, i, k,
+                           g->acpi[k].name);
+    for (size_t k = 0; k < i; k++)
+        if (!strcmp(r->igvms[k].name, g->name))
+            return err_set(-EINVAL, "%s: igvm[%zu].name: %s is listed twice", what, i, g->name);
+    return 0;
+}
+
 /* What the tables cannot say: the schema version, unique artifact names,
  * that image and kernel are among them, the kernel's provenance. */
 static int check_release(const char *what, const struct release *r)
@@ -444,7 +510,10 @@ static int check_release(const char *what, const struct release *r)
         return err_set(-EINVAL, "%s: image: %s is not among the artifacts", what, r->image);
     if (!release_artifact(r, r->kernel))
         return err_set(-EINVAL, "%s: kernel: %s is not among the artifacts", what, r->kernel);
-    return check_kernel_provenance(what, &r->kernel_provenance);
+    int rc = check_kernel_provenance(what, &r->kernel_provenance);
+    for (size_t i = 0; rc == 0 && i < r->nigvms; i++)
+        rc = check_igvm(what, r, i);
+    return rc;
 }
 
 int release_load(const char *path, struct release *r)

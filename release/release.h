@@ -62,6 +62,35 @@ struct release_kernel_provenance {
     size_t nconfig_inputs;
 };
 
+/* What the release expects of a launch beyond its digest, for `report
+ * verify --release` (optional in release.json: older releases lack it). */
+struct release_appraisal {
+    uint64_t guest_policy;   /* the most the launch's SNP guest policy may allow */
+    uint64_t vmpl;           /* the VMPL reports are requested at */
+    char *min_tcb;           /* "bl=3,tee=0,snp=8,ucode=115" or 16 hex digits; may be NULL */
+    char *id_key_digest;     /* hex, 48 bytes: reports' ID_KEY_DIGEST; may be NULL */
+    char *author_key_digest; /* hex, 48 bytes: reports' AUTHOR_KEY_DIGEST; may be NULL */
+};
+
+/* An IGVM guest file of the release (the AKS launch path: Cloud Hypervisor
+ * loads it, the processor measures it). Everything that determines its
+ * bytes is recorded, so verify can rebuild it from the release's own files
+ * and name the input that differs. */
+struct release_igvm {
+    char *name;              /* the artifact: "kata-containers-igvm.img" */
+    char *variant;           /* "production" or "debug" */
+    char *digest;            /* hex, 48 bytes: the SNP launch digest (MEASUREMENT) */
+    char *cmdline;           /* the kernel command line it carries, byte for byte */
+    char *boot_mode;         /* "x64" or "x86" (igvmgen's -boot_mode) */
+    uint64_t vtl;
+    bool svme, encrypted_page, pvalidate_opt;
+    struct release_file_digest *acpi;  /* the ACPI tables it carries, as release artifacts */
+    size_t nacpi;
+    uint64_t guest_policy;   /* the SNP guest policy in the file (GUEST_POLICY, ID block) */
+    char *id_key_digest;     /* hex, 48 bytes: SHA-384 of the ID key (reports' ID_KEY_DIGEST) */
+    char *measurement_file;  /* the artifact holding igvm-tooling's measurement JSON */
+};
+
 struct release {
     char *schema;
     char *name, *version;
@@ -77,6 +106,10 @@ struct release {
     char *cmdline;
     struct release_measurement *measurements;
     size_t nmeasurements;
+    bool has_appraisal;
+    struct release_appraisal appraisal;
+    struct release_igvm *igvms;
+    size_t nigvms;
 };
 
 /* Canonical JSON text (allocated). Sorts the artifacts by name and the

@@ -4,16 +4,19 @@
 #include "common/err.h"
 #include "common/fileio.h"
 #include "common/hash.h"
+#include "common/hex.h"
 #include "common/log.h"
 #include "common/strbuf.h"
 #include "common/util.h"
 #include "release/assemble.h"
 #include "release/build.h"
+#include "release/igvm.h"
 #include "release/measurements.h"
 #include "release/publish.h"
 #include "release/release.h"
 #include "release/sign.h"
 #include "release/verity_check.h"
+#include "measure/igvm.h"
 #include "sbom/sbom.h"
 
 #include <dirent.h>
@@ -24,11 +27,14 @@
 
 /* Release files are small; artifacts that are read whole (text) too. */
 #define TEXT_MAX (16u << 20)
+/* An IGVM file holds a kernel and a few pages besides. */
+#define IGVM_MAX (1u << 30)
 
 struct verifier {
     const struct verify_opts *o;
     struct release r;
     char *dir;
+    char *table;             /* the dm-verity table the image's data gives (check_verity) */
     verify_report_fn report;
     void *ctx;
     int failed;
@@ -215,6 +221,78 @@ static void check_verity(struct verifier *v)
                                                                        : xasprintf("%s.verity", v->r.image);
     check(v, tree_ok, "the tree its data gives", "a different tree", "verity hash tree in %s", holder);
     check(v, strstr(v->r.cmdline, table) != NULL, table, v->r.cmdline, "cmdline carries the dm-verity table");
+    v->table = xstrdup(table);
+}
+
+/* An IGVM file's launch digest, recomputed from its bytes, and its ID
+ * block's key and policy. */
+static void check_igvm_digest(struct verifier *v, const struct release_igvm *g, const char *path)
+{
+    struct igvm_file f;
+    if (igvm_open(&f, path, 0) < 0) {
+        check(v, false, g->digest, err_msg(), "igvm %s launch digest", g->name);
+        return;
+    }
+    struct igvm_snp_result s;
+    if (igvm_measure_snp(&f, 0, &s) < 0) {
+        check(v, false, g->digest, err_msg(), "igvm %s launch digest", g->name);
+    } else {
+        char hex[2 * GCTX_LD_LEN + 1];
+        hex_encode(s.digest, sizeof(s.digest), hex);
+        check(v, !strcmp(hex, g->digest), g->digest, hex, "igvm %s launch digest", g->name);
+        struct release_igvm d = {0};
+        if (release_igvm_describe(path, &d) < 0) {
+            check(v, false, g->id_key_digest, err_msg(), "igvm %s ID block", g->name);
+        } else {
+            check(v, !strcmp(d.id_key_digest, g->id_key_digest), g->id_key_digest, d.id_key_digest,
+                  "igvm %s ID key digest", g->name);
+            _cleanup_free_ char *want = xasprintf("0x%llx", (unsigned long long)g->guest_policy);
+            _cleanup_free_ char *got = xasprintf("0x%llx", (unsigned long long)d.guest_policy);
+            check(v, d.guest_policy == g->guest_policy, want, got, "igvm %s guest policy", g->name);
+        }
+        free(d.id_key_digest);
+    }
+    igvm_close(&f);
+}
+
+/* The chain from the published inputs to the IGVM: its command line binds
+ * this image's root hash, and rebuilding it from the release's own kernel,
+ * that command line and the ACPI tables gives the same bytes; a difference
+ * is named by the input its page came from. */
+static void check_igvm_chain(struct verifier *v, const struct release_igvm *g, const char *path)
+{
+    if (v->table)
+        check(v, strstr(g->cmdline, v->table) != NULL, v->table, g->cmdline,
+              "igvm %s cmdline carries the dm-verity table", g->name);
+    struct igvm_build_result res;
+    if (release_igvm_make(v->dir, v->r.kernel, g, (uint32_t)v->r.svn, &res) < 0) {
+        check(v, false, "an IGVM rebuilt from the release's kernel, cmdline and ACPI tables", err_msg(),
+              "igvm %s contents", g->name);
+        return;
+    }
+    _cleanup_free_ uint8_t *data = NULL;
+    size_t len;
+    if (file_read_all(path, &data, &len, IGVM_MAX) < 0) {
+        check(v, false, "the file", err_msg(), "igvm %s contents", g->name);
+    } else {
+        _cleanup_free_ char *diff = release_igvm_first_difference(&res, data, len);
+        _cleanup_free_ char *got = diff ? xasprintf("a file that differs first in %s", diff) : NULL;
+        check(v, !diff, "the bytes its kernel, cmdline and ACPI tables give", got ? got : "identical",
+              "igvm %s contents", g->name);
+    }
+    igvm_build_result_free(&res);
+}
+
+static void check_igvms(struct verifier *v)
+{
+    for (size_t i = 0; i < v->r.nigvms; i++) {
+        const struct release_igvm *g = &v->r.igvms[i];
+        _cleanup_free_ char *path = artifact_path(v, g->name);
+        check_igvm_digest(v, g, path);
+        check_igvm_chain(v, g, path);
+        _cleanup_free_ char *want = publish_measurement_json(g->digest, v->r.svn);
+        check_derived(v, g->measurement_file, want);
+    }
 }
 
 /* The firmware a measurement was computed for: the artifact with its digest. */
@@ -375,11 +453,13 @@ int release_verify(const struct verify_opts *o, verify_report_fn report, void *c
         check_kernel_provenance(&v);
         check_verity(&v);
         check_measurements(&v);
+        check_igvms(&v);
         check_published_measurements(&v);
         check_sboms(&v);
         r = v.failed;
     }
     release_free(&v.r);
     free(v.dir);
+    free(v.table);
     return r;
 }

@@ -167,6 +167,15 @@ int sbom_prepare(const struct sbom_input *in, struct sbom_pkgs *out)
     int r = check_artifact(in->image, "image");
     if (r < 0 || (in->kernel && (r = check_artifact(in->kernel, "kernel")) < 0))
         return r;
+    for (size_t i = 0; i < in->nfiles; i++) {
+        if ((r = check_artifact(&in->files[i], "file")) < 0)
+            return r;
+        if (i && strcmp(in->files[i - 1].file_name, in->files[i].file_name) >= 0)
+            return err_set(-EINVAL, "SBOM: files %s and %s are not sorted by name, or listed twice",
+                           in->files[i - 1].file_name, in->files[i].file_name);
+        if (in->files[i].carries_kernel && !in->kernel)
+            return err_set(-EINVAL, "SBOM: %s carries a kernel the release does not have", in->files[i].file_name);
+    }
 
     size_t n = in->packages ? in->packages->n : 0;
     struct sbom_pkg *v = xcalloc(n, sizeof(*v));
@@ -247,6 +256,8 @@ void sbom_document_uuid(const struct sbom_input *in, const char *format, char ou
     sb_printf(&sb, "guestimg:sbom:%s:image:sha256:%s", format, in->image->sha256);
     if (in->kernel)
         sb_printf(&sb, ":kernel:sha256:%s", in->kernel->sha256);
+    for (size_t i = 0; i < in->nfiles; i++)
+        sb_printf(&sb, ":file:sha256:%s", in->files[i].sha256);
     uint8_t u[16];
     uuid_v5(url_ns, sb.buf, sb.len, u);
     uuid_format(u, out);

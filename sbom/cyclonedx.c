@@ -109,9 +109,16 @@ char *sbom_cyclonedx(const struct sbom_input *in)
     sbom_document_uuid(in, "cyclonedx", uuid);
     _cleanup_free_ char *serial = xasprintf("urn:uuid:%s", uuid);
 
-    /* components and dependencies in bom-ref order: "kernel" sorts before
-     * every "pkg:" PURL */
+    /* components and dependencies in bom-ref order: "file:NAME" sorts
+     * before "kernel", which sorts before every "pkg:" PURL */
     json_t *components = json_array(), *deps = json_array();
+    for (size_t i = 0; i < in->nfiles; i++) {
+        const struct sbom_artifact *f = &in->files[i];
+        _cleanup_free_ char *ref = xasprintf("file:%s", f->file_name);
+        json_array_append_new(components, artifact_component(ref, "file", f));
+        if (f->carries_kernel)
+            json_array_append_new(deps, json_pack("{s:s, s:[s]}", "ref", ref, "dependsOn", CDX_REF_KERNEL));
+    }
     if (in->kernel)
         json_array_append_new(components, artifact_component(CDX_REF_KERNEL, "file", in->kernel));
     for (size_t i = 0; i < s.n; i++) {

@@ -8,6 +8,8 @@
 
 #include "builder/package.h"
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* A built file the SBOM describes besides the packages. */
@@ -18,6 +20,7 @@ struct sbom_artifact {
     const char *sha256;      /* hex */
     const char *origin;      /* where it came from, in words (SPDX sourceInfo, CycloneDX
                                 pedigree notes); NULL: not said */
+    bool carries_kernel;     /* sbom_input.files only */
 };
 
 struct sbom_input {
@@ -26,6 +29,11 @@ struct sbom_input {
     const struct sbom_artifact *image;   /* contains the packages */
     const struct sbom_artifact *kernel;  /* NULL when the release has none */
     const struct package_set *packages;
+    /* Further built files (the IGVM guest files, the ACPI tables they
+     * carry), sorted by file name; those with carries_kernel hold the
+     * kernel (SPDX: CONTAINS; CycloneDX: a dependency). */
+    const struct sbom_artifact *files;
+    size_t nfiles;
 };
 
 /* The documents as canonical JSON text (allocated), or NULL with the error

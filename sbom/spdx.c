@@ -191,6 +191,14 @@ char *sbom_spdx(const struct sbom_input *in)
         json_array_append_new(d.packages, artifact_package(SPDX_ID_KERNEL, in->kernel, "FILE"));
         add_rel(&d, "SPDXRef-DOCUMENT", "DESCRIBES", SPDX_ID_KERNEL);
     }
+    for (size_t i = 0; i < in->nfiles; i++) {
+        const struct sbom_artifact *f = &in->files[i];
+        _cleanup_free_ char *id = hashed_id("SPDXRef-File-", f->file_name, f->file_name);
+        json_array_append_new(d.packages, artifact_package(id, f, "FILE"));
+        add_rel(&d, "SPDXRef-DOCUMENT", "DESCRIBES", id);
+        if (f->carries_kernel)
+            add_rel(&d, id, "CONTAINS", SPDX_ID_KERNEL);
+    }
     for (size_t i = 0; i < s.n; i++) {
         d.ids[i] = hashed_id("SPDXRef-Package-", s.v[i].p->name, s.v[i].purl);
         json_array_append_new(d.packages, package_entry(&d, &s.v[i], d.ids[i]));
@@ -217,7 +225,7 @@ char *sbom_spdx(const struct sbom_input *in)
     json_object_set_new(doc, "documentNamespace", json_string(ns));
     json_object_set_new(doc, "creationInfo",
                         json_pack("{s:s, s:[s]}", "created", created, "creators", creator));
-    /* in order: the image, the kernel, then the packages by PURL */
+    /* in order: the image, the kernel, the further files by name, then the packages by PURL */
     json_object_set_new(doc, "packages", d.packages);
     json_object_set_new(doc, "relationships", relationships_json(&d));
     if (json_object_size(d.licenses)) {

@@ -75,7 +75,7 @@ purl() {
 @test "build from an rpm-md repository: packages, kernel package, SBOM PURLs pkg:rpm, verify" {
     build_release 'measure: {firmware: none}'
     [ "$status" -eq 0 ]
-    [[ $output == *"guestimg: warning: $W/m.yaml: measure.firmware is none: the release publishes no launch measurements"* ]]
+    [[ $output == *"guestimg: warning: $W/m.yaml: measure.firmware is none and no measure.igvm: the release publishes no launch measurements"* ]]
     assert_equal "$(purl gi-tool)" "pkg:rpm/azurelinux/gi-tool@2.1-3?arch=x86_64&epoch=1"
     assert_equal "$(purl gi-base)" "pkg:rpm/azurelinux/gi-base@1.0-1?arch=noarch"
     assert_equal "$(purl gi-impl)" "pkg:rpm/azurelinux/gi-impl@1.0-1?arch=noarch"

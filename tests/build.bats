@@ -29,6 +29,7 @@ workspace() {
     cp "$ROOT/manifests/demo.yaml" "$1/manifests/"
     cp "$ROOT/tools/demo-guest/init" "$1/tools/demo-guest/"
     ln -s "$ROOT/output" "$1/output"
+    ln -s "$ROOT/acpi-tables" "$1/acpi-tables"
 }
 
 # faketime preloads a library: under ASan, tell ASan that is fine.
@@ -62,7 +63,7 @@ nothing_published() {
 
 @test "build: the demo release holds every artifact and verify passes with the key" {
     run ls "$A"
-    assert_equal "$(echo $output)" "OVMF.fd cmdline.txt files.tsv kata-containers.img kernel.config kernel.inputs.txt lock.json measurement-snp-QEMU-EPYC-v4-1.json measurement-snp-QEMU-EPYC-v4-2.json release.json release.json.sig root_hash.txt sbom.cdx.json sbom.spdx.json trustee-reference-values.json vmlinuz"
+    assert_equal "$(echo $output)" "OVMF.fd acpi-APIC.aml acpi-DSDT.aml acpi-FACP.aml acpi-FACS.aml acpi-MCFG.aml acpi-RSDP.aml acpi-TPM2.aml acpi-XSDT.aml cmdline.txt files.tsv igvm-debug-measurement.cose igvm-measurement.cose kata-containers-igvm-debug.img kata-containers-igvm.img kata-containers.img kernel.config kernel.inputs.txt lock.json measurement-snp-QEMU-EPYC-v4-1.json measurement-snp-QEMU-EPYC-v4-2.json release.json release.json.sig root_hash.txt sbom.cdx.json sbom.spdx.json trustee-reference-values.json vmlinuz"
     # the summary and the warning about what the firmware does not measure
     grep -qx "release: $A/release.json" "$BATS_FILE_TMPDIR/a.out"
     grep -qx "guestimg: warning: OVMF.fd has no kernel-hashes section: 2 of 2 measurements cover the firmware only, not the kernel, initrd or command line (kernel_hashes: false)" "$BATS_FILE_TMPDIR/a.out"
@@ -70,7 +71,7 @@ nothing_published() {
     run "$GUESTIMG" verify "$A/release.json" --pubkey "$KEYS/ed.pub"
     [ "$status" -eq 0 ]
     [ "${lines[0]}" = "ok signature $A/release.json.sig (key $KEYS/ed.pub)" ]
-    [ "${lines[-1]}" = "$A/release.json: all 31 checks passed" ]
+    [ "${lines[-1]}" = "$A/release.json: all 55 checks passed" ]
     ! grep -q MISMATCH <<<"$output" || false
 }
 
@@ -158,7 +159,10 @@ flip() {
     [[ $output == *"MISMATCH artifact kata-containers.img sha256: expected "* ]]
     [[ $output == *"MISMATCH verity root hash of kata-containers.img: expected "* ]]
     [[ $output == *"MISMATCH verity hash tree in kata-containers.img: expected the tree its data gives actual a different tree"* ]]
-    [ "${lines[-1]}" = "$T/r/release.json: 4 of 31 checks failed" ]
+    # the IGVM files' command lines no longer carry the image's root hash
+    [[ $output == *"MISMATCH igvm kata-containers-igvm.img cmdline carries the dm-verity table: expected "* ]]
+    [[ $output == *"MISMATCH igvm kata-containers-igvm-debug.img cmdline carries the dm-verity table: expected "* ]]
+    [ "${lines[-1]}" = "$T/r/release.json: 6 of 55 checks failed" ]
 
     cp "$A/kata-containers.img" "$T/r/"
     flip "$T/r/vmlinuz" 70000
@@ -167,7 +171,10 @@ flip() {
     [[ $output == *"MISMATCH artifact vmlinuz sha256: expected "* ]]
     # the firmware measures no kernel: the measurements still hold (kernel_hashes false)
     [[ $output == *"ok measurement snp QEMU EPYC-v4 1 vCPU"* ]]
-    [ "${lines[-1]}" = "$T/r/release.json: 1 of 31 checks failed" ]
+    # the IGVM files carry the kernel: rebuilt from this one they differ
+    [[ $output == *"MISMATCH igvm kata-containers-igvm.img contents: expected the bytes its kernel, cmdline and ACPI tables give actual a file that differs first in header SNP_ID_BLOCK"* ]]
+    [[ $output == *"MISMATCH igvm kata-containers-igvm-debug.img contents: "* ]]
+    [ "${lines[-1]}" = "$T/r/release.json: 3 of 55 checks failed" ]
 
     cp "$A/vmlinuz" "$T/r/"
     sed -i 's/"svn":0/"svn":1/' "$T/r/release.json"
@@ -182,7 +189,7 @@ flip() {
     run "$GUESTIMG" verify "$A/release.json" --pubkey "$T/other.pub"
     [ "$status" -eq 1 ]
     [ "${lines[0]}" = "MISMATCH signature $A/release.json.sig (key $T/other.pub): expected a signature by this key actual a signature that does not verify" ]
-    [ "${lines[-1]}" = "$A/release.json: 1 of 31 checks failed" ]
+    [ "${lines[-1]}" = "$A/release.json: 1 of 55 checks failed" ]
 }
 
 @test "verify: a missing artifact, a file release.json does not list, a kernel record that disagrees, --artifacts that is no directory" {
@@ -205,7 +212,7 @@ flip() {
     purl=$(jq -r '.components[] | select(.name == "busybox-static") | .purl' "$A/sbom.cdx.json")
     grep -qxF "MISMATCH sbom sbom.cdx.json packages: expected 1 package with the sha256 lock.json gives actual $purl sha256 $other_sha" <<<"$output"
     grep -qx "ok sbom sbom.spdx.json packages" <<<"$output"
-    [ "${lines[-1]}" = "$T/r/release.json: 7 of 31 checks failed" ]
+    [ "${lines[-1]}" = "$T/r/release.json: 7 of 55 checks failed" ]
     # an artifacts directory that is not there is one error, not a MISMATCH per file
     run "$GUESTIMG" verify "$A/release.json" --pubkey "$KEYS/ed.pub" --artifacts "$T/none"
     assert_error 1 "^guestimg: $T/none: cannot read the artifacts directory: No such file or directory$"
@@ -226,17 +233,18 @@ flip() {
 @test "build: progress on a terminal (stage, packages, bytes, elapsed), cleared before any other line; none with --quiet or off a terminal" {
     command -v script >/dev/null || skip "script (package bsdutils) is not installed"
     script -qec "'$GUESTIMG' build '$WS/manifests/demo.yaml' -o '$T/tty' --locked" /dev/null </dev/null >"$T/tty.out"
-    # one line rewritten in place: "\r\e[K[   0.1s] 3/7 image: writing ext4 1048576/1983056"
+    # one line rewritten in place: "\r\e[K[   0.1s] 3/8 image: writing ext4 1048576/1983056"
     tr '\r' '\n' <"$T/tty.out" | sed 's/\x1b\[K//g' >"$T/lines"
     at='^\[ *[0-9]+\.[0-9]s\] '
-    grep -qE "${at}1/7 checking inputs$" "$T/lines"
-    grep -qE "${at}2/7 packages: installing packages 0/1$" "$T/lines"
-    grep -qE "${at}3/7 image: writing ext4 [0-9]+/[0-9]+$" "$T/lines"
-    grep -qE "${at}4/7 kernel$" "$T/lines"
-    grep -qE "${at}5/7 measurements$" "$T/lines"
-    grep -qE "${at}6/7 SBOMs, release.json$" "$T/lines"
-    grep -qE "${at}7/7 publishing$" "$T/lines"
-    assert_equal "$(grep -oE "${at}[0-9]/7" "$T/lines" | sed 's/.* //' | uniq | tr '\n' ' ')" "1/7 2/7 3/7 4/7 5/7 6/7 7/7 "
+    grep -qE "${at}1/8 checking inputs$" "$T/lines"
+    grep -qE "${at}2/8 packages: installing packages 0/1$" "$T/lines"
+    grep -qE "${at}3/8 image: writing ext4 [0-9]+/[0-9]+$" "$T/lines"
+    grep -qE "${at}4/8 kernel$" "$T/lines"
+    grep -qE "${at}5/8 IGVM$" "$T/lines"
+    grep -qE "${at}6/8 measurements$" "$T/lines"
+    grep -qE "${at}7/8 SBOMs, release.json$" "$T/lines"
+    grep -qE "${at}8/8 publishing$" "$T/lines"
+    assert_equal "$(grep -oE "${at}[0-9]/8" "$T/lines" | sed 's/.* //' | uniq | tr '\n' ' ')" "1/8 2/8 3/8 4/8 5/8 6/8 7/8 8/8 "
     # the warning and the summary (stdout, the same terminal) start on a cleared line
     grep -qaF $'\r\e[Kguestimg: warning: OVMF.fd has no kernel-hashes section' "$T/tty.out"
     grep -qaF $'\r\e[Krelease: '"$T/tty/release.json"$'\r' "$T/tty.out"
@@ -304,7 +312,7 @@ flip() {
     run "$GUESTIMG" reproduce -q "$A/release.json" --manifest "$WS/manifests/demo.yaml" --scratch "$T/scratch"
     [ "$status" -eq 0 ]
     [ "${lines[-1]}" = "$A/release.json: reproduced: every artifact rebuilt to the same bytes" ]
-    [ "$(grep -c '^same ' <<<"$output")" -eq 14 ]
+    [ "$(grep -c '^same ' <<<"$output")" -eq 26 ]
     [[ $output == *"same kata-containers.img"* ]]
     [[ $output == *"same vmlinuz"* ]]
     ! grep -q DIFFERS <<<"$output" || false
@@ -325,7 +333,7 @@ flip() {
     [[ $output == *"same lock.json"* ]]
     grep -qx "  changed content /sbin/init: file 800 bytes $old -> file 816 bytes $new" <<<"$output"
     [ "$(grep -c '^  ' <<<"$output")" -eq 1 ]
-    [ "${lines[-1]}" = "$A/release.json: not reproduced: 6 artifacts differ" ]
+    [ "${lines[-1]}" = "$A/release.json: not reproduced: 11 artifacts differ" ]
     [ -z "$(find "$T" -maxdepth 1 -name 'guestimg-reproduce-*')" ]
 }
 
@@ -351,7 +359,7 @@ flip() {
   changed metadata /sbin/init: mode 0700 uid 0 gid 0 xattrs - -> mode 0755 uid 0 gid 0 xattrs -
   added /tmp (dir)"
     [[ $output == *"DIFFERS files.tsv: published "* ]]
-    [ "${lines[-1]}" = "$T/p/release.json: not reproduced: 6 artifacts differ" ]
+    [ "${lines[-1]}" = "$T/p/release.json: not reproduced: 11 artifacts differ" ]
 }
 
 @test "reproduce: a kernel built with another toolchain: the lines of kernel.inputs.txt that differ" {
@@ -584,4 +592,94 @@ interrupted() {
     run "$GUESTIMG" reproduce "$T/none.json" --manifest "$WS/manifests/demo.yaml"
     assert_error 1 "^guestimg: $T/none.json: cannot open: No such file or directory$"
     nothing_published "$T" x
+}
+
+# ---------------------------------------------------------------- IGVM ---
+
+# igvm_entry NAME FIELD: a field of release.json's IGVM entry NAME.
+igvm_entry() { jq -r --arg n "$1" ".igvm[] | select(.name == \$n) | .$2" "${3:-$A}/release.json"; }
+
+@test "build: the IGVM files' launch digests are what guestimg igvm measure and the independent measurer compute" {
+    for f in kata-containers-igvm.img kata-containers-igvm-debug.img; do
+        want=$(igvm_entry "$f" digest)
+        [[ $want =~ ^[0-9a-f]{96}$ ]]
+        assert_equal "$("$GUESTIMG" igvm measure "$A/$f")" "$want"
+        assert_equal "$(/usr/bin/python3 "$ROOT/tests/lib/mkigvm.py" measure "$A/$f")" "$want"
+    done
+    # igvm-tooling's measurement JSON, the production digest among trustee's reference values, the debug one not
+    assert_equal "$(jq -r '."x-ms-sevsnpvm-launchmeasurement"' "$A/igvm-measurement.cose")" "$(igvm_entry kata-containers-igvm.img digest)"
+    assert_equal "$(jq -r '."x-ms-sevsnpvm-guestsvn"' "$A/igvm-measurement.cose")" "$(jq -r .svn "$A/release.json")"
+    values=$(jq -r .payload "$A/trustee-reference-values.json" | base64 -d | jq -r '.snp_launch_measurement[]')
+    grep -qx "$(igvm_entry kata-containers-igvm.img digest)" <<<"$values"
+    ! grep -qx "$(igvm_entry kata-containers-igvm-debug.img digest)" <<<"$values" || false
+}
+
+@test "build: the IGVM carries this image's root hash in its command line, byte for byte, and the recorded ACPI tables" {
+    root=$(jq -r .verity.root_hash "$A/release.json")
+    assert_equal "$(igvm_entry kata-containers-igvm.img cmdline)" "$(jq -r .cmdline "$A/release.json")"
+    [[ $(igvm_entry kata-containers-igvm-debug.img cmdline) == *"sha256 $root "*" console=hvc0" ]]
+    # the command line's bytes lie in the file (the kernel reads them from guest memory)
+    grep -qaF "$(igvm_entry kata-containers-igvm.img cmdline)" "$A/kata-containers-igvm.img"
+    # every ACPI table is a release artifact with the sha256 recorded, the bytes of acpi-tables/clh
+    n=$(jq '.igvm[0].acpi | length' "$A/release.json")
+    [ "$n" -gt 0 ]
+    for t in $(jq -r '.igvm[0].acpi[].name' "$A/release.json"); do
+        assert_equal "$(jq -r --arg t "$t" '.igvm[0].acpi[] | select(.name == $t) | .sha256' "$A/release.json")" \
+                     "$(sha256sum <"$A/$t" | cut -d' ' -f1)"
+        cmp "$A/$t" "$ROOT/acpi-tables/clh/${t#acpi-}"
+    done
+    # the SBOMs list the IGVM files and the tables
+    for f in kata-containers-igvm.img kata-containers-igvm-debug.img $(jq -r '.igvm[0].acpi[].name' "$A/release.json"); do
+        jq -e --arg f "$f" '[.packages[] | select(.packageFileName == $f)] | length == 1' "$A/sbom.spdx.json" >/dev/null
+        jq -e --arg f "$f" '[.components[] | select(.properties[0].value == $f)] | length == 1' "$A/sbom.cdx.json" >/dev/null
+    done
+}
+
+# tampered_copy DIR: a copy of the demo release to change.
+tampered_copy() { cp -a "$A" "$1"; }
+
+@test "verify: a tampered IGVM page, a swapped kernel, an edited command line or root hash each fail their own check" {
+    # a byte of the kernel's pages: the digest and the contents check, which names the kernel
+    tampered_copy "$T/page"
+    # where a piece of the bzImage's protected-mode kernel lies in the file (found by content, not by our layout)
+    off=$(/usr/bin/python3 -c '
+import sys
+k = open(sys.argv[1], "rb").read(); g = open(sys.argv[2], "rb").read()
+start = (k[0x1f1] or 4) * 512 + 512 + 65536
+i = g.find(k[start:start + 256]); assert i > 0; print(i)' "$A/vmlinuz" "$T/page/kata-containers-igvm.img")
+    printf '\xff' | dd of="$T/page/kata-containers-igvm.img" bs=1 seek="$off" conv=notrunc status=none
+    run "$GUESTIMG" verify "$T/page/release.json"
+    [ "$status" -eq 1 ]
+    grep -q "^MISMATCH igvm kata-containers-igvm.img launch digest" <<<"$output"
+    grep -q "^MISMATCH igvm kata-containers-igvm.img contents: .*kernel" <<<"$output"
+    ! grep -q "^MISMATCH igvm kata-containers-igvm-debug.img" <<<"$output" || false
+    # an edited command line in release.json: the rebuilt file differs in the command line
+    tampered_copy "$T/cmd"
+    jq '(.igvm[] | select(.name == "kata-containers-igvm.img") | .cmdline) |= sub(" ro$"; " rw")' "$T/cmd/release.json" >"$T/cmd/r" && mv "$T/cmd/r" "$T/cmd/release.json"
+    run "$GUESTIMG" verify "$T/cmd/release.json"
+    [ "$status" -eq 1 ]
+    grep -q "^MISMATCH igvm kata-containers-igvm.img contents: .*cmdline" <<<"$output"
+    # a command line naming another root hash: it no longer carries the image's dm-verity table
+    tampered_copy "$T/root"
+    root=$(jq -r .verity.root_hash "$A/release.json")
+    jq --arg r "$root" '(.igvm[] | select(.name == "kata-containers-igvm.img") | .cmdline) |= sub($r; "00" * 32)' "$T/root/release.json" >"$T/root/r" &&
+        mv "$T/root/r" "$T/root/release.json"
+    run "$GUESTIMG" verify "$T/root/release.json"
+    [ "$status" -eq 1 ]
+    grep -q "^MISMATCH igvm kata-containers-igvm.img cmdline carries the dm-verity table" <<<"$output"
+    # another kernel: the artifact check and the IGVM's contents (rebuilt from the published kernel)
+    tampered_copy "$T/kern"
+    printf 'x' >>"$T/kern/vmlinuz"
+    run "$GUESTIMG" verify "$T/kern/release.json"
+    [ "$status" -eq 1 ]
+    grep -q "^MISMATCH artifact vmlinuz" <<<"$output"
+    grep -q "^MISMATCH igvm kata-containers-igvm.img contents" <<<"$output"
+    # a changed ACPI table
+    tampered_copy "$T/acpi"
+    t=$(jq -r '.igvm[0].acpi[0].name' "$A/release.json")
+    printf '\x01' | dd of="$T/acpi/$t" bs=1 seek=40 conv=notrunc status=none
+    run "$GUESTIMG" verify "$T/acpi/release.json"
+    [ "$status" -eq 1 ]
+    grep -q "^MISMATCH artifact $t" <<<"$output"
+    grep -q "^MISMATCH igvm kata-containers-igvm.img contents: .*acpi" <<<"$output"
 }

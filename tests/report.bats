@@ -133,16 +133,17 @@ assert j["reported_tcb"]["fmc"] == 3' <<<"$output"
     run --separate-stderr verify_milan "$D/report.bin" --measurement "$MEASUREMENT" --host-data "$(printf '0%.0s' {1..64})"
     [ "$status" -eq 0 ]
     [ -z "$stderr" ]
-    assert_equal "${lines[0]}" "ok ARK self-signed"
-    assert_equal "${lines[1]}" "ok ASK signed by ARK"
-    assert_equal "${lines[2]}" "ok VCEK signed by ASK"
-    assert_equal "${lines[3]}" "ok report signed by VCEK"
-    assert_equal "${lines[4]}" "ok generation Milan"
-    assert_equal "${lines[5]}" "ok reported TCB boot_loader 3 tee 0 snp 8 microcode 115 = VCEK's"
-    assert_equal "${lines[6]}" "ok chip ID = VCEK hwID"
-    assert_equal "${lines[7]}" "ok measurement = --measurement"
-    assert_equal "${lines[8]}" "ok host data"
-    assert_equal "${lines[9]}" "$D/report.bin: all 9 checks passed"
+    assert_equal "${lines[0]}" "ok ARK is AMD's ARK-Milan (pinned key)"
+    assert_equal "${lines[1]}" "ok ARK self-signed"
+    assert_equal "${lines[2]}" "ok ASK signed by ARK"
+    assert_equal "${lines[3]}" "ok VCEK signed by ASK"
+    assert_equal "${lines[4]}" "ok report signed by VCEK"
+    assert_equal "${lines[5]}" "ok generation Milan"
+    assert_equal "${lines[6]}" "ok reported TCB boot_loader 3 tee 0 snp 8 microcode 115 = VCEK's"
+    assert_equal "${lines[7]}" "ok chip ID = VCEK hwID"
+    assert_equal "${lines[8]}" "ok measurement = --measurement"
+    assert_equal "${lines[9]}" "ok host data = --host-data"
+    assert_equal "${lines[10]}" "$D/report.bin: all 10 checks passed"
     # The same verdicts from openssl: the PSS chain, the report's ECDSA signature.
     openssl x509 -inform DER -in "$A/vcek_milan.der" -out "$D/vcek.pem"
     openssl verify -no_check_time -CAfile "$A/milan_ark.pem" -untrusted "$A/milan_ask.pem" "$D/vcek.pem"
@@ -167,8 +168,10 @@ assert j["reported_tcb"]["fmc"] == 3' <<<"$output"
 import json, sys
 j = json.load(sys.stdin)
 ids = [c["check"] for c in j["checks"]]
-assert ids == ["ark", "ask", "vcek", "report_signature", "generation", "reported_tcb", "chip_id", "measurement"], ids
-assert j["passed"] == 7 and j["failed"] == 1
+assert ids == ["root", "ark", "ask", "vcek", "report_signature", "generation", "reported_tcb", "chip_id", "measurement"], ids
+assert j["passed"] == 8 and j["failed"] == 1 and j["trusted_ark"] == "amd"
+assert j["claims"]["measurement"] == sys.argv[1] and j["claims"]["init_data"] == "00" * 32
+assert j["claims"]["policy_debug_allowed"] is False and j["claims"]["reported_tcb_snp"] == 8
 m = j["checks"][-1]
 assert m["ok"] is False and m["actual"] == sys.argv[1] and m["expected"].startswith("abab"), m' "$MEASUREMENT" <<<"$output"
 }
@@ -181,7 +184,7 @@ assert m["ok"] is False and m["actual"] == sys.argv[1] and m["expected"].startsw
     [[ $output == *"FAIL report signed by VCEK: expected an ECDSA P-384 signature by the VCEK's key actual the signature does not verify"* ]]
     [[ $output == *"ok measurement"* ]]
     [ "$(grep -c '^FAIL' <<<"$output")" -eq 1 ]
-    [[ ${lines[-1]} == *"1 of 8 checks failed" ]]
+    [[ ${lines[-1]} == *"1 of 9 checks failed" ]]
     ! openssl_report_sig "$D/bad.bin" "$A/vcek_milan.der"
 }
 
@@ -212,11 +215,14 @@ assert m["ok"] is False and m["actual"] == sys.argv[1] and m["expected"].startsw
     [ "$status" -eq 1 ]
     [[ $output == *"ok ARK self-signed"* ]]
     [[ $output == *"FAIL ASK signed by ARK: expected issuer ARK-Genoa actual issuer ARK-Milan"* ]]
-    [ "$(grep -c '^FAIL' <<<"$output")" -eq 1 ]
+    # AMD's Genoa root is AMD's, but not the root of a Milan VCEK.
+    [[ $output == *"FAIL ARK is AMD's: expected AMD's ARK-Milan key (SPKI sha256 "*") actual AMD's ARK-Genoa key"* ]]
+    [ "$(grep -c '^FAIL' <<<"$output")" -eq 2 ]
     run "$GUESTIMG" report verify "$D/report.bin" --ark "$A/genoa_ark.pem" --ask "$A/genoa_ask.pem" --vcek "$A/vcek_milan.der"
     [ "$status" -eq 1 ]
     [[ $output == *"FAIL VCEK signed by ASK: expected issuer SEV-Genoa actual issuer SEV-Milan"* ]]
-    [ "$(grep -c '^FAIL' <<<"$output")" -eq 1 ]
+    [[ $output == *"FAIL ARK is AMD's: "* ]]
+    [ "$(grep -c '^FAIL' <<<"$output")" -eq 2 ]
 }
 
 @test "report verify: an impostor ARK with AMD's name fails on its signature" {
@@ -265,7 +271,7 @@ assert m["ok"] is False and m["actual"] == sys.argv[1] and m["expected"].startsw
     [[ $output == *"ok report data"* ]]
     run verify_milan "$D/report.bin" --report-data "${rd:0:64}"   # 32 bytes, zero-padded: differs
     [ "$status" -eq 1 ]
-    [[ $output == *"FAIL report data: expected ${rd:0:64}$(printf '0%.0s' {1..64}) actual $rd"* ]]
+    [[ $output == *"FAIL report data: expected ${rd:0:64}$(printf '0%.0s' {1..64}) (--report-data) actual $rd"* ]]
     run verify_milan "$D/report.bin" --host-data "$(printf 'f%.0s' {1..64})"
     [ "$status" -eq 1 ]
     [[ $output == *"FAIL host data"* ]]
@@ -282,6 +288,7 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 base = r["measurements"][0]
 r["measurements"] = [dict(base, digest=d, vcpus=i + 1) for i, d in enumerate(sys.argv[3:])]
+r["svn"] = 0   # the Milan report's GUEST_SVN
 open(sys.argv[2], "w").write(json.dumps(r, sort_keys=True, separators=(",", ":")) + "\n")
 PY
 }
@@ -297,8 +304,7 @@ PY
     [[ $output == *"FAIL measurement: expected $(printf 'e%.0s' {1..96}) (release snp QEMU EPYC-v4 1 vCPU) actual $MEASUREMENT"* ]]
     make_release
     run verify_milan "$D/report.bin" --release "$D/release.json"
-    [ "$status" -eq 1 ]
-    [[ $output == *"FAIL measurement: expected an expected measurement (the list is empty)"* ]]
+    assert_error 1 "^guestimg: $D/release.json: publishes no SNP measurement \(48-byte digest\)"
     echo '{' >"$D/broken.json"
     run verify_milan "$D/report.bin" --release "$D/broken.json"
     assert_error 1 "^guestimg: $D/broken.json"
@@ -351,9 +357,9 @@ PY
 
 @test "report: usage errors exit 2" {
     run "$GUESTIMG" report
-    assert_error 2 "^guestimg report: expected 'show' or 'verify'"
+    assert_error 2 "^guestimg report: expected 'show', 'verify' or 'host-data'"
     run "$GUESTIMG" report frobnicate x
-    assert_error 2 "'frobnicate' is not show or verify"
+    assert_error 2 "'frobnicate' is not show, verify or host-data"
     run "$GUESTIMG" report show
     assert_error 2 "expected a REPORT file"
     run "$GUESTIMG" report show "$D/report.bin" extra

@@ -65,4 +65,8 @@ say "kernel sha256 $(artifact_sha256 "$kernel")"
 say "cmdline       $(field .cmdline)"
 field '.measurements[] | "\(.mode) \(.vmm_type) \(.vcpu_type) \(.vcpus) vCPU: \(.digest)\(if .kernel_hashes then "" else " (firmware only)" end)"' |
     sed 's/^/demo: measurement   /'
+# The AKS path: the IGVM's launch digest covers kernel, command line (with
+# the root hash above) and ACPI tables.
+field '(.igvm // [])[] | "\(.name) (\(.variant)): \(.digest) (kernel + cmdline + root hash + ACPI)"' |
+    sed 's/^/demo: igvm          /'
 say "boot ok"

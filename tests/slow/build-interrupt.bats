@@ -15,6 +15,7 @@ load ../lib/guest
     mkdir -p "$T/ws/manifests" "$T/cache"
     cp "$ROOT/manifests/demo.yaml" "$T/ws/manifests/"
     ln -s "$ROOT/output" "$T/ws/output"
+    ln -s "$ROOT/acpi-tables" "$T/ws/acpi-tables"
     ln -s "$ROOT/tools" "$T/ws/tools"
     XDG_CACHE_HOME=$T/cache "$GUESTIMG" build -q "$T/ws/manifests/demo.yaml" -o "$T/out" \
         --kernel-source "$KERNEL_SOURCE" --jobs 2 >"$T/stdout" 2>"$T/stderr" &

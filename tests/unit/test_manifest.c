@@ -195,6 +195,49 @@ TEST(wrong_types_name_key_and_line)
                  "m.yaml:1: name: '../x' is not a valid name (letters, digits, '.', '_', '+', '-')");
 }
 
+/* measure.igvm: igvmgen's defaults, the command line kept byte for byte
+ * (TABs too), one {dm-verity}, igvmgen's values only. */
+TEST(measure_igvm_defaults_and_bytes)
+{
+    struct manifest *m = parse(with("measure:\n  firmware: none\n  igvm: {}\n"));
+    if (!m)
+        FAIL_("parse failed: %s", err_msg());
+    const struct manifest_igvm *g = &m->measure.igvm;
+    CHECK(g->present);
+    CHECK_STR(g->boot_mode, "x86");
+    CHECK_EQ_U64(g->vtl, 2);
+    CHECK(g->svme && g->encrypted_page && g->pvalidate_opt);
+    CHECK(g->cmdline == NULL && g->debug_cmdline == NULL && g->acpi == NULL);
+    manifest_free(m);
+    m = parse(with("measure:\n  firmware: none\n  igvm:\n    boot-mode: x64\n    vtl: 0\n    svme: false\n"
+                   "    acpi: acpi/clh\n    cmdline: \"dm-mod.create=\\\"{dm-verity}\\\" \\troot=/dev/dm-0 quiet\"\n"));
+    if (!m)
+        FAIL_("parse failed: %s", err_msg());
+    g = &m->measure.igvm;
+    CHECK_STR(g->boot_mode, "x64");
+    CHECK_EQ_U64(g->vtl, 0);
+    CHECK(!g->svme && g->encrypted_page);
+    CHECK_STR(g->acpi, "/srv/img/acpi/clh");
+    CHECK_STR(g->cmdline, "dm-mod.create=\"{dm-verity}\" \troot=/dev/dm-0 quiet");
+    manifest_free(m);
+}
+
+TEST(measure_igvm_bad_values_name_the_key)
+{
+    expect_error(with("measure:\n  firmware: none\n  igvm: {boot-mode: arm64}\n"),
+                 "m.yaml:7: measure.igvm: boot-mode: 'arm64' is not x64 or x86");
+    expect_error(with("measure:\n  firmware: none\n  igvm: {vtl: 1}\n"),
+                 "m.yaml:7: measure.igvm: vtl: 1 is not 0 or 2");
+    expect_error(with("measure:\n  firmware: none\n  igvm: {cmdline: root=/dev/vda1}\n"),
+                 "m.yaml:7: measure.igvm: cmdline must hold {dm-verity} exactly once (where the build puts the "
+                 "image's dm-verity table)");
+    expect_error(with("measure:\n  firmware: none\n  igvm: {debug-cmdline: '{dm-verity} {dm-verity}'}\n"),
+                 "m.yaml:7: measure.igvm: debug-cmdline must hold {dm-verity} exactly once (where the build puts "
+                 "the image's dm-verity table)");
+    expect_error(with("measure:\n  firmware: none\n  igvm: {cmdline: \"{dm-verity}\\nevil\"}\n"),
+                 "m.yaml:7: measure.igvm: cmdline holds the control byte 0x0a (only TAB is kept)");
+}
+
 TEST(missing_required_keys)
 {
     expect_error("name: x\nversion: '1'\nepoch: 0\n", "m.yaml:1: missing required key 'seed'");

@@ -97,9 +97,8 @@ TEST(kernel_provenance_without_a_profile)
 }
 
 /* Parse text made by editing the fixture's JSON; expect an error with msg. */
-static void expect_parse_error(const char *from, const char *to, const char *msg)
+static void expect_edit_error(struct release r, const char *from, const char *to, const char *msg)
 {
-    struct release r = fixture();
     _cleanup_free_ char *s = release_to_json(&r);
     char *at = strstr(s, from);
     if (!at)
@@ -114,6 +113,11 @@ static void expect_parse_error(const char *from, const char *to, const char *msg
         FAIL_("error '%s' does not contain '%s'", err_msg(), msg);
     CHECK(back.artifacts == NULL && back.name == NULL);
     release_free(&back);
+}
+
+static void expect_parse_error(const char *from, const char *to, const char *msg)
+{
+    expect_edit_error(fixture(), from, to, msg);
 }
 
 TEST(parser_rejects_unknown_missing_and_mistyped_keys)
@@ -378,6 +382,96 @@ TEST(trustee_message_decodes_to_the_reference_values)
                     H48("e"), H48("f")), 0);
     r.nmeasurements = 0;
     CHECK(publish_trustee_message(&r) == NULL);
+}
+
+/* IGVM entries: their artifacts must be the release's, their settings
+ * igvmgen's values; the production digest is a trustee reference value,
+ * the debug one is not. */
+static struct release_artifact igvm_artifacts[6];
+static struct release_igvm igvm_entries[2];
+static struct release_file_digest igvm_acpi[1];
+
+static struct release igvm_fixture(void)
+{
+    struct release r = fixture();
+    memcpy(igvm_artifacts, fixture_artifacts, sizeof(fixture_artifacts));
+    igvm_artifacts[3] = (struct release_artifact){"kata-containers-igvm.img", 9000000, H32("3")};
+    igvm_artifacts[4] = (struct release_artifact){"igvm-measurement.cose", 150, H32("4")};
+    igvm_artifacts[5] = (struct release_artifact){"acpi-DSDT.aml", 1200, H32("5")};
+    igvm_acpi[0] = (struct release_file_digest){"acpi-DSDT.aml", H32("5")};
+    igvm_entries[0] = (struct release_igvm){
+        .name = "kata-containers-igvm.img", .variant = "production", .digest = H48("a"),
+        .cmdline = "dm-mod.create=\"x\" \troot=/dev/dm-0 quiet", .boot_mode = "x64", .vtl = 0, .svme = true,
+        .encrypted_page = true, .pvalidate_opt = true, .acpi = igvm_acpi, .nacpi = 1, .guest_policy = 0x3001f,
+        .id_key_digest = H48("b"), .measurement_file = "igvm-measurement.cose"};
+    r.artifacts = igvm_artifacts;
+    r.nartifacts = 6;
+    r.igvms = igvm_entries;
+    r.nigvms = 1;
+    return r;
+}
+
+TEST(igvm_entries_round_trip_byte_for_byte)
+{
+    struct release r = igvm_fixture();
+    _cleanup_free_ char *s = release_to_json(&r);
+    CHECK(strstr(s, "\"igvm\":[{\"acpi\":[{\"name\":\"acpi-DSDT.aml\""));
+    CHECK(strstr(s, "\"cmdline\":\"dm-mod.create=\\\"x\\\" \\troot=/dev/dm-0 quiet\""));
+    struct release back;
+    CHECK_EQ_INT(release_parse(s, strlen(s), "release.json", &back), 0);
+    CHECK_EQ_U64(back.nigvms, 1);
+    CHECK_STR(back.igvms[0].cmdline, "dm-mod.create=\"x\" \troot=/dev/dm-0 quiet");
+    CHECK_EQ_U64(back.igvms[0].guest_policy, 0x3001f);
+    CHECK(back.igvms[0].svme && back.igvms[0].vtl == 0);
+    _cleanup_free_ char *again = release_to_json(&back);
+    CHECK_STR(again, s);
+    release_free(&back);
+    /* without IGVM files the key is left out */
+    struct release plain = fixture();
+    _cleanup_free_ char *p = release_to_json(&plain);
+    CHECK(!strstr(p, "\"igvm\""));
+}
+
+static void expect_igvm_error(const char *from, const char *to, const char *msg)
+{
+    expect_edit_error(igvm_fixture(), from, to, msg);
+}
+
+TEST(igvm_entries_must_name_artifacts_and_igvmgen_values)
+{
+    expect_igvm_error("\"name\":\"kata-containers-igvm.img\",\"pvalidate_opt\"",
+                      "\"name\":\"other.img\",\"pvalidate_opt\"", "igvm[0].name: other.img is not among the artifacts");
+    expect_igvm_error("\"measurement_file\":\"igvm-measurement.cose\"", "\"measurement_file\":\"m.json\"",
+                      "igvm[0].measurement_file: m.json is not among the artifacts");
+    expect_igvm_error("\"acpi\":[{\"name\":\"acpi-DSDT.aml\"", "\"acpi\":[{\"name\":\"acpi-X.aml\"",
+                      "igvm[0].acpi[0].name: acpi-X.aml is not among the artifacts");
+    expect_igvm_error("\"variant\":\"production\"", "\"variant\":\"prod\"",
+                      "igvm[0].variant: 'prod' is not production or debug");
+    expect_igvm_error("\"boot_mode\":\"x64\"", "\"boot_mode\":\"arm\"", "igvm[0].boot_mode: 'arm' is not x64 or x86");
+    expect_igvm_error("\"vtl\":0", "\"vtl\":3", "igvm[0].vtl 3 is outside 0..2");
+    expect_igvm_error("\"digest\":\"" H48("a") "\"", "\"digest\":\"" H32("a") "\"", "igvm[0].digest");
+    expect_igvm_error("\"acpi\":[{\"name\":\"acpi-DSDT.aml\"", "\"acpi\":[{\"name\":\"../etc/x\"",
+                      "igvm[0].acpi[0].name: ../etc/x is not among the artifacts");
+}
+
+TEST(trustee_message_takes_production_igvm_digests_only)
+{
+    if (!have_python())
+        SKIP("/usr/bin/python3 not installed");
+    struct release r = igvm_fixture();
+    struct release_igvm g[2] = {igvm_entries[0], igvm_entries[0]};
+    g[1].name = "kata-containers-igvm-debug.img";
+    g[1].variant = "debug";
+    g[1].digest = H48("c");
+    r.igvms = g;
+    r.nigvms = 2;
+    r.nmeasurements = 0;
+    _cleanup_free_ char *msg = publish_trustee_message(&r);
+    CHECK(msg);
+    write_file("rv-igvm.json", msg, strlen(msg));
+    CHECK_EQ_INT(sh("/usr/bin/python3 -c 'import json,base64; m=json.load(open(\"rv-igvm.json\")); "
+                    "p=json.loads(base64.b64decode(m[\"payload\"], validate=True)); "
+                    "assert p == {\"snp_launch_measurement\": [\"%s\"]}, p'", H48("a")), 0);
 }
 
 /* ----------------------------------------------------------- files.tsv --- */

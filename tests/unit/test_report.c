@@ -11,7 +11,9 @@
 #include "common/fileio.h"
 #include "common/hex.h"
 #include "common/util.h"
+#include "measure/appraise.h"
 #include "measure/attest.h"
+#include "measure/host_data.h"
 #include "measure/report.h"
 
 #include <errno.h>
@@ -346,13 +348,15 @@ static void count(const struct attest_check *c, void *ctx)
     }
 }
 
-/* Verify the Milan report, modified by tweak, with the Milan chain. */
-static struct tally verify_milan(void (*tweak)(uint8_t *buf, struct attest_opts *o))
+/* Verify the Milan report, modified by tweak, with the Milan chain and
+ * AMD's pinned roots. */
+typedef void tweak_fn(uint8_t *buf, struct attest_opts *o, struct appraise_expect *e);
+
+static struct tally verify_milan(tweak_fn *tweak)
 {
     uint8_t buf[REPORT_LEN];
     milan_report_bytes(buf);
-    static const struct attest_measurement published = {.label = "published"};
-    struct attest_measurement m = published;
+    struct appraise_launch m = {.label = "published"};
     CHECK_EQ_INT(hex_decode(MILAN_MEASUREMENT, m.digest, sizeof(m.digest)), REPORT_MEASUREMENT_LEN);
     static uint8_t zeros[REPORT_HOST_DATA_LEN];
     struct attest_opts o = {
@@ -360,22 +364,25 @@ static struct tally verify_milan(void (*tweak)(uint8_t *buf, struct attest_opts 
         .ask = ref_cert("attestation/milan_ask.pem", ATTEST_ASK),
         .vcek = ref_cert("attestation/vcek_milan.der", ATTEST_VCEK),
         .vcek_what = "vcek_milan.der",
-        .measurements = &m,
-        .n_measurements = 1,
+    };
+    struct appraise_expect e = {
+        .launches = &m,
+        .n_launches = 1,
         .check_measurement = true,
         .host_data = zeros,
     };
     if (tweak)
-        tweak(buf, &o);
+        tweak(buf, &o, &e);
     struct report r;
     CHECK_EQ_INT(report_parse(buf, sizeof(buf), "milan", &r), 0);
     o.report = &r;
     struct tally t;
     memset(&t, 0, sizeof(t));
-    int failed = attest_verify(&o, count, &t);
+    int failed = appraise_report(&o, &e, count, &t);
     X509_free(o.ark);
     X509_free(o.ask);
     X509_free(o.vcek);
+    X509_free(o.trusted_ark);
     CHECK_EQ_INT(failed, t.failed);
     return t;
 }
@@ -385,51 +392,135 @@ TEST(verify_milan_passes)
     REQUIRE_REFERENCE();
     struct tally t = verify_milan(NULL);
     CHECK_STR(t.failed_ids, "");
-    CHECK_EQ_INT(t.passed, 9);
+    CHECK_EQ_INT(t.passed, 10);
 }
 
-static void flip_measurement(uint8_t *buf, struct attest_opts *o)
+static void flip_measurement(uint8_t *buf, struct attest_opts *o, struct appraise_expect *e)
 {
     buf[0x90] ^= 1;
 }
 
-static void flip_unmeasured_reserved(uint8_t *buf, struct attest_opts *o)
+static void flip_unmeasured_reserved(uint8_t *buf, struct attest_opts *o, struct appraise_expect *e)
 {
     buf[0x1A0 - 1] ^= 1; /* reserved, but signed */
 }
 
-static void flip_signature(uint8_t *buf, struct attest_opts *o)
+static void flip_signature(uint8_t *buf, struct attest_opts *o, struct appraise_expect *e)
 {
     buf[0x2A0] ^= 1;
 }
 
-static void flip_tcb(uint8_t *buf, struct attest_opts *o)
+static void flip_tcb(uint8_t *buf, struct attest_opts *o, struct appraise_expect *e)
 {
     buf[0x186] = 9; /* REPORTED_TCB.SNP */
 }
 
-static void other_measurement(uint8_t *buf, struct attest_opts *o)
+static void other_measurement(uint8_t *buf, struct attest_opts *o, struct appraise_expect *e)
 {
-    o->n_measurements = 0;
+    e->n_launches = 0;
 }
 
-static void say_genoa(uint8_t *buf, struct attest_opts *o)
+static void say_genoa(uint8_t *buf, struct attest_opts *o, struct appraise_expect *e)
 {
     o->generation = REPORT_GEN_GENOA;
 }
 
-static void swap_ark_for_ask(uint8_t *buf, struct attest_opts *o)
+static void swap_ark_for_ask(uint8_t *buf, struct attest_opts *o, struct appraise_expect *e)
 {
     X509 *t = o->ark;
     o->ark = o->ask;
     o->ask = t;
 }
 
+/* AMD's Genoa root in place of Milan's: a real AMD key, the wrong one. */
+static void genoa_ark(uint8_t *buf, struct attest_opts *o, struct appraise_expect *e)
+{
+    X509_free(o->ark);
+    o->ark = ref_cert("attestation/genoa_ark.pem", ATTEST_ARK);
+}
+
+/* --trust-ark naming AMD's Genoa root while the chain is Milan's. */
+static void trust_other_root(uint8_t *buf, struct attest_opts *o, struct appraise_expect *e)
+{
+    o->trusted_ark = ref_cert("attestation/genoa_ark.pem", ATTEST_ARK);
+    o->trusted_ark_what = "genoa_ark.pem";
+}
+
+/* The Milan report's own figures (its README and `report show`): policy
+ * 0x30000, VMPL 0... a stricter expectation for each. */
+static void want_single_socket(uint8_t *buf, struct attest_opts *o, struct appraise_expect *e)
+{
+    e->check_policy = true;
+    e->policy = 0x30000 | 1u << 20;
+    e->policy_source = "test";
+}
+
+static void want_vmpl_2(uint8_t *buf, struct attest_opts *o, struct appraise_expect *e)
+{
+    e->check_vmpl = true;
+    e->vmpl = 2;
+}
+
+static void want_svn_1(uint8_t *buf, struct attest_opts *o, struct appraise_expect *e)
+{
+    e->check_svn = true;
+    e->min_svn = 1;
+    e->svn_source = "test";
+}
+
+static void want_snp_99(uint8_t *buf, struct attest_opts *o, struct appraise_expect *e)
+{
+    e->check_tcb = true;
+    CHECK_EQ_INT(appraise_tcb_parse("bl=0,tee=0,snp=99,ucode=0", "test", &e->min_tcb), 0);
+    e->tcb_source = "test";
+}
+
+static uint8_t ones[48] = {1};
+
+static void want_id_key(uint8_t *buf, struct attest_opts *o, struct appraise_expect *e)
+{
+    e->id_key_digest = ones;
+    e->key_source = "test";
+}
+
+static void want_author_key(uint8_t *buf, struct attest_opts *o, struct appraise_expect *e)
+{
+    e->author_key_digest = ones;
+    e->key_source = "test";
+}
+
+static void want_host_data(uint8_t *buf, struct attest_opts *o, struct appraise_expect *e)
+{
+    e->host_data = ones;
+}
+
+/* What the Milan report does satisfy: its policy, VMPL 0, SVN 0, its TCB. */
+static void want_its_own(uint8_t *buf, struct attest_opts *o, struct appraise_expect *e)
+{
+    e->check_policy = true;
+    e->policy = APPRAISE_DEFAULT_POLICY;
+    e->policy_source = "test";
+    e->check_vmpl = true;
+    e->check_svn = true;
+    e->svn_source = "test";
+    e->check_tcb = true;
+    e->tcb_source = "test";
+    CHECK_EQ_INT(appraise_tcb_parse("bl=3,tee=0,snp=8,ucode=115", "test", &e->min_tcb), 0);
+}
+
+TEST(verify_milan_appraisal_passes)
+{
+    REQUIRE_REFERENCE();
+    struct tally t = verify_milan(want_its_own);
+    CHECK_STR(t.failed_ids, "");
+    CHECK_EQ_INT(t.passed, 14);
+}
+
 TEST(verify_milan_failures)
 {
     REQUIRE_REFERENCE();
     static const struct {
-        void (*tweak)(uint8_t *, struct attest_opts *);
+        tweak_fn *tweak;
         const char *failed;
     } cases[] = {
         {flip_measurement, "report_signature,measurement"},
@@ -438,11 +529,59 @@ TEST(verify_milan_failures)
         {flip_tcb, "report_signature,reported_tcb"},
         {other_measurement, "measurement"},
         {say_genoa, "generation"},
-        {swap_ark_for_ask, "ark,ask,vcek"},
+        {swap_ark_for_ask, "root,ark,ask,vcek"},
+        {genoa_ark, "root,ask"},
+        {trust_other_root, "root"},
+        {want_single_socket, "policy"},
+        {want_vmpl_2, "vmpl"},
+        {want_svn_1, "guest_svn"},
+        {want_snp_99, "min_tcb"},
+        {want_id_key, "id_key"},
+        {want_author_key, "author_key"},
+        {want_host_data, "host_data"},
     };
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
         struct tally t = verify_milan(cases[i].tweak);
         if (strcmp(t.failed_ids, cases[i].failed))
             FAIL_("case %zu: failed %s, expected %s", i, t.failed_ids, cases[i].failed);
     }
+}
+
+/* Every pinned key is the SPKI of AMD's certificate in the reference
+ * folder (virtee/sev's copies of what AMD's KDS serves), with its CN. */
+TEST(amd_roots_pinned_from_reference_certs)
+{
+    REQUIRE_REFERENCE();
+    static const struct {
+        const char *file;
+        int index;   /* in a cert_chain: 0 the ASK, 1 the ARK; -1 a single certificate */
+    } certs[] = {
+        {"attestation/milan_ark.pem", -1}, {"attestation/milan_ask.pem", -1}, {"attestation/genoa_ark.pem", -1},
+        {"attestation/genoa_ask.pem", -1}, {"attestation/cert_chain_turin", 1}, {"attestation/cert_chain_turin", 0},
+    };
+    size_t n;
+    const struct amd_root *roots = attest_amd_roots(&n);
+    CHECK_EQ_INT(n, ARRAY_SIZE(certs));
+    for (size_t i = 0; i < n; i++) {
+        X509 *x, *ask = NULL, *ark = NULL;
+        if (certs[i].index < 0) {
+            x = ref_cert(certs[i].file, roots[i].role);
+        } else {
+            CHECK_EQ_INT(attest_chain_load(ref_path(certs[i].file), &ask, &ark), 0);
+            x = certs[i].index ? ark : ask;
+            X509_free(certs[i].index ? ask : ark);
+        }
+        char spki[65];
+        CHECK_EQ_INT(attest_spki_sha256(x, spki), 0);
+        CHECK_STR(spki, roots[i].spki_sha256);
+        CHECK(attest_amd_root_find(spki) == &roots[i]);
+        char cn[64];
+        CHECK(X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, cn, sizeof(cn)) > 0);
+        CHECK_STR(cn, roots[i].name);
+        X509_free(x);
+    }
+    char none[65];
+    memset(none, '0', 64);
+    none[64] = 0;
+    CHECK(attest_amd_root_find(none) == NULL);
 }

@@ -47,8 +47,8 @@ static struct package fixture_pkgs[] = {
 };
 
 #define KERNEL_ORIGIN "built from the source linux-6.1.0 (sha256 " SHA_A ") with the kernel-configs profile demo"
-static const struct sbom_artifact image = {"demo", "1.0", "kata-containers.img", SHA_IMG, NULL};
-static const struct sbom_artifact kernel = {"linux", "6.1.0", "vmlinuz", SHA_KERN, KERNEL_ORIGIN};
+static const struct sbom_artifact image = {"demo", "1.0", "kata-containers.img", SHA_IMG, NULL, false};
+static const struct sbom_artifact kernel = {"linux", "6.1.0", "vmlinuz", SHA_KERN, KERNEL_ORIGIN, false};
 
 static struct sbom_input fixture(struct package_set *set)
 {

@@ -1,0 +1,231 @@
+#!/usr/bin/env bats
+# guestimg igvm build against igvm-tooling's igvmgen (commit 53656dd): every
+# row of tests/fixtures/igvm-build/vectors.tsv is a file igvmgen made with
+# the same flags (its sha256 and its launch measurement), for igvm-tooling's
+# test bzImage and for the demo kernel; our file must be the same bytes.
+# Then what igvmgen cannot check for us: the ID block's signature verified
+# by OpenSSL, the inputs --json reports against sha256sum, determinism, and
+# every kind of bad input.
+load lib/common
+load lib/guest
+bats_require_minimum_version 1.5.0
+
+setup() {
+    T=$BATS_TEST_TMPDIR
+}
+
+F=$ROOT/tests/fixtures/igvm-build
+K=$F/test_bzImage
+# The command line of every row: a TAB inside, as AKS's has.
+CMDLINE=$'panic=-1 console=ttySEV0 root=/dev/dm-0\trootflags=data=ordered'
+# Demo kernel the kernel rows were made with (a different one means the
+# kernel build changed: regenerate with tests/fixtures/make-igvm-build-vectors.sh).
+DEMO_KERNEL_SHA=$(awk -F'\t' '$1 ~ /^sha256:/ { sub(/^sha256:/, "", $1); print $1; exit }' "$F/vectors.tsv")
+
+# check_rows KERNEL_COLUMN BZIMAGE: every row of that kernel, byte for byte.
+check_rows() {
+    local kname=$1 kernel=$2 n=0 kernel_col flags key sha digest cmd
+    openssl ecparam -name secp384r1 -genkey -noout -out "$T/random.pem"
+    while IFS=$'\t' read -r kernel_col flags key sha digest cmd; do
+        [[ $kernel_col == "$kname" ]] || continue
+        local fl=${flags//@A/$ROOT/acpi-tables} kf=()
+        fl=${fl//@F/$F}
+        [[ $key == random ]] && kf=(--sign-key "$T/random.pem")
+        rm -f "$T/o.igvm"
+        # shellcheck disable=SC2086 # the flags column is a word list
+        run --separate-stderr "$GUESTIMG" igvm build -o "$T/o.igvm" --kernel "$kernel" $fl "${kf[@]}" --append "$CMDLINE"
+        [ "$status" -eq 0 ] || { echo "row '$flags' $key: exit $status: $stderr" >&2; return 1; }
+        [ "$output" = "$digest" ] || { echo "row '$flags' $key: digest $output, igvmgen $digest ($cmd)" >&2; return 1; }
+        local got
+        if [[ $key == snakeoil ]]; then
+            got=$(sha256sum <"$T/o.igvm" | cut -d' ' -f1)
+        else # a random key: compare with what the key changes masked
+            got=$(/usr/bin/python3 "$ROOT/tests/lib/igvm_mask.py" "$T/o.igvm" | sha256sum | cut -d' ' -f1)
+        fi
+        [ "$got" = "$sha" ] || { echo "row '$flags' $key: file sha256 $got, igvmgen's $sha ($cmd)" >&2; return 1; }
+        n=$((n + 1))
+    done < "$F/vectors.tsv"
+    echo "$n rows matched" >&3
+    [ "$n" -ge 30 ]
+}
+
+@test "igvm build: igvm-tooling's test bzImage, byte for byte with igvmgen in every mode (x64/x86, encrypted pages, pvalidate_opt, VTL, ACPI, ID key, TEI config)" {
+    check_rows "@F/test_bzImage" "$K"
+}
+
+@test "igvm build: the demo kernel, byte for byte with igvmgen in every mode" {
+    demo_kernel "$T/k"
+    local got
+    got=$(sha256sum <"$T/k/bzImage" | cut -d' ' -f1)
+    [ "$got" = "$DEMO_KERNEL_SHA" ] || {
+        echo "the demo kernel is $got, vectors.tsv was made for $DEMO_KERNEL_SHA: the kernel build changed;" \
+            "rerun tests/fixtures/make-igvm-build-vectors.sh with the new bzImage" >&2
+        return 1
+    }
+    check_rows "sha256:$DEMO_KERNEL_SHA" "$T/k/bzImage"
+}
+
+@test "igvm build: the file measures (igvm measure) to the digest build printed; measurement file as igvm-tooling writes it" {
+    run --separate-stderr "$GUESTIMG" igvm build -o "$T/o.igvm" --kernel "$K" --boot-mode x64 --vtl 0 --svn 5 \
+        --append "$CMDLINE" --measurement-file "$T/m.cose"
+    [ "$status" -eq 0 ]
+    local built=$output
+    run "$GUESTIMG" igvm measure "$T/o.igvm"
+    [ "$status" -eq 0 ]
+    [ "$output" = "$built" ]
+    run /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(sorted(d), d["x-ms-sevsnpvm-guestsvn"], d["x-ms-sevsnpvm-launchmeasurement"])' "$T/m.cose"
+    [ "$output" = "['x-ms-sevsnpvm-guestsvn', 'x-ms-sevsnpvm-launchmeasurement'] 5 $built" ]
+}
+
+@test "igvm build: the ID block is signed by the given key over the launch digest, as OpenSSL verifies; its public key is that key" {
+    openssl ecparam -name secp384r1 -genkey -noout -out "$T/id.pem"
+    run --separate-stderr "$GUESTIMG" igvm build -o "$T/o.igvm" --kernel "$K" --boot-mode x64 --sign-key "$T/id.pem" \
+        --config-file "$F/tei.json" --append "$CMDLINE"
+    [ "$status" -eq 0 ]
+    local digest=$output
+    # the ID block as the PSP checks it (ld, family, image, version, guest
+    # svn, policy), the signature as DER, the public key's coordinates
+    /usr/bin/python3 - "$T/o.igvm" "$T" <<'EOF'
+import struct, sys
+d = open(sys.argv[1], 'rb').read(); out = sys.argv[2]
+off, size = struct.unpack_from('<II', d, 8)
+o, policy, body = off, None, None
+while o < off + size:
+    t, n = struct.unpack_from('<II', d, o)
+    if t & 0x7fffffff == 0x101:               # GUEST_POLICY: policy, mask
+        policy = d[o + 8:o + 16]
+    if t & 0x7fffffff == 0x30B:               # SNP_ID_BLOCK
+        body = d[o + 8:o + 8 + n]
+    o += 8 + (n + 7) // 8 * 8
+ld, fam, img = body[8:56], body[56:72], body[72:88]
+version, svn = body[88:92], body[92:96]
+open(out + '/ld.hex', 'w').write(ld.hex())
+open(out + '/msg', 'wb').write(ld + fam + img + version + svn + policy)
+def der_int(b):
+    b = b.lstrip(b'\0') or b'\0'
+    if b[0] & 0x80: b = b'\0' + b
+    return b'\x02' + bytes([len(b)]) + b
+r = int.from_bytes(body[104:176], 'little').to_bytes(48, 'big')
+s = int.from_bytes(body[176:248], 'little').to_bytes(48, 'big')
+seq = der_int(r) + der_int(s)
+open(out + '/sig.der', 'wb').write(b'\x30' + bytes([len(seq)]) + seq)
+curve = struct.unpack_from('<I', body, 248)[0]
+qx = int.from_bytes(body[256:328], 'little'); qy = int.from_bytes(body[328:400], 'little')
+open(out + '/q.hex', 'w').write('%d 04%096x%096x' % (curve, qx, qy))
+open(out + '/policy.hex', 'w').write(hex(struct.unpack('<Q', policy)[0]))
+open(out + '/ids.hex', 'w').write('%s %s %d %d' % (fam.hex(), img.hex(), struct.unpack('<I', version)[0], struct.unpack('<I', svn)[0]))
+EOF
+    [ "$(cat "$T/ld.hex")" = "$digest" ]
+    openssl ec -in "$T/id.pem" -pubout -out "$T/id.pub" 2>/dev/null
+    run openssl dgst -sha384 -verify "$T/id.pub" -signature "$T/sig.der" "$T/msg"
+    [ "$output" = "Verified OK" ]
+    # curve 2 = P-384; the point is the key's own
+    want=$(openssl ec -in "$T/id.pem" -pubout -outform DER 2>/dev/null | tail -c 97 | od -An -tx1 | tr -d ' \n')
+    [ "$(cat "$T/q.hex")" = "2 $want" ]
+    # IDs and versions from the TEI config file, as igvmgen reads it (hex, big-endian into 16 bytes)
+    [ "$(cat "$T/ids.hex")" = "12161a1b12161a1b12161a1b12161a1b 0000000000000000000000001a1b1216 3 7" ]
+    # and the policy: bit 17 (reserved, 1), abi 1.31, SMT, migration agent and debug off
+    [ "$(cat "$T/policy.hex")" = "0x2011f" ]
+    # and guestimg's own reader agrees the block is valid
+    run "$GUESTIMG" igvm measure --json "$T/o.igvm"
+    echo "$output" > "$T/m.json"
+    [ "$(/usr/bin/python3 -c 'import json,sys; b=json.load(open(sys.argv[1]))["id_block"]; print(b["signature_valid"], b["matches"])' "$T/m.json")" = "True True" ]
+}
+
+@test "igvm build --json: kernel and command line digests as sha256sum computes them, flags, ACPI inputs, layout" {
+    run --separate-stderr "$GUESTIMG" igvm build -o "$T/o.igvm" --kernel "$K" --acpi-dir "$ROOT/acpi-tables/clh" \
+        --boot-mode x64 --append "$CMDLINE" --json
+    [ "$status" -eq 0 ]
+    echo "$output" > "$T/b.json"
+    q() { /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($1)" "$T/b.json"; }
+    [ "$(q 'd["kernel_sha256"]')" = "$(sha256sum <"$K" | cut -d' ' -f1)" ]
+    [ "$(q 'd["cmdline_sha256"]')" = "$(printf '%s' "$CMDLINE" | sha256sum | cut -d' ' -f1)" ]
+    [ "$(q 'd["digest"]')" = "$("$GUESTIMG" igvm measure "$T/o.igvm")" ]
+    [ "$(q 'd["flags"]["boot_mode"], d["flags"]["vtl"], d["flags"]["svme"]')" = "x64 2 True" ]
+    # one ACPI input per compiled table, with the file's own sha256
+    local t
+    for t in "$ROOT"/acpi-tables/clh/*.aml; do
+        n=$(basename "$t" .aml)
+        [ "$(q "[a['sha256'] for a in d['acpi'] if a['name'] == '$n.aml'][0]")" = "$(sha256sum <"$t" | cut -d' ' -f1)" ]
+    done
+    # the layout covers the kernel at its preferred address
+    [ "$(q "len(d['regions']) > 3")" = True ]
+}
+
+@test "igvm build: the same inputs give the same bytes whatever the directory, umask, time zone, locale and clock" {
+    (cd / && umask 077 && TZ=Pacific/Kiritimati LC_ALL=C.UTF-8 "$GUESTIMG" igvm build -o "$T/a.igvm" --kernel "$K" \
+        --boot-mode x64 --append "$CMDLINE" >/dev/null)
+    mkdir "$T/elsewhere"
+    (cd "$T/elsewhere" && umask 000 && TZ=UTC LC_ALL=C ASAN_OPTIONS=verify_asan_link_order=0 faketime '2001-02-03 04:05:06' "$GUESTIMG" igvm build -o b.igvm --kernel "$K" \
+        --boot-mode x64 --append "$CMDLINE" >/dev/null)
+    cmp "$T/a.igvm" "$T/elsewhere/b.igvm"
+    # a random ID key changes only the signature, the key and the checksum
+    openssl ecparam -name secp384r1 -genkey -noout -out "$T/r.pem"
+    "$GUESTIMG" igvm build -o "$T/c.igvm" --kernel "$K" --boot-mode x64 --append "$CMDLINE" --sign-key "$T/r.pem" >/dev/null
+    ! cmp -s "$T/a.igvm" "$T/c.igvm"
+    cmp <(/usr/bin/python3 "$ROOT/tests/lib/igvm_mask.py" "$T/a.igvm") <(/usr/bin/python3 "$ROOT/tests/lib/igvm_mask.py" "$T/c.igvm")
+}
+
+# refused EXIT PATTERN ARGS...: one error line, that exit, no output file.
+refused() {
+    local want=$1 pattern=$2
+    shift 2
+    rm -f "$T/out.igvm"
+    run "$GUESTIMG" igvm build -o "$T/out.igvm" "$@"
+    assert_error "$want" "$pattern"
+    [ ! -e "$T/out.igvm" ]
+    [ -z "$(ls "$T" | grep -F out.igvm)" ] # no temporary left either
+}
+
+@test "igvm build: bad kernels are refused, naming the file and the problem" {
+    refused 1 "^guestimg: $T/none: cannot open" --kernel "$T/none"
+    : > "$T/empty"
+    refused 1 "^guestimg: $T/empty: not a bzImage" --kernel "$T/empty"
+    head -c 4096 /bin/true > "$T/elf"
+    refused 1 "^guestimg: $T/elf: an ELF kernel \\(vmlinux\\)" --kernel "$T/elf"
+    # boot protocol 2.11 (too old), then no 64-bit entry point
+    cp "$K" "$T/old"; printf '\x0b\x02' | dd of="$T/old" bs=1 seek=$((0x206)) conv=notrunc status=none
+    refused 1 "^guestimg: $T/old: boot protocol 2.11 is too old" --kernel "$T/old"
+    cp "$K" "$T/no64"; printf '\x00' | dd of="$T/no64" bs=1 seek=$((0x236)) conv=notrunc status=none
+    refused 1 "^guestimg: $T/no64: no 64-bit entry point" --kernel "$T/no64"
+    # a command line longer than the kernel's cmdline_size
+    local max
+    max=$(od -An -tu4 -j $((0x238)) -N4 "$K" | tr -d ' ')
+    refused 1 "^guestimg: $K: the command line is $((max + 1)) bytes, the kernel takes at most $max" \
+        --kernel "$K" --append "$(head -c $((max + 1)) /dev/zero | tr '\0' x)"
+}
+
+@test "igvm build: bad ACPI tables, ID keys and TEI configs are refused, naming the file and the problem" {
+    mkdir "$T/acpi"
+    refused 1 "^guestimg: $T/acpi: an RSDP, XSDT, FACP, DSDT and FACS table are needed, RSDP is missing" \
+        --kernel "$K" --acpi-dir "$T/acpi"
+    cp "$ROOT"/acpi-tables/clh/*.aml "$T/acpi/"
+    head -c 10 "$ROOT/acpi-tables/clh/DSDT.aml" > "$T/acpi/DSDT.aml"
+    refused 1 "^guestimg: $T/acpi/DSDT.aml: 10 bytes is shorter than an ACPI table header" --kernel "$K" --acpi-dir "$T/acpi"
+    cp "$ROOT/acpi-tables/clh/DSDT.aml" "$T/acpi/DSDT.aml"
+    printf '\xff' | dd of="$T/acpi/DSDT.aml" bs=1 seek=100 conv=notrunc status=none
+    run "$GUESTIMG" igvm build -o "$T/out.igvm" --kernel "$K" --acpi-dir "$T/acpi"
+    assert_error 1 "^guestimg: $T/acpi/DSDT.aml: .*checksum"
+    [ ! -e "$T/out.igvm" ]
+    openssl ecparam -name prime256v1 -genkey -noout -out "$T/p256.pem"
+    refused 1 "^guestimg: $T/p256.pem: not a PEM EC P-384 private key" --kernel "$K" --sign-key "$T/p256.pem"
+    echo '{"tei_config_data": {"version": "3"}}' > "$T/tei.json"
+    refused 1 "^guestimg: $T/tei.json: tei_config_data.version: an integer" --kernel "$K" --config-file "$T/tei.json"
+    echo '{"tei_config_data": {"policy": {"abi_minor": 256}}}' > "$T/tei.json"
+    refused 1 "^guestimg: $T/tei.json: tei_config_data.policy.abi_minor: an integer from 0 to 255" --kernel "$K" --config-file "$T/tei.json"
+    echo '{"tei_config_data": {"image_id": "xyz"}}' > "$T/tei.json"
+    refused 1 "^guestimg: $T/tei.json: image_id: not hex" --kernel "$K" --config-file "$T/tei.json"
+    echo '{}' > "$T/tei.json"
+    refused 1 "^guestimg: $T/tei.json: no tei_config_data object" --kernel "$K" --config-file "$T/tei.json"
+}
+
+@test "igvm build: usage errors exit 2 and write nothing" {
+    refused 2 "^guestimg igvm build: missing --kernel" --append x
+    refused 2 "^guestimg igvm build: --boot-mode: x64 or x86, not 'arm'" --kernel "$K" --boot-mode arm
+    refused 2 "^guestimg igvm build: --vtl: a number from 0 to 2 expected, not '3'" --kernel "$K" --vtl 3
+    refused 2 "^guestimg igvm build: --svme: 0 or 1 expected, not 'yes'" --kernel "$K" --svme yes
+    run "$GUESTIMG" igvm build --kernel "$K"
+    assert_error 2 "^guestimg igvm build: missing -o FILE"
+    run "$GUESTIMG" igvm build -o "$T/nodir/x.igvm" --kernel "$K"
+    assert_error 1 "^guestimg: $T/nodir/x.igvm: cannot create"
+}
