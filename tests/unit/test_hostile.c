@@ -20,6 +20,7 @@
 #include "common/fileio.h"
 #include "common/hex.h"
 #include "common/util.h"
+#include "measure/appraise.h"
 #include "measure/attest.h"
 #include "measure/igvm.h"
 #include "measure/measure.h"
@@ -663,15 +664,17 @@ static void check_line(const struct attest_check *c, void *ctx)
 static int verify_all(struct attest_ctx *c, const struct report *r, X509 *ark, X509 *ask, X509 *vcek,
                       const char *vcek_what)
 {
-    struct attest_measurement m = {.label = "--measurement"};
+    struct appraise_launch m = {.label = "--measurement"};
     hex_decode(MILAN_MEASUREMENT, m.digest, sizeof(m.digest));
+    struct appraise_expect e = {.launches = &m, .n_launches = 1, .check_measurement = true,
+                                .check_policy = true, .policy = APPRAISE_DEFAULT_POLICY, .policy_source = "release",
+                                .check_vmpl = true, .check_svn = true, .svn_source = "release"};
     /* none given, and one: the others take the same paths (the JSON runs every one) */
     for (int g = REPORT_GEN_UNKNOWN; g <= REPORT_GEN_MILAN; g++) {
         struct attest_opts o = {.report = r, .ark = ark, .ask = ask, .vcek = vcek, .vcek_what = vcek_what,
-                                .generation = (enum report_generation)g, .measurements = &m,
-                                .n_measurements = 1, .check_measurement = true};
+                                .generation = (enum report_generation)g};
         bool bad = false;
-        int n = attest_verify(&o, check_line, &bad);
+        int n = appraise_report(&o, &e, check_line, &bad);
         if (bad)
             return err_set(-EINVAL, "%s: a check line holds control characters", c->name);
         if (n < 0)
