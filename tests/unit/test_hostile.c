@@ -690,7 +690,7 @@ static int consume_report(const uint8_t *buf, size_t len, void *vctx)
     int e = report_parse(buf, len, c->name, &r);
     if (e < 0)
         return e;
-    for (int g = REPORT_GEN_UNKNOWN; g <= REPORT_GEN_TURIN; g++) {
+    for (int g = REPORT_GEN_UNKNOWN; g <= REPORT_GEN_MILAN_OR_GENOA; g++) {
         json_t *j = report_to_json(&r, (enum report_generation)g);
         char *s = j ? json_dumps(j, 0) : NULL;
         bool ok = s && text_ok(s);

@@ -82,6 +82,10 @@ TEST(milan_report_fields)
     CHECK_EQ_U64(t.microcode, 0x73);
     CHECK(!t.has_fmc);
     CHECK_EQ_INT(report_tcb_decode(r.reported_tcb, REPORT_GEN_UNKNOWN, &t), -EINVAL);
+    /* a version 2 report named by neither: Milan's and Genoa's layout */
+    struct report_tcb both;
+    CHECK_EQ_INT(report_tcb_decode(r.reported_tcb, REPORT_GEN_MILAN_OR_GENOA, &both), 0);
+    CHECK(both.boot_loader == 3 && both.tee == 0 && both.snp == 8 && both.microcode == 0x73 && !both.has_fmc);
 }
 
 TEST(milan_report_json)
@@ -172,6 +176,9 @@ TEST(generation_names)
     CHECK_EQ_INT(report_generation_parse("Mila"), REPORT_GEN_UNKNOWN);
     CHECK_EQ_INT(report_generation_parse(""), REPORT_GEN_UNKNOWN);
     CHECK_STR(report_generation_name(REPORT_GEN_GENOA), "Genoa");
+    CHECK_STR(report_generation_name(REPORT_GEN_MILAN_OR_GENOA), "Milan or Genoa");
+    /* a name names one processor */
+    CHECK_EQ_INT(report_generation_parse("Milan or Genoa"), REPORT_GEN_UNKNOWN);
 }
 
 TEST(cpuid_generations)
