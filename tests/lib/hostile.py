@@ -37,6 +37,7 @@ import struct
 import subprocess
 import sys
 import tarfile
+import time
 
 
 # ------------------------------------------------------------- archives ---
@@ -275,6 +276,8 @@ def mutants(kind, b, count, seed):
                 if kind not in ('pem', 'text'):
                     fields.append((o, 4, 'little'))
         flip_lo, flip_hi = regions[0]
+    # (description, how to make it): the bytes are made only for the
+    # mutants chosen (an IGVM file has ~100,000 candidate field values)
     structured = []
     for off, w, order in fields:
         if off + w > len(b):
@@ -284,17 +287,19 @@ def mutants(kind, b, count, seed):
         vals = {v & mx for v in VALUES32 + [len(b), len(b) - 1, len(b) + 1, was + 1, was - 1, was << 1, mx]}
         vals.discard(was)
         for v in sorted(vals):
-            m = bytearray(b)
-            m[off:off + w] = v.to_bytes(w, order)
-            structured.append(('%d bytes at 0x%x set to 0x%x' % (w, off, v), bytes(m)))
+            structured.append(('%d bytes at 0x%x set to 0x%x' % (w, off, v), (off, w, order, v)))
     for c in sorted(set(cuts)):
         for n in (c - 1, c, c + 1):
             if 0 <= n < len(b):
-                structured.append(('truncated to %d bytes' % n, b[:n]))
+                structured.append(('truncated to %d bytes' % n, n))
     rnd.shuffle(structured)
     n_struct = min(len(structured), count * 3 // 4)
-    for d in structured[:n_struct]:
-        yield d
+    for desc, how in structured[:n_struct]:
+        if isinstance(how, int):
+            yield desc, b[:how]
+        else:
+            off, w, order, v = how
+            yield desc, b[:off] + v.to_bytes(w, order) + b[off + w:]
     for i in range(count - n_struct):
         m = bytearray(b)
         first = rnd.randrange(flip_lo, max(flip_lo + 1, flip_hi))
@@ -369,7 +374,9 @@ def cmd_mutate(argv):
                          '\n'.join(t[i:i + 64] for i in range(0, len(t), 64))).encode())
             else:
                 f.write(data)
+        t0 = time.monotonic()
         why, kind = _run_one([path if x == '{}' else x for x in cmd], path, d, cwd, a.timeout, a.verdict)
+        secs = time.monotonic() - t0
         if why:
             os.rename(path, os.path.join(a.workdir, 'failed-%d' % k))
         for e in os.listdir(d):
@@ -379,18 +386,20 @@ def cmd_mutate(argv):
             else:
                 os.unlink(q)
         os.rmdir(d)
-        return desc, why, kind
+        return desc, why, kind, secs
 
-    tally, failures = {}, []
+    tally, failures, slowest = {}, [], (0.0, '')
     with ThreadPoolExecutor(max_workers=a.jobs) as ex:
         futs = [ex.submit(job, k, desc, data) for k, (desc, data) in enumerate(mutants(a.kind, b, a.count, a.seed))]
         for k, f in enumerate(futs):
-            desc, why, kind = f.result()
+            desc, why, kind, secs = f.result()
+            slowest = max(slowest, (secs, desc))
             tally[kind] = tally.get(kind, 0) + 1
             if why:
                 failures.append('%s (kept as failed-%d): %s' % (desc, k, why))
     runs = sum(tally.values())
-    print('# %s: %d mutants: %s' % (base, runs, ', '.join('%d %s' % (v, k) for k, v in sorted(tally.items()))))
+    print('# %s: %d mutants: %s; slowest %.2fs (%s)' % (base, runs, ', '.join('%d %s' % (v, k) for k, v in sorted(tally.items())),
+                                                       slowest[0], slowest[1]))
     for f in failures[:5]:
         print('# FAILED %s' % f)
     if failures or runs < a.count or tally.get('refused', 0) + tally.get('verdict', 0) < a.min_refused:
