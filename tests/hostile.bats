@@ -9,6 +9,7 @@
 # mutations in process (under SANITIZE=1 with ASan and UBSan).
 # Rerun alone: TEST_FILTER=hostile tests/run fast
 load lib/common
+load lib/release_dir
 bats_require_minimum_version 1.5.0
 
 PY=/usr/bin/python3
@@ -73,34 +74,11 @@ needs_probe_fix() {
 
 # ------------------------------------------------------ release.json ---
 
-# A release directory as tests/release.bats makes it: image by guestimg
-# rootfs, release.json by Python (hashlib).
+# A release directory as tests/release.bats makes it (lib/release_dir.bash),
+# and a manifest for reproduce (release.json is refused before it is read).
 make_release() {
     D=$T/in/rel
-    mkdir -p "$D" "$T/in/root/etc"
-    echo hello >"$T/in/root/etc/hello"
-    "$GUESTIMG" rootfs -q --layout kata --json -o "$D/disk.img" "$T/in/root" >"$T/in/rootfs.json"
-    rm "$D/root_hash.txt"
-    printf 'kernel' >"$D/vmlinuz"
-    $PY - "$D" "$T/in/rootfs.json" <<'PY'
-import hashlib, json, os, sys
-d = sys.argv[1]
-fs = json.load(open(sys.argv[2]))
-cmdline = "console=hvc0 " + fs["cmdline"]
-open(os.path.join(d, "cmdline.txt"), "w").write(cmdline + "\n")
-verity = {k: v for k, v in fs["verity"].items() if k != "superblock"}
-verity["layout"] = fs["layout"]
-def art(n):
-    b = open(os.path.join(d, n), "rb").read()
-    return {"name": n, "size": len(b), "sha256": hashlib.sha256(b).hexdigest()}
-r = {"schema": "guestimg-release/1", "name": "t", "version": "1", "epoch": 0,
-     "tool": {"name": "guestimg", "version": "0"}, "manifest_sha256": "1" * 64,
-     "lock_sha256": "2" * 64, "image": "disk.img", "kernel": "vmlinuz", "svn": 0,
-     "kernel_provenance": {"from": "file", "source": "bzImage", "source_sha256": art("vmlinuz")["sha256"]},
-     "artifacts": [art(n) for n in ("cmdline.txt", "disk.img", "vmlinuz")],
-     "verity": verity, "cmdline": cmdline, "measurements": []}
-open(os.path.join(d, "release.json"), "w").write(json.dumps(r, sort_keys=True, separators=(",", ":")) + "\n")
-PY
+    make_release_dir "$D" "$T/in"
     echo 'name: x' >"$T/in/m.yaml"
 }
 
