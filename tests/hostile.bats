@@ -155,7 +155,7 @@ artifact_not_regular() {
 }
 
 @test "hostile release.json: artifacts that are symlinks to /etc/shadow or /dev/zero, a FIFO, a device" {
-    needs_probe_fix "verify opens artifacts O_NOFOLLOW as regular files" O_NOFOLLOW release/verify.c
+    needs_probe_fix "verify opens artifacts as regular files inside the directory" file_open_in_dir release/verify.c
     make_release
     [ -r /etc/shadow ] || skip "/etc/shadow is not readable here"
     shadow_sha=$(sha256sum /etc/shadow | cut -d' ' -f1)
@@ -238,9 +238,9 @@ manifest_refused() {
 @test "hostile manifests: 100,001 package names refused at once; a duplicate in 100,000 named" {
     needs_probe_fix "linear duplicate check (it was O(n^2): 26 s for 100,000 names)" strv_find_duplicate builder/manifest.c
     MN=0
-    names=$($PY -c "print(','.join('p%d' % i for i in range(100000)))")
-    manifest_refused "packages: too many entries$" "packages: [$names,p100000]"
-    manifest_refused "packages\[[0-9]+\]: 'p5' is listed twice$" "packages: [$names,p5]"
+    names=$($PY -c "print(','.join('p%d' % i for i in range(99999)))")
+    manifest_refused "packages: too many entries$" "packages: [$names,p99999,p100000]"
+    manifest_refused "packages\[(5|99999)\]: 'p5' is listed twice$" "packages: [$names,p5]"
 }
 
 # ----------------------------------------------------- archives, trees ---
