@@ -36,6 +36,7 @@
 #include <openssl/x509.h>
 #include <ftw.h>
 #include <stdint.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ------------------------------------------------------- mutation set --- */
@@ -118,7 +119,16 @@ typedef int (*consume_fn)(const uint8_t *buf, size_t len, void *ctx);
 
 struct tally {
     unsigned runs, ok, errors;
+    double slowest_ms;      /* printed, never asserted (a loaded machine is slow) */
+    char slowest[128];
 };
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
 
 /* The message must name the input and be one line of printable text.
  * Escaping control bytes that come from the input (a newline in a name) is
@@ -160,8 +170,14 @@ static void run_one(const char *name, const char *desc, const uint8_t *src, size
     uint8_t *buf = xmalloc(len ? len : 1); /* exactly len: a read past it is an ASan report */
     memcpy(buf, src, len);
     err_clear();
+    double t0 = now_ms();
     int rc = fn(buf, len, ctx);
+    double ms = now_ms() - t0;
     free(buf);
+    if (ms > t->slowest_ms) {
+        t->slowest_ms = ms;
+        snprintf(t->slowest, sizeof(t->slowest), "%s: %s", name, desc);
+    }
     t->runs++;
     if (rc == 0) {
         t->ok++;
@@ -241,8 +257,8 @@ static void run_mutations(const char *name, const uint8_t *orig, size_t len, con
 
 static void report_tally(const char *kind, const struct tally *t)
 {
-    printf("# %s: %u mutations, %u accepted, %u refused with a message naming the input\n", kind, t->runs, t->ok,
-           t->errors);
+    printf("# %s: %u mutations, %u accepted, %u refused with a message naming the input; slowest %.0f ms (%s)\n",
+           kind, t->runs, t->ok, t->errors, t->slowest_ms, t->slowest);
 }
 
 static void read_ref(const char *rel, uint8_t **buf, size_t *len)
