@@ -3,7 +3,9 @@
 #   make            build build/guestimg (and the component libraries)
 #   make deps       install every Debian package the build, demo and tests need
 #   make check      fast test tier: C unit tests + bats CLI tests
-#   make check-slow slow tier (kernel reproducibility, …)
+#   make check-slow slow tier (kernel reproducibility, golden hashes, reprotest, …)
+#   make check-repro reprotest's variations on the demo release and kernel
+#   make golden     rewrite tests/golden/*.sha256 (a change that alters output on purpose)
 #   make demo       build and boot the demo guest
 #   make bench      benchmarks, printed as ratios against named baselines
 #   make fuzz       run every libFuzzer target for FUZZ_SECONDS each
@@ -69,7 +71,7 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
 
 ALL_OBJS  := $(foreach c,$(COMPONENTS),$($(c)_OBJS)) $(CLI_OBJS)
 
-.PHONY: all deps check check-slow check-all demo bench fuzz clean install units
+.PHONY: all deps check check-slow check-all check-repro golden demo bench fuzz clean install units
 all: $(BUILD)/guestimg
 
 $(BUILD)/%.o: %.c
@@ -115,6 +117,18 @@ check-all: deps
 	@$(MAKE) --no-print-directory all units
 	@GUESTIMG=$(CURDIR)/$(BUILD)/guestimg UNIT_DIR=$(CURDIR)/$(BUILD)/tests \
 	  tests/run fast slow
+
+# Reproducibility (README "Reproducible builds"): reprotest's variations on
+# the demo release and the demo kernel, with a table of what ran (also run
+# by the slow tier, tests/slow/repro.bats); `make golden` rewrites the
+# golden hashes tests/golden/*.sha256 the slow tier checks.
+check-repro: deps
+	@$(MAKE) --no-print-directory all
+	@GUESTIMG=$(CURDIR)/$(BUILD)/guestimg tests/repro/run
+
+golden: deps
+	@$(MAKE) --no-print-directory all
+	@GUESTIMG=$(CURDIR)/$(BUILD)/guestimg tests/golden/run update
 
 # ------------------------------------------------------------------ demo ---
 demo: deps

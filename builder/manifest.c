@@ -5,6 +5,7 @@
 #include "common/err.h"
 #include "common/fileio.h"
 #include "common/hex.h"
+#include "common/snp_policy.h"
 #include "common/strbuf.h"
 #include "common/util.h"
 #include "common/uuid.h"
@@ -858,6 +859,67 @@ static int parse_vcpus(struct parser *p, struct fy_node *v, const char *key, int
     return 0;
 }
 
+/* ------------------------------------------------------ guest policy --- */
+
+/* The mapping form of a guest policy: the bits a release engineer decides. */
+struct policy_spec {
+    uint32_t abi_major, abi_minor;
+    bool smt, migrate_ma, debug, single_socket;
+};
+
+static const struct field policy_fields[] = {
+    FIELD("abi-major", F_U32, struct policy_spec, abi_major, false),
+    FIELD("abi-minor", F_U32, struct policy_spec, abi_minor, false),
+    FIELD("smt", F_BOOL, struct policy_spec, smt, false),
+    FIELD("migrate-ma", F_BOOL, struct policy_spec, migrate_ma, false),
+    FIELD("debug", F_BOOL, struct policy_spec, debug, false),
+    FIELD("single-socket", F_BOOL, struct policy_spec, single_socket, false),
+};
+
+/* An SNP guest policy: an integer (0x30000), or a mapping of its bits
+ * starting from SMT allowed, ABI 0.0, debug, migration agent and single
+ * socket off. The reserved bit 17 must be set, undefined bits clear. */
+static int parse_guest_policy(struct parser *p, struct fy_node *v, const char *key, int line, uint64_t *out)
+{
+    if (v && fy_node_is_scalar(v)) {
+        _cleanup_free_ char *s = NULL;
+        uint64_t u;
+        int r = get_scalar(p, v, key, line, "an integer or a mapping", &s);
+        if (r < 0)
+            return r;
+        if (parse_u64(s, &u) < 0)
+            return fail(p, line, key, "expected an integer (0x30000) or a mapping {debug, migrate-ma, smt, "
+                        "single-socket, abi-major, abi-minor}, got '%s'", s);
+        if (!(u & SNP_POLICY_RESERVED_ONE))
+            return fail(p, line, key, "0x%llx: bit 17 (reserved) must be set", (unsigned long long)u);
+        if (u & ~SNP_POLICY_DEFINED)
+            return fail(p, line, key, "0x%llx sets bits above 25, which the SNP ABI reserves",
+                        (unsigned long long)u);
+        *out = u;
+        return 0;
+    }
+    struct policy_spec ps = {.smt = true};
+    int r = parse_map(p, v, key, line, policy_fields, ARRAY_SIZE(policy_fields), &ps);
+    if (r < 0)
+        return r;
+    if (ps.abi_major > 255 || ps.abi_minor > 255)
+        return fail(p, line, key, "abi-major and abi-minor are 0 to 255");
+    *out = SNP_POLICY_RESERVED_ONE | (uint64_t)ps.abi_major << SNP_POLICY_ABI_MAJOR_SHIFT | ps.abi_minor |
+           (ps.smt ? SNP_POLICY_SMT : 0) | (ps.migrate_ma ? SNP_POLICY_MIGRATE_MA : 0) |
+           (ps.debug ? SNP_POLICY_DEBUG : 0) | (ps.single_socket ? SNP_POLICY_SINGLE_SOCKET : 0);
+    return 0;
+}
+
+static int parse_igvm_policy(struct parser *p, struct fy_node *v, const char *key, int line, void *obj)
+{
+    return parse_guest_policy(p, v, key, line, &((struct manifest_igvm *)obj)->guest_policy);
+}
+
+static int parse_appraisal_policy(struct parser *p, struct fy_node *v, const char *key, int line, void *obj)
+{
+    return parse_guest_policy(p, v, key, line, &((struct manifest_appraisal *)obj)->guest_policy);
+}
+
 static const struct field igvm_fields[] = {
     FIELD("cmdline", F_STR, struct manifest_igvm, cmdline, false),
     FIELD("debug-cmdline", F_STR, struct manifest_igvm, debug_cmdline, false),
@@ -867,6 +929,7 @@ static const struct field igvm_fields[] = {
     FIELD("encrypted-page", F_BOOL, struct manifest_igvm, encrypted_page, false),
     FIELD("pvalidate-opt", F_BOOL, struct manifest_igvm, pvalidate_opt, false),
     FIELD("acpi", F_HOSTPATH, struct manifest_igvm, acpi, false),
+    CUSTOM("guest-policy", parse_igvm_policy, false),
 };
 
 static size_t count_substr(const char *s, const char *sub)
@@ -892,12 +955,13 @@ static int check_igvm_cmdline(struct parser *p, int line, const char *key, const
 }
 
 /* igvmgen's defaults (boot mode x86, VTL 2, SVME, encrypted pages and
- * pvalidate_opt on), then the keys given. */
+ * pvalidate_opt on, guest policy 0x3001f), then the keys given. */
 static int parse_igvm(struct parser *p, struct fy_node *v, const char *key, int line, void *obj)
 {
     struct manifest_igvm *g = &((struct manifest_measure *)obj)->igvm;
     g->vtl = 2;
     g->svme = g->encrypted_page = g->pvalidate_opt = true;
+    g->guest_policy = MANIFEST_IGVM_POLICY;
     int r = parse_map(p, v, key, line, igvm_fields, ARRAY_SIZE(igvm_fields), g);
     if (r < 0)
         return r;
@@ -914,6 +978,72 @@ static int parse_igvm(struct parser *p, struct fy_node *v, const char *key, int 
     return 0;
 }
 
+
+static const struct field tcb_fields[] = {
+    FIELD("bootloader", F_U32, struct manifest_appraisal, tcb_bootloader, true),
+    FIELD("tee", F_U32, struct manifest_appraisal, tcb_tee, true),
+    FIELD("snp", F_U32, struct manifest_appraisal, tcb_snp, true),
+    FIELD("microcode", F_U32, struct manifest_appraisal, tcb_microcode, true),
+    FIELD("fmc", F_U32, struct manifest_appraisal, tcb_fmc, false),
+};
+
+/* {bootloader, tee, snp, microcode} required, fmc (Turin) optional: SPLs 0..255. */
+static int parse_min_tcb(struct parser *p, struct fy_node *v, const char *key, int line, void *obj)
+{
+    struct manifest_appraisal *a = obj;
+    int r = parse_map(p, v, key, line, tcb_fields, ARRAY_SIZE(tcb_fields), a);
+    if (r < 0)
+        return r;
+    a->tcb_has_fmc = fy_node_mapping_lookup_pair_by_string(v, "fmc", FY_NT) != NULL;
+    const struct { const char *name; uint32_t v; } parts[] = {
+        {"bootloader", a->tcb_bootloader}, {"tee", a->tcb_tee}, {"snp", a->tcb_snp},
+        {"microcode", a->tcb_microcode}, {"fmc", a->tcb_has_fmc ? a->tcb_fmc : 0},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(parts); i++)
+        if (parts[i].v > 255)
+            return fail(p, line, key, "%s: %u is not a security patch level (0 to 255)", parts[i].name, parts[i].v);
+    a->has_min_tcb = true;
+    return 0;
+}
+
+static const struct field appraisal_fields[] = {
+    CUSTOM("guest-policy", parse_appraisal_policy, false),
+    FIELD("vmpl", F_U32, struct manifest_appraisal, vmpl, false),
+    CUSTOM("min-tcb", parse_min_tcb, false),
+};
+
+/* What a verifier wants when the manifest does not say: debug, migration
+ * agent and single socket off, SMT allowed, ABI 0.0, VMPL 0, no minimum TCB. */
+static int parse_appraisal(struct parser *p, struct fy_node *v, const char *key, int line, void *obj)
+{
+    struct manifest_appraisal *a = &((struct manifest_measure *)obj)->appraisal;
+    a->guest_policy = SNP_POLICY_DEFAULT;
+    a->line = line;
+    int r = parse_map(p, v, key, line, appraisal_fields, ARRAY_SIZE(appraisal_fields), a);
+    if (r < 0)
+        return r;
+    if (a->vmpl > 3)
+        return fail(p, line, key, "vmpl: %u is not 0, 1, 2 or 3", a->vmpl);
+    a->present = true;
+    return 0;
+}
+
+/* The production IGVM's reports carry its policy: an appraisal that
+ * refuses it refuses the release's own launch. */
+static int check_appraisal_igvm(struct parser *p, const struct manifest_measure *ms, const char *key)
+{
+    if (!ms->appraisal.present || !ms->igvm.present)
+        return 0;
+    _cleanup_free_ char *want = NULL, *got = NULL;
+    if (snp_policy_within(ms->appraisal.guest_policy, ms->igvm.guest_policy, &want, &got))
+        return 0;
+    return fail(p, ms->appraisal.line, NULL, "%s.appraisal.guest-policy 0x%llx contradicts %s.igvm.guest-policy "
+                "0x%llx%s: the appraisal wants %s, the IGVM has %s",
+                key, (unsigned long long)ms->appraisal.guest_policy, key,
+                (unsigned long long)ms->igvm.guest_policy,
+                ms->igvm.guest_policy == MANIFEST_IGVM_POLICY ? " (igvmgen's default)" : "", want, got);
+}
+
 static const struct field measure_fields[] = {
     CUSTOM("firmware", parse_firmware, true),
     FIELD2("vmm-types", F_STRS, struct manifest_measure, vmm_types, nvmm_types, false),
@@ -922,6 +1052,7 @@ static const struct field measure_fields[] = {
     FIELD("guest-features", F_U64, struct manifest_measure, guest_features, false),
     FIELD("svn", F_U32, struct manifest_measure, svn, false),
     CUSTOM("igvm", parse_igvm, false),
+    CUSTOM("appraisal", parse_appraisal, false),
 };
 
 static int parse_measure(struct parser *p, struct fy_node *v, const char *key, int line, void *obj)
@@ -933,6 +1064,8 @@ static int parse_measure(struct parser *p, struct fy_node *v, const char *key, i
     for (size_t i = 0; i < ms->nvmm_types; i++)
         if (strcmp(ms->vmm_types[i], "QEMU") && strcmp(ms->vmm_types[i], "ec2") && strcmp(ms->vmm_types[i], "gce"))
             return fail(p, line, key, "vmm-types: '%s' is not QEMU, ec2 or gce", ms->vmm_types[i]);
+    if ((r = check_appraisal_igvm(p, ms, key)) < 0)
+        return r;
     ms->present = true;
     return 0;
 }

@@ -86,6 +86,9 @@ struct manifest_kernel {
  * the image it made (so the measurement binds the root hash); every other
  * byte is kept as written, TABs included. */
 #define MANIFEST_DM_VERITY "{dm-verity}"
+/* igvmgen's guest policy: SMT allowed, reserved bit 17, ABI 0.31; debug,
+ * migration agent, single socket off. */
+#define MANIFEST_IGVM_POLICY 0x3001full
 struct manifest_igvm {
     bool present;
     char *cmdline;                /* NULL: the release's own cmdline (cmdline.txt) */
@@ -94,6 +97,19 @@ struct manifest_igvm {
     uint32_t vtl;                 /* 0 or 2 (default 2) */
     bool svme, encrypted_page, pvalidate_opt;   /* default true */
     char *acpi;                   /* resolved host path of a directory of .aml tables; NULL: built-in */
+    uint64_t guest_policy;        /* the SNP guest policy of its ID block and GUEST_POLICY (igvmgen's 0x3001f) */
+};
+
+/* What a verifier must expect of a launch beyond its digest
+ * (measure.appraisal), published as release.json's `appraisal`. */
+struct manifest_appraisal {
+    bool present;
+    int line;                     /* where measure.appraisal is, for errors found later */
+    uint64_t guest_policy;        /* the most a launch's policy may allow (default SNP_POLICY_DEFAULT) */
+    uint32_t vmpl;                /* 0..3, default 0 */
+    bool has_min_tcb;
+    uint32_t tcb_bootloader, tcb_tee, tcb_snp, tcb_microcode, tcb_fmc;   /* 0..255 */
+    bool tcb_has_fmc;
 };
 
 /* Parameters of the expected launch measurements (the release engineer's
@@ -112,6 +128,7 @@ struct manifest_measure {
     uint64_t guest_features;
     uint32_t svn;
     struct manifest_igvm igvm;
+    struct manifest_appraisal appraisal;
 };
 
 struct manifest {

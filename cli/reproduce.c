@@ -18,8 +18,11 @@ static const char usage_text[] =
     "files, or the kernel file) must be the ones the release was built from (their\n"
     "sha256 are in RELEASE.json). Prints one line per artifact, 'same NAME' or\n"
     "'DIFFERS NAME: …', for a differing image each file that differs (from\n"
-    "files.tsv: added, removed, changed content, changed metadata), and for a\n"
-    "differing kernel.inputs.txt or kernel.config the lines that differ. Exit\n"
+    "files.tsv: added, removed, changed content, changed metadata) and each\n"
+    "inode that differs in its filesystem (mtime 0 -> 1000000000), for a\n"
+    "differing kernel.inputs.txt or kernel.config the lines that differ, for a\n"
+    "differing JSON file the keys that differ (packages[0].version: A -> B), and,\n"
+    "when diffoscope is installed, its report on the first differing file. Exit\n"
     "status 0 when the rebuild is the release, 1 when anything differs.\n"
     "\n"
     "      --manifest FILE     the manifest (required)\n"
@@ -102,6 +105,42 @@ static void on_line(const char *artifact, const char *published, const char *reb
     printf("  %c %s\n", published ? '-' : '+', published ? published : rebuilt);
 }
 
+static void on_key(const char *artifact, const char *path, const char *published, const char *rebuilt, void *ctx)
+{
+    details_of(ctx, artifact, "keys");
+    if (!path)
+        printf("  … and %s more\n", published);
+    else
+        printf("  %s: %s -> %s\n", path, published ? published : "(absent)", rebuilt ? rebuilt : "(absent)");
+}
+
+static void on_inode(const char *artifact, const char *path, const char *what, void *ctx)
+{
+    details_of(ctx, artifact, "inodes");
+    if (!path) {
+        printf("  (superblock): %s\n", what);
+    } else if (!strcmp(path, "…")) {
+        printf("  … and %s\n", what);
+    } else {
+        _cleanup_free_ char *p = files_escape_path(path);
+        printf("  %s: %s\n", p, what);
+    }
+}
+
+static void on_summary(const char *artifact, const char *text, bool truncated, void *ctx)
+{
+    (void)ctx;
+    if (truncated)
+        printf("diffoscope on %s (its first %d bytes):\n", artifact, COMPARE_SUMMARY_MAX);
+    else
+        printf("diffoscope on %s:\n", artifact);
+    for (const char *p = text; *p;) {
+        size_t n = strcspn(p, "\n");
+        printf("  %.*s\n", (int)n, p);
+        p += n + (p[n] == '\n');
+    }
+}
+
 static void on_no_detail(const char *artifact, const char *why, void *ctx)
 {
     (void)ctx;
@@ -149,7 +188,9 @@ int cmd_reproduce(int argc, char **argv)
     o.build.kernel_configs = configs ? configs : found;
     cli_on_interrupt("the scratch directory was removed");
     struct details details = {0};
-    struct compare_report rep = {on_artifact, on_file, on_line, on_no_detail, &details};
+    struct compare_report rep = {.artifact = on_artifact, .file = on_file, .line = on_line, .no_detail = on_no_detail,
+                                 .ctx = &details, .key = on_key, .summary = on_summary,
+                                 .inode = on_inode};
     int r = release_reproduce(&o, &rep);
     if (r < 0)
         return cli_fail();

@@ -128,47 +128,65 @@ struct linux_dirent64 {
 };
 
 /* Remove everything under dirfd using only system calls, so that it is
- * async-signal-safe (the signal handler calls it). */
-static int rm_rf_at(int dirfd, int depth)
+ * async-signal-safe (the signal handler calls it). One pass reads the
+ * directory to its end once, removing as it goes; an entry already gone
+ * (ENOENT) is no error: a FUSE file system such as disorderfs serves the
+ * listing it read at open time. Returns how many entries it removed, or
+ * -errno. */
+static int rm_dir_at(int parent, const char *name, int depth);
+
+static int empty_pass(int dirfd, int depth)
 {
     char buf[4096];
-    int rc = 0;
-    if (depth > 256)
-        return -ELOOP;
+    int rc = 0, removed = 0;
     for (;;) {
         long n = syscall(SYS_getdents64, dirfd, buf, sizeof(buf));
         if (n < 0)
             return -errno;
         if (n == 0)
             break;
-        int removed = 0;
         for (long off = 0; off < n;) {
             struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
             off += d->d_reclen;
             const char *name = d->d_name;
             if (name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2])))
                 continue;
-            if (d->d_type == DT_DIR) {
-                int sub = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                if (sub >= 0) {
-                    int r = rm_rf_at(sub, depth + 1);
-                    close(sub);
-                    if (r < 0)
-                        rc = r;
-                }
-                if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0)
-                    rc = -errno;
-            } else if (unlinkat(dirfd, name, 0) < 0) {
-                rc = -errno;
-            }
-            removed++;
+            /* FUSE (disorderfs), some XFS and NFS mounts say DT_UNKNOWN: ask */
+            struct stat st;
+            bool dir = d->d_type == DT_DIR ||
+                       (d->d_type == DT_UNKNOWN && fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                        S_ISDIR(st.st_mode));
+            int r = dir ? rm_dir_at(dirfd, name, depth + 1) : unlinkat(dirfd, name, 0) < 0 ? -errno : 0;
+            if (r == 0)
+                removed++;
+            else if (r != -ENOENT)
+                rc = r;
         }
-        if (removed)
-            lseek(dirfd, 0, SEEK_SET);
-        if (rc < 0)
-            return rc;
     }
-    return rc;
+    return rc < 0 ? rc : removed;
+}
+
+/* Empty the directory name (under parent) and remove it: a pass that
+ * leaves something behind (a file system whose listing does not follow
+ * removals) is followed by another on a fresh descriptor while passes
+ * still remove something. */
+static int rm_dir_at(int parent, const char *name, int depth)
+{
+    if (depth > 256)
+        return -ELOOP;
+    for (;;) {
+        int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+            return -errno;
+        int n = empty_pass(fd, depth);
+        close(fd);
+        if (n < 0)
+            return n;
+        if (unlinkat(parent, name, AT_REMOVEDIR) == 0)
+            return 0;
+        if (errno != ENOTEMPTY || n == 0)
+            return -errno;
+    }
 }
 
 int rm_rf(const char *path)
@@ -178,14 +196,7 @@ int rm_rf(const char *path)
         return errno == ENOENT ? 0 : -errno;
     if (!S_ISDIR(st.st_mode))
         return unlink(path) < 0 ? -errno : 0;
-    int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    int r = rm_rf_at(fd, 0);
-    close(fd);
-    if (rmdir(path) < 0 && r == 0)
-        r = -errno;
-    return r;
+    return rm_dir_at(AT_FDCWD, path, 0);
 }
 
 #define MAX_SIGNAL_HOOKS 4

@@ -2,6 +2,7 @@
 #include "measure/appraise.h"
 #include "common/err.h"
 #include "common/hex.h"
+#include "common/snp_policy.h"
 #include "common/strbuf.h"
 #include "common/util.h"
 
@@ -112,62 +113,25 @@ static const struct appraise_launch *check_measurement(struct attest_checker *c,
     return NULL;
 }
 
-struct policy_bit {
-    unsigned bit;
-    const char *name;
-    bool restricts;     /* set: the guest asks for a restriction (the report must have it when expected);
-                           clear: the guest allows something (the report must not unless expected) */
-};
-
-static const struct policy_bit policy_bits[] = {
-    {16, "smt_allowed", false},
-    {18, "migrate_ma_allowed", false},
-    {19, "debug_allowed", false},
-    {20, "single_socket_required", true},
-    {21, "cxl_allowed", false},
-    {22, "mem_aes_256_xts", true},
-    {23, "rapl_disabled", true},
-    {24, "ciphertext_hiding", true},
-    {25, "page_swap_disabled", true},
-};
-
 char *appraise_policy_string(uint64_t policy)
 {
-    struct strbuf sb = STRBUF_INIT;
-    sb_printf(&sb, "abi %u.%u", (unsigned)(policy >> 8 & 0xff), (unsigned)(policy & 0xff));
-    for (size_t i = 0; i < ARRAY_SIZE(policy_bits); i++)
-        sb_printf(&sb, " %s %u", policy_bits[i].name, (unsigned)(policy >> policy_bits[i].bit & 1));
-    return sb_detach(&sb);
+    return snp_policy_string(policy);
 }
 
-/* The report's policy may be stricter than the expected one, never looser:
- * nothing allowed that is not expected, every expected restriction there,
- * an ABI no older. */
+/* The report's policy may be stricter than the expected one, never looser
+ * (snp_policy_within). */
 static void check_policy(struct attest_checker *c, uint64_t want, const char *source, uint64_t got)
 {
-    struct strbuf e = STRBUF_INIT, a = STRBUF_INIT;
-    for (size_t i = 0; i < ARRAY_SIZE(policy_bits); i++) {
-        const struct policy_bit *b = &policy_bits[i];
-        unsigned w = want >> b->bit & 1, g = got >> b->bit & 1;
-        if (b->restricts ? (w && !g) : (g && !w)) {
-            sb_printf(&e, "%s%s %u", e.len ? ", " : "", b->name, w);
-            sb_printf(&a, "%s%s %u", a.len ? ", " : "", b->name, g);
-        }
-    }
-    unsigned wabi = (unsigned)(want & 0xffff), gabi = (unsigned)(got & 0xffff);
-    if (gabi < wabi) {
-        sb_printf(&e, "%sabi %u.%u or later", e.len ? ", " : "", wabi >> 8, wabi & 0xff);
-        sb_printf(&a, "%sabi %u.%u", a.len ? ", " : "", gabi >> 8, gabi & 0xff);
-    }
-    _cleanup_free_ char *es = sb_detach(&e), *as = sb_detach(&a);
-    if (*es) {
+    _cleanup_free_ char *es = NULL, *as = NULL;
+    if (!snp_policy_within(want, got, &es, &as)) {
         _cleanup_free_ char *e2 = xasprintf("%s (%s policy 0x%llx)", es, source, (unsigned long long)want),
                             *a2 = xasprintf("%s (policy 0x%llx)", as, (unsigned long long)got);
         return attest_fail(c, "guest policy", e2, a2);
     }
     _cleanup_free_ char *what = xasprintf("guest policy 0x%llx within %s policy 0x%llx (debug %s, migration agent %s)",
                                           (unsigned long long)got, source, (unsigned long long)want,
-                                          got >> 19 & 1 ? "allowed" : "off", got >> 18 & 1 ? "allowed" : "off");
+                                          got & SNP_POLICY_DEBUG ? "allowed" : "off",
+                                          got & SNP_POLICY_MIGRATE_MA ? "allowed" : "off");
     attest_pass(c, what);
 }
 

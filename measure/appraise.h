@@ -8,6 +8,7 @@
 #ifndef GUESTIMG_MEASURE_APPRAISE_H
 #define GUESTIMG_MEASURE_APPRAISE_H
 
+#include "common/snp_policy.h"
 #include "measure/attest.h"
 #include "measure/report.h"
 
@@ -21,7 +22,7 @@
 /* The guest policy a launch may have when the release says nothing: SMT
  * allowed, ABI 0.0, reserved bit 17 set; debug, migration agent, single
  * socket off (QEMU's and snp-create-id-block's default). */
-#define APPRAISE_DEFAULT_POLICY 0x30000ull
+#define APPRAISE_DEFAULT_POLICY SNP_POLICY_DEFAULT
 
 /* One launch a release publishes (an SNP measurement), with what that
  * launch declares beside its digest (an IGVM file's ID block: its policy

@@ -209,7 +209,10 @@ int release_assemble(const struct release_inputs *in)
         .svn = in->svn, .verity = in->verity,
         .cmdline = (char *)in->cmdline, .measurements = in->measurements, .nmeasurements = in->nmeasurements,
         .igvms = in->igvms, .nigvms = in->nigvms,
+        .has_appraisal = in->appraisal != NULL,
     };
+    if (in->appraisal)
+        r.appraisal = *in->appraisal;
     _cleanup_free_ char *cmdline = xasprintf("%s\n", in->cmdline);
     int rc = write_text(in->dir, CMDLINE_FILE, cmdline);
     if (rc == 0)

@@ -25,6 +25,7 @@ struct release_inputs {
     size_t nmeasurements;
     struct release_igvm *igvms;      /* the IGVM files (already in dir) and their measurements */
     size_t nigvms;
+    const struct release_appraisal *appraisal;   /* what a verifier expects of a launch; NULL: none */
     const struct package_set *packages;
     const char *sign_key;            /* PEM private key; NULL: unsigned */
 };

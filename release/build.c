@@ -371,8 +371,34 @@ static int measurements(struct build *b)
     return 0;
 }
 
+/* measure.appraisal as release.json's appraisal. The ID key digest is the
+ * production IGVM's (its ID block's key, the release's) when every launch
+ * the release publishes is an IGVM one: a QEMU launch carries no ID block,
+ * and each IGVM entry names its own key anyway. igvmgen's ID blocks have no
+ * author key, so there is no author key digest to expect. */
+static void appraisal_of(const struct build *b, struct release_appraisal *a)
+{
+    const struct manifest_appraisal *ma = &b->m->measure.appraisal;
+    *a = (struct release_appraisal){.guest_policy = ma->guest_policy, .vmpl = ma->vmpl};
+    if (ma->has_min_tcb) {
+        a->min_tcb = xasprintf("bl=%u,tee=%u,snp=%u,ucode=%u", ma->tcb_bootloader, ma->tcb_tee, ma->tcb_snp,
+                               ma->tcb_microcode);
+        if (ma->tcb_has_fmc) {
+            char *t = xasprintf("%s,fmc=%u", a->min_tcb, ma->tcb_fmc);
+            free(a->min_tcb);
+            a->min_tcb = t;
+        }
+    }
+    for (size_t i = 0; !b->nmeasurements && i < b->nigvms; i++)
+        if (!strcmp(b->igvms[i].variant, "production") && b->igvms[i].id_key_digest)
+            a->id_key_digest = xstrdup(b->igvms[i].id_key_digest);
+}
+
 static int publish(struct build *b)
 {
+    struct release_appraisal appraisal = {0};
+    if (b->m->measure.appraisal.present)
+        appraisal_of(b, &appraisal);
     char root[65], salt[65];
     hex_encode(b->fs.v.root_hash, VERITY_DIGEST_LEN, root);
     hex_encode(b->fs.v.salt, VERITY_SALT_LEN, salt);
@@ -386,9 +412,13 @@ static int publish(struct build *b)
                    b->fs.layout == ROOTFS_KATA ? "kata" : "raw"},
         .cmdline = b->fs.cmdline, .measurements = b->measurements, .nmeasurements = b->nmeasurements,
         .igvms = b->igvms, .nigvms = b->nigvms,
+        .appraisal = b->m->measure.appraisal.present ? &appraisal : NULL,
         .packages = &b->pkgs, .sign_key = b->o->sign_key,
     };
-    return release_assemble(&in);
+    int r = release_assemble(&in);
+    free(appraisal.min_tcb);
+    free(appraisal.id_key_digest);
+    return r;
 }
 
 /* The manifest's lock file (as `guestimg lock` writes it), then DIR. */

@@ -154,6 +154,7 @@ int release_igvm_make(const char *dir, const char *kernel, const struct release_
     p.svme = g->svme;
     p.encrypted_page = g->encrypted_page;
     p.pvalidate_opt = g->pvalidate_opt;
+    p.id.policy = g->guest_policy;
     p.svn = svn;
     _cleanup_free_ char *staged = NULL;
     if (g->nacpi) {
@@ -177,7 +178,7 @@ static int build_one(const char *dir, const char *kernel, const struct manifest_
         .name = xstrdup(name), .variant = xstrdup(variant), .cmdline = xstrdup(cmdline),
         .boot_mode = xstrdup(mg->boot_mode), .vtl = mg->vtl, .svme = mg->svme,
         .encrypted_page = mg->encrypted_page, .pvalidate_opt = mg->pvalidate_opt,
-        .measurement_file = xstrdup(measurement_file),
+        .guest_policy = mg->guest_policy, .measurement_file = xstrdup(measurement_file),
     };
     /* the tables are published once, by the first entry; the others
      * record the same copies */

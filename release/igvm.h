@@ -43,7 +43,8 @@ int release_igvm_build_all(const char *dir, const char *kernel, const struct man
 int release_igvm_describe(const char *path, struct release_igvm *g);
 
 /* Rebuild the IGVM entry g describes from the files in dir (its kernel,
- * its ACPI tables), as release_igvm_build_all made it. */
+ * its ACPI tables) and its settings (guest policy included), as
+ * release_igvm_build_all made it. */
 int release_igvm_make(const char *dir, const char *kernel, const struct release_igvm *g, uint32_t svn,
                       struct igvm_build_result *res);
 

@@ -106,12 +106,31 @@ static char *scratch_dir(const char *parent)
     return dir;
 }
 
+/* Every artifact release.json lists must be beside it: a rebuild compared
+ * with files that are not there says nothing about them. */
+static int check_published(const char *release_json, const struct release *pub)
+{
+    _cleanup_free_ char *copy = xstrdup(release_json);
+    const char *dir = dirname(copy);
+    for (size_t i = 0; i < pub->nartifacts; i++) {
+        _cleanup_free_ char *path = xasprintf("%s/%s", dir, pub->artifacts[i].name);
+        if (access(path, F_OK) < 0)
+            return err_sys(-errno, "%s lists the artifact %s, but %s is not there", release_json,
+                           pub->artifacts[i].name, path);
+    }
+    return 0;
+}
+
 int release_reproduce(const struct reproduce_opts *o, const struct compare_report *rep)
 {
     struct release pub;
     int r = release_load(o->release_json, &pub);
     if (r < 0)
         return r;
+    if ((r = check_published(o->release_json, &pub)) < 0) {
+        release_free(&pub);
+        return r;
+    }
     _cleanup_free_ char *lock = NULL;
     if ((r = check_input(o->build.manifest, " was built from a manifest", pub.manifest_sha256, o->release_json)) == 0 &&
         !(lock = lock_to_use(o)))

@@ -336,6 +336,35 @@ json.dump(r, open(sys.argv[2], "w"))' "$D/release.json" "$D/igvm.json"
     [ "$status" -eq 0 ]
     [[ $output == *"ok measurement = release igvm kata-containers-igvm.img (production)"* ]]
     [[ $output == *"ok ID key digest = release igvm kata-containers-igvm.img (production)"* ]]
+    # the appraisal build wrote from the manifest's measure.appraisal: VMPL
+    # 0, at least the lab chip's TCB (bootloader 3, tee 0, snp 8, microcode 115)
+    [[ $output == *"ok VMPL 0"* ]]
+    [[ $output == *"ok reported TCB boot_loader 3 tee 0 snp 8 microcode 115 >= release boot_loader 3 tee 0 snp 8 microcode 115"* ]]
+    # a report at VMPL 1 fails the release's VMPL
+    lab_report "$LAB" "$D/v.bin" measurement="$digest" host_data="$HD" guest_svn="$svn" policy="$policy" vmpl=1 \
+        id_key_digest="$idk"
+    run verify_lab "$D/v.bin" --release "$D/rel/release.json" --policy "$D/policy.rego"
+    one_fail "VMPL: expected VMPL 0 actual VMPL 1"
+    # a chip whose SNP firmware is one level older (snpSPL 7) fails the release's minimum TCB
+    lab_chain "$D/old"
+    sed -i 's/3.3=DER:02:01:08/3.3=DER:02:01:07/' "$D/old/vcek.ext"
+    openssl x509 -req -in "$D/old/vcek.csr" -CA "$D/old/ask.pem" -CAkey "$D/old/ask.key" -set_serial 3 -days 2 \
+        -out "$D/old/vcek.pem" -extfile "$D/old/vcek.ext" -sha384 -sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:48 2>/dev/null
+    lab_report "$D/old" "$D/t.bin" measurement="$digest" host_data="$HD" guest_svn="$svn" policy="$policy" vmpl=0 \
+        id_key_digest="$idk" reported_tcb=0300000000000773 current_tcb=0300000000000773
+    run "$GUESTIMG" report verify "$D/t.bin" --trust-ark "$D/old/ark.pem" --ask "$D/old/ask.pem" \
+        --vcek "$D/old/vcek.pem" --release "$D/rel/release.json" --policy "$D/policy.rego"
+    one_fail "reported TCB minimum: expected boot_loader 3 tee 0 snp 8 microcode 115 or more (release) actual boot_loader 3 tee 0 snp 7 microcode 115"
+    # the release's QEMU launch (OVMF, 1 vCPU) with debugging allowed fails
+    # the release's policy; without debug it passes
+    qemu=$("$GUESTIMG" measure --mode snp --vcpus 1 --vcpu-type EPYC-v4 --ovmf "$D/rel/OVMF.fd")
+    lab_report "$LAB" "$D/q.bin" measurement="$qemu" host_data="$HD" guest_svn=0 policy=$((1 << 16 | 1 << 17)) vmpl=0
+    run verify_lab "$D/q.bin" --release "$D/rel/release.json" --policy "$D/policy.rego"
+    [ "$status" -eq 0 ]
+    [[ $output == *"ok guest policy 0x30000 within release policy 0x30000 (debug off, migration agent off)"* ]]
+    lab_report "$LAB" "$D/g.bin" measurement="$qemu" host_data="$HD" guest_svn=0 policy=$((1 << 16 | 1 << 17 | 1 << 19)) vmpl=0
+    run verify_lab "$D/g.bin" --release "$D/rel/release.json" --policy "$D/policy.rego"
+    one_fail "guest policy: expected debug_allowed 0 (release policy 0x30000) actual debug_allowed 1 (policy 0xb0000)"
     # the same guest with a command line one byte longer: another digest, refused
     cmd=$(jq -r '.igvm[] | select(.variant == "production") | .cmdline' "$D/rel/release.json")
     "$GUESTIMG" igvm build -o "$D/other.igvm" --kernel "$D/rel/vmlinuz" --boot-mode x64 --vtl 0 \

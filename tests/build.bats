@@ -101,6 +101,39 @@ nothing_published() {
     grep -qx "config $(sha256sum <"$A/kernel.config" | cut -d' ' -f1)" "$A/kernel.inputs.txt"
 }
 
+@test "build: release.json's appraisal is the manifest's measure.appraisal, and admits the IGVM's own policy" {
+    # the demo's {debug: false, migrate-ma: false, smt: true}: the SNP ABI's
+    # SMT bit 16 and reserved bit 17, nothing else
+    assert_equal "$(jq -c .appraisal "$A/release.json")" \
+                 "{\"guest_policy\":$(((1 << 16) | (1 << 17))),\"min_tcb\":\"bl=3,tee=0,snp=8,ucode=115\",\"vmpl\":0}"
+    # the production IGVM's GUEST_POLICY, read by igvm measure: the appraisal's bits and ABI 0.31
+    policy=$("$GUESTIMG" igvm measure --json "$A/kata-containers-igvm.img" | jq -r .guest_policy)
+    assert_equal "$policy" 0x3001f
+    assert_equal "$(jq -r '.igvm[] | select(.variant == "production") | .guest_policy' "$A/release.json")" $((policy))
+}
+
+@test "build: an IGVM-only release's appraisal names the ID block's key; measure.igvm.guest-policy is the IGVM's and verify rebuilds it" {
+    # firmware none, and the IGVM with SMT off (stricter than the appraisal: admitted)
+    sed 's/^  firmware: {.*/  firmware: none/; s/^    vtl: 0$/    vtl: 0\n    guest-policy: {smt: false, abi-minor: 31}/' \
+        "$WS/manifests/demo.yaml" >"$WS/manifests/igvm.yaml"
+    "$GUESTIMG" build -q "$WS/manifests/igvm.yaml" -o "$T/rel" >/dev/null 2>&1
+    # the ID key digest as reports carry it (SNP ABI: SHA-384 of curve 2, Qx,
+    # Qy little-endian in 72-byte fields, zero-padded to 1028 bytes), of the
+    # key the IGVM is signed with, by openssl and hashlib
+    want=$(openssl ec -in "$ROOT/keys/igvm-snakeoil-id-key.pem" -pubout -outform DER 2>/dev/null | /usr/bin/python3 -c '
+import hashlib, sys
+pt = sys.stdin.buffer.read()[-97:]
+assert pt[0] == 4
+key = (2).to_bytes(4, "little") + pt[1:49][::-1].ljust(72, b"\0") + pt[49:][::-1].ljust(72, b"\0")
+print(hashlib.sha384(key.ljust(1028, b"\0")).hexdigest())')
+    assert_equal "$(jq -r .appraisal.id_key_digest "$T/rel/release.json")" "$want"
+    [ "$(jq -r .appraisal.author_key_digest "$T/rel/release.json")" = null ]   # igvmgen's ID blocks have no author key
+    assert_equal "$("$GUESTIMG" igvm measure --json "$T/rel/kata-containers-igvm.img" | jq -r .guest_policy)" 0x2001f
+    run "$GUESTIMG" verify "$T/rel/release.json"
+    [ "$status" -eq 0 ]
+    [[ $output == *"ok igvm kata-containers-igvm.img contents"* ]]
+}
+
 @test "build: byte-identical from another output path, working directory, umask, TZ, LC_ALL and clock" {
     mkdir -p "$T/elsewhere/cwd"
     manifest=$(realpath --relative-to="$T/elsewhere/cwd" "$WS/manifests/demo.yaml")
@@ -114,6 +147,22 @@ nothing_published() {
     # and the same again from the lock alone (--locked)
     "$GUESTIMG" build -q "$WS/manifests/demo.yaml" -o "$T/locked" --locked --sign-key "$KEYS/ed.pem" >/dev/null 2>&1
     diff -r "$A" "$T/locked"
+}
+
+@test "build: byte-identical with the manifest, its inputs, TMPDIR and the output on a tmpfs, the first build's on disk" {
+    [ "$(id -u)" -eq 0 ] || skip "mounting a tmpfs needs root"
+    [ "$(stat -f -c %T "$A")" != tmpfs ] || skip "the first build is on a tmpfs already"
+    mkdir -p "$T/tfs"
+    mount -t tmpfs -o size=256m tmpfs "$T/tfs" || skip "cannot mount a tmpfs here"
+    [ "$(stat -f -c %T "$T/tfs")" = tmpfs ]
+    mkdir -p "$T/tfs/ws/output/debs" "$T/tfs/tmp"
+    cp -r "$WS/manifests" "$WS/tools" "$T/tfs/ws/"
+    cp "$ROOT/output/debs/"*.deb "$T/tfs/ws/output/debs/"
+    TMPDIR=$T/tfs/tmp run "$GUESTIMG" build -q "$T/tfs/ws/manifests/demo.yaml" -o "$T/tfs/out" --sign-key "$KEYS/ed.pem"
+    diffs=$(diff -r "$A" "$T/tfs/out" 2>&1)
+    umount "$T/tfs"
+    [ "$status" -eq 0 ]
+    [ -z "$diffs" ] || { echo "$diffs" >&2; false; }
 }
 
 @test "build: the signature verifies with the exact openssl command in README" {
@@ -307,6 +356,11 @@ flip() {
     [ -e "$T/home/precious" ]
 }
 
+# The lines of reproduce's "files that differ in the image" section.
+files_section() {
+    sed -n '/^files that differ in the image (from files.tsv):$/,/^[^ ]/p' <<<"$output"
+}
+
 @test "reproduce: a rebuild from the manifest and the release's lock is equal" {
     mkdir "$T/scratch"
     run "$GUESTIMG" reproduce -q "$A/release.json" --manifest "$WS/manifests/demo.yaml" --scratch "$T/scratch"
@@ -332,7 +386,7 @@ flip() {
     [[ $output == *"same vmlinuz"* ]]
     [[ $output == *"same lock.json"* ]]
     grep -qx "  changed content /sbin/init: file 800 bytes $old -> file 816 bytes $new" <<<"$output"
-    [ "$(grep -c '^  ' <<<"$output")" -eq 1 ]
+    [ "$(files_section | grep -c '^  ')" -eq 1 ]
     [ "${lines[-1]}" = "$A/release.json: not reproduced: 11 artifacts differ" ]
     [ -z "$(find "$T" -maxdepth 1 -name 'guestimg-reproduce-*')" ]
 }
@@ -354,7 +408,7 @@ flip() {
     mv "$T/release.json" "$T/p/release.json"
     run "$GUESTIMG" reproduce -q "$T/p/release.json" --manifest "$WS/manifests/demo.yaml" --scratch "$T"
     [ "$status" -eq 1 ]
-    assert_equal "$(grep '^  ' <<<"$output")" "  changed content /bin/cat: symlink ./busybox -> symlink busybox
+    assert_equal "$(files_section | grep '^  ')" "  changed content /bin/cat: symlink ./busybox -> symlink busybox
   removed /sbin/extra (file)
   changed metadata /sbin/init: mode 0700 uid 0 gid 0 xattrs - -> mode 0755 uid 0 gid 0 xattrs -
   added /tmp (dir)"
@@ -414,6 +468,103 @@ flip() {
     assert_error 2 "^guestimg reproduce: --manifest is required"
 }
 
+@test "reproduce: a package of another version: the keys of lock.json and the SBOM that differ, and diffoscope's summary" {
+    # as if the published release had been built with busybox 1.35.0-4+deb12u2
+    cp -r "$A" "$T/p"
+    jq -c '.packages[0].version = "1.35.0-4+deb12u2"' "$A/lock.json" >"$T/p/lock.json"
+    jq -c '(.components[] | select(.name == "busybox-static") | .version) = "1.35.0-4+deb12u2"' "$A/sbom.cdx.json" >"$T/p/sbom.cdx.json"
+    cp "$A/release.json" "$T/rel.json"
+    for f in lock.json sbom.cdx.json; do
+        jq -c --arg f "$f" --arg s "$(sha256sum <"$T/p/$f" | cut -d' ' -f1)" --argjson n "$(stat -c %s "$T/p/$f")" \
+            '(.artifacts[] | select(.name == $f)) |= (.sha256 = $s | .size = $n)' "$T/rel.json" >"$T/rel2.json"
+        mv "$T/rel2.json" "$T/rel.json"
+    done
+    mv "$T/rel.json" "$T/p/release.json"
+    # the lock the release was built from (lock_sha256) is the workspace's
+    run "$GUESTIMG" reproduce -q "$T/p/release.json" --manifest "$WS/manifests/demo.yaml" --lock "$WS/manifests/demo.lock.json" --scratch "$T"
+    [ "$status" -eq 1 ]
+    version=$(dpkg-deb -f "$ROOT/output/debs/busybox-static.deb" Version)  # EPOCH:VERSION; the lock has them apart
+    # the key paths, as jq finds the package in each file
+    i=$(jq '.components | map(.name) | index("busybox-static")' "$A/sbom.cdx.json")
+    assert_equal "$(sed -n '/^keys that differ in lock.json:$/,/^[^ ]/p' <<<"$output" | grep '^ ')" \
+                 "  packages[0].version: \"1.35.0-4+deb12u2\" -> \"${version#*:}\""
+    assert_equal "$(sed -n '/^keys that differ in sbom.cdx.json:$/,/^[^ ]/p' <<<"$output" | grep '^ ')" \
+                 "  components[$i].version: \"1.35.0-4+deb12u2\" -> \"$version\""
+    if command -v diffoscope >/dev/null; then
+        # the first differing artifact (by name): lock.json, in diffoscope's words
+        grep -qx 'diffoscope on lock.json:' <<<"$output"
+        grep -q '^  │ -  *"version": "1.35.0-4+deb12u2"$' <<<"$output"
+        grep -qF "  │ +            \"version\": \"${version#*:}\"" <<<"$output"
+    fi
+    [ "${lines[-1]}" = "$T/p/release.json: not reproduced: 2 artifacts differ" ]
+}
+
+@test "reproduce: an input file's mtime is not an input (every timestamp is the manifest's epoch)" {
+    cp -r "$WS" "$T/ws2"
+    ln -sfn "$ROOT/output" "$T/ws2/output"
+    touch -d '2001-02-03 04:05:06' "$T/ws2/tools/demo-guest/init"
+    run "$GUESTIMG" reproduce -q "$A/release.json" --manifest "$T/ws2/manifests/demo.yaml" --scratch "$T"
+    [ "$status" -eq 0 ]
+    # and the image's inodes say so: debugfs reads the mtime of /sbin/init
+    dd if="$A/kata-containers.img" of="$T/p1" bs=512 skip="$(sfdisk -J "$A/kata-containers.img" | jq '.partitiontable.partitions[0].start')" \
+        count="$(sfdisk -J "$A/kata-containers.img" | jq '.partitiontable.partitions[0].size')" status=none
+    debugfs -R 'stat /sbin/init' "$T/p1" 2>/dev/null | grep -q '^ mtime: 0x00000000:'
+}
+
+# publish_as T/p FILE…: T/p/release.json is $A's with the sha256 and size
+# of each FILE as it now is in T/p (as if the release had been built so).
+publish_as() {
+    local d=$1 f
+    shift
+    cp "$A/release.json" "$d/rel.json"
+    for f in "$@"; do
+        jq -c --arg f "$f" --arg s "$(sha256sum <"$d/$f" | cut -d' ' -f1)" --argjson n "$(stat -c %s "$d/$f")" \
+            '(.artifacts[] | select(.name == $f)) |= (.sha256 = $s | .size = $n)' "$d/rel.json" >"$d/rel2.json"
+        mv "$d/rel2.json" "$d/rel.json"
+    done
+    mv "$d/rel.json" "$d/release.json"
+}
+
+@test "reproduce: an image whose inode carries another mtime (what keeping an input's mtime would give): the inode named, though files.tsv is the same" {
+    # as if the published build had kept /sbin/init's input mtime, and
+    # /bin/busybox's owner: debugfs (e2fsprogs) edits the published image
+    cp -r "$A" "$T/p"
+    img=$T/p/kata-containers.img
+    chmod u+w "$img"
+    off=$(($(sfdisk -J "$img" | jq '.partitiontable.partitions[0].start') * 512))
+    # 2001-02-03 04:05:06 UTC: 981173106, 0x3a7b8372
+    debugfs -w -R 'sif /sbin/init mtime 20010203040506' "$img?offset=$off" 2>/dev/null
+    debugfs -w -R 'sif /bin/busybox uid 1000' "$img?offset=$off" 2>/dev/null
+    debugfs -R 'stat /sbin/init' "$img?offset=$off" 2>/dev/null | grep -q '^ mtime: 0x3a7b8372:'
+    publish_as "$T/p" kata-containers.img
+    run "$GUESTIMG" reproduce -q "$T/p/release.json" --manifest "$WS/manifests/demo.yaml" --scratch "$T"
+    [ "$status" -eq 1 ]
+    grep -q '^DIFFERS kata-containers.img: ' <<<"$output"
+    [ -z "$(files_section)" ]   # files.tsv is the build's account: the same
+    assert_equal "$(sed -n '/^inodes that differ in kata-containers.img:$/,/^[^ ]/p' <<<"$output" | grep '^ ')" \
+                 "  /bin/busybox: uid 1000 -> 0
+  /sbin/init: mtime 981173106 -> 0"
+    [ "${lines[-1]}" = "$T/p/release.json: not reproduced: 1 artifact differs" ]
+}
+
+@test "reproduce: a published image with no partition table: what differs inside cannot be said, and why" {
+    cp -r "$A" "$T/p"
+    printf '\0\0' | dd of="$T/p/kata-containers.img" bs=1 seek=510 conv=notrunc status=none
+    publish_as "$T/p" kata-containers.img
+    run "$GUESTIMG" reproduce -q "$T/p/release.json" --manifest "$WS/manifests/demo.yaml" --scratch "$T"
+    [ "$status" -eq 1 ]
+    grep -qx "cannot say what differs in kata-containers.img: $T/p/kata-containers.img: no partition table" <<<"$output"
+    [ "${lines[-1]}" = "$T/p/release.json: not reproduced: 1 artifact differs" ]
+}
+
+@test "reproduce: a release.json that names an artifact that is not there is one error, before building" {
+    cp -r "$A" "$T/p"
+    rm "$T/p/sbom.cdx.json"
+    run "$GUESTIMG" reproduce -q "$T/p/release.json" --manifest "$WS/manifests/demo.yaml" --scratch "$T"
+    assert_error 1 "^guestimg: $T/p/release.json lists the artifact sbom.cdx.json, but $T/p/sbom.cdx.json is not there: No such file or directory$"
+    [ -z "$(find "$T" -maxdepth 1 -name 'guestimg-reproduce-*')" ]
+}
+
 # ------------------------------------------------------------------ faults ---
 
 @test "build: missing manifest keys are one error naming the key; nothing published" {
@@ -434,6 +585,24 @@ kernel:|: missing key 'kernel': a release needs a kernel \(docs/manifest.md\)
   vcpus:|: missing key 'measure.vcpus': required with a firmware
   vcpu-types:|: missing key 'measure.vcpu-types': required with a firmware
 KEYS
+}
+
+@test "build: bad measure.appraisal values are one error naming the key; nothing published" {
+    while IFS='|' read -r from to error; do
+        sed "s/$from/$to/" "$WS/manifests/demo.yaml" >"$WS/manifests/bad-appraisal.yaml"
+        ! cmp -s "$WS/manifests/demo.yaml" "$WS/manifests/bad-appraisal.yaml" || { echo "no '$from' in demo.yaml" >&2; return 1; }
+        run "$GUESTIMG" build -q "$WS/manifests/bad-appraisal.yaml" -o "$T/out"
+        assert_error 1 "^guestimg: $WS/manifests/bad-appraisal.yaml:[0-9]+: ${error}$"
+        nothing_published "$T" out
+        [ ! -e "$WS/manifests/bad-appraisal.lock.json" ]
+    done <<'CASES'
+    vmpl: 0|    vmpl: 4|measure.appraisal: vmpl: 4 is not 0, 1, 2 or 3
+debug: false, |debug: perhaps, |measure.appraisal.guest-policy.debug: expected true or false, got 'perhaps'
+, microcode: 115}|}|measure.appraisal.min-tcb: missing required key 'microcode'
+snp: 8,|snp: 256,|measure.appraisal.min-tcb: snp: 256 is not a security patch level \(0 to 255\)
+smt: true}|smt: false}|measure.appraisal.guest-policy 0x20000 contradicts measure.igvm.guest-policy 0x3001f \(igvmgen's default\): the appraisal wants smt_allowed 0, the IGVM has smt_allowed 1
+    vtl: 0|    vtl: 0\n    guest-policy: {debug: true}|measure.appraisal.guest-policy 0x30000 contradicts measure.igvm.guest-policy 0xb0000: the appraisal wants debug_allowed 0, the IGVM has debug_allowed 1
+CASES
 }
 
 @test "build: a kernel source or profile that is not there is refused before building" {

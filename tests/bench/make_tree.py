@@ -1,13 +1,16 @@
 #!/usr/bin/python3
 """Write the benchmark tree: about 1 GiB of mixed files with deterministic
 content (an AES-CTR keystream from openssl, cut into files of seeded
-random sizes; some files partly zero). Usage: make_tree.py DIR"""
+random sizes; some files partly zero). Usage: make_tree.py DIR [--small]
+--small: the same kinds of file, about 1/50 of them (22 MiB): the tree
+whose image tests/golden/rootfs-bench.sha256 pins."""
 import os
 import random
 import subprocess
 import sys
 
 root = sys.argv[1]
+small = sys.argv[2:] == ['--small']
 rng = random.Random(20240601)
 stream = subprocess.Popen(['openssl', 'enc', '-aes-128-ctr', '-nosalt', '-K', '00' * 16, '-iv', '00' * 16,
                            '-in', '/dev/zero'], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
@@ -17,10 +20,11 @@ def content(n):
     return stream.stdout.read(n)
 
 
-plan = ([('small', rng.randint(0, 16384)) for _ in range(40000)] +
-        [('medium', rng.randint(16384, 2 << 20)) for _ in range(600)] +
-        [('large', 64 << 20) for _ in range(4)] +
-        [('zeros', 8 << 20) for _ in range(2)])
+n_small, n_medium, n_large, n_zeros, large = (800, 12, 1, 1, 4 << 20) if small else (40000, 600, 4, 2, 64 << 20)
+plan = ([('small', rng.randint(0, 16384)) for _ in range(n_small)] +
+        [('medium', rng.randint(16384, 2 << 20)) for _ in range(n_medium)] +
+        [('large', large) for _ in range(n_large)] +
+        [('zeros', 8 << 20) for _ in range(n_zeros)])
 total = 0
 for i, (kind, size) in enumerate(plan):
     d = os.path.join(root, kind, 'd%03d' % (i % 200))

@@ -10,6 +10,8 @@
 #include "harness.h"
 
 #include <errno.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 TEST(hex_roundtrip)
@@ -120,6 +122,50 @@ TEST(atomic_write_and_abort)
     CHECK_EQ_INT(rm_rf(dir), 0);
     CHECK(access(dir, F_OK) != 0);
     free(path);
+}
+
+/* rm_rf on a file system that reports DT_UNKNOWN and serves the listing
+ * it read at open time: disorderfs (FUSE), as reprotest's fileordering
+ * variation mounts it; the kernel build's tree removal failed there with
+ * "Is a directory", then "No such file or directory". */
+TEST(rm_rf_on_disorderfs)
+{
+    if (system("command -v disorderfs >/dev/null && test -e /dev/fuse"))
+        SKIP("no disorderfs or no /dev/fuse");
+    char dir[] = "/tmp/guestimg-test-XXXXXX";
+    CHECK(mkdtemp(dir));
+    char *cmd = xasprintf("mkdir %s/src %s/mnt && disorderfs -q --shuffle-dirents=yes %s/src %s/mnt", dir, dir, dir, dir);
+    if (system(cmd)) {
+        free(cmd);
+        rm_rf(dir);
+        SKIP("disorderfs cannot mount here");
+    }
+    free(cmd);
+    /* more entries than one getdents buffer, directories among them */
+    char *tree = xasprintf("%s/mnt/t", dir);
+    CHECK_EQ_INT(mkdir(tree, 0755), 0);
+    for (int i = 0; i < 300; i++) {
+        char *p = xasprintf("%s/%s%03d", tree, i % 3 ? "file-with-a-long-name-" : "d", i);
+        if (i % 3)
+            CHECK_EQ_INT(file_write_atomic(p, "x", 1, 0644), 0);
+        else
+            CHECK_EQ_INT(mkdir(p, 0755), 0);
+        free(p);
+    }
+    char *sub = xasprintf("%s/d000/inner", tree);
+    CHECK_EQ_INT(mkdir(sub, 0755), 0);
+    int r = rm_rf(tree);
+    bool gone = access(tree, F_OK) != 0;
+    free(sub);
+    free(tree);
+    /* unmounted before any check can end the test */
+    cmd = xasprintf("fusermount -u %s/mnt", dir);
+    int u = system(cmd);
+    free(cmd);
+    CHECK_EQ_INT(r, 0);
+    CHECK(gone);
+    CHECK_EQ_INT(u, 0);
+    CHECK_EQ_INT(rm_rf(dir), 0);
 }
 
 TEST(read_missing_file_names_it)

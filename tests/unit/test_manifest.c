@@ -238,6 +238,74 @@ TEST(measure_igvm_bad_values_name_the_key)
                  "m.yaml:7: measure.igvm: cmdline holds the control byte 0x0a (only TAB is kept)");
 }
 
+/* measure.appraisal and measure.igvm.guest-policy: the two forms of a
+ * policy give the same bits (SNP ABI: SMT 16, reserved 17, migration
+ * agent 18, debug 19, single socket 20, ABI major 15:8, minor 7:0). */
+TEST(measure_appraisal_values)
+{
+    struct manifest *m = parse(with("measure:\n  firmware: none\n  igvm: {}\n  appraisal: {}\n"));
+    if (!m)
+        FAIL_("parse failed: %s", err_msg());
+    const struct manifest_appraisal *a = &m->measure.appraisal;
+    CHECK(a->present && !a->has_min_tcb);
+    CHECK_EQ_U64(a->guest_policy, 0x30000);   /* debug and migration agent off, SMT allowed */
+    CHECK_EQ_U64(a->vmpl, 0);
+    CHECK_EQ_U64(m->measure.igvm.guest_policy, 0x3001f);   /* igvmgen's */
+    manifest_free(m);
+    m = parse(with("measure:\n  firmware: none\n  igvm: {guest-policy: 0x120203}\n  appraisal:\n"
+                   "    guest-policy: {smt: false, single-socket: true, abi-major: 1, abi-minor: 2}\n"
+                   "    vmpl: 2\n    min-tcb: {bootloader: 3, tee: 0, snp: 8, microcode: 115, fmc: 1}\n"));
+    if (!m)
+        FAIL_("parse failed: %s", err_msg());
+    a = &m->measure.appraisal;
+    CHECK_EQ_U64(a->guest_policy, (1u << 17) | (1u << 20) | 0x0102);
+    CHECK_EQ_U64(m->measure.igvm.guest_policy, 0x120203);
+    CHECK_EQ_U64(a->vmpl, 2);
+    CHECK(a->has_min_tcb && a->tcb_has_fmc);
+    CHECK(a->tcb_bootloader == 3 && a->tcb_tee == 0 && a->tcb_snp == 8 && a->tcb_microcode == 115 && a->tcb_fmc == 1);
+    manifest_free(m);
+    m = parse(with("measure:\n  firmware: none\n  appraisal:\n    guest-policy: {debug: true, migrate-ma: true}\n"
+                   "    min-tcb: {bootloader: 0, tee: 0, snp: 0, microcode: 0}\n"));
+    if (!m)
+        FAIL_("parse failed: %s", err_msg());
+    CHECK_EQ_U64(m->measure.appraisal.guest_policy, 0x30000 | (1u << 18) | (1u << 19));
+    CHECK(!m->measure.appraisal.tcb_has_fmc);
+    manifest_free(m);
+}
+
+TEST(measure_appraisal_bad_values_name_the_key)
+{
+    expect_error(with("measure:\n  firmware: none\n  appraisal: {vmpl: 4}\n"),
+                 "m.yaml:7: measure.appraisal: vmpl: 4 is not 0, 1, 2 or 3");
+    expect_error(with("measure:\n  firmware: none\n  appraisal: {guest-policy: 0x10000}\n"),
+                 "m.yaml:7: measure.appraisal.guest-policy: 0x10000: bit 17 (reserved) must be set");
+    expect_error(with("measure:\n  firmware: none\n  appraisal: {guest-policy: 0x4030000}\n"),
+                 "m.yaml:7: measure.appraisal.guest-policy: 0x4030000 sets bits above 25, which the SNP ABI reserves");
+    expect_error(with("measure:\n  firmware: none\n  appraisal: {guest-policy: strict}\n"),
+                 "m.yaml:7: measure.appraisal.guest-policy: expected an integer (0x30000) or a mapping {debug, "
+                 "migrate-ma, smt, single-socket, abi-major, abi-minor}, got 'strict'");
+    expect_error(with("measure:\n  firmware: none\n  appraisal: {guest-policy: {debug: maybe}}\n"),
+                 "m.yaml:7: measure.appraisal.guest-policy.debug: expected true or false, got 'maybe'");
+    expect_error(with("measure:\n  firmware: none\n  appraisal: {guest-policy: {abi-minor: 256}}\n"),
+                 "m.yaml:7: measure.appraisal.guest-policy: abi-major and abi-minor are 0 to 255");
+    expect_error(with("measure:\n  firmware: none\n  appraisal: {guest-policy: {nosy: true}}\n"),
+                 "m.yaml:7: unknown key 'measure.appraisal.guest-policy.nosy'");
+    expect_error(with("measure:\n  firmware: none\n  appraisal: {min-tcb: {bootloader: 3, tee: 0, snp: 8}}\n"),
+                 "m.yaml:7: measure.appraisal.min-tcb: missing required key 'microcode'");
+    expect_error(with("measure:\n  firmware: none\n  appraisal: {min-tcb: {bootloader: 3, tee: 0, snp: 800, "
+                      "microcode: 1}}\n"),
+                 "m.yaml:7: measure.appraisal.min-tcb: snp: 800 is not a security patch level (0 to 255)");
+    expect_error(with("measure:\n  firmware: none\n  igvm: {guest-policy: 0x20000}\n  appraisal: {lax: 1}\n"),
+                 "m.yaml:8: unknown key 'measure.appraisal.lax'");
+    /* the IGVM's policy allows what the appraisal refuses: both keys named */
+    expect_error(with("measure:\n  firmware: none\n  igvm: {guest-policy: {debug: true}}\n  appraisal: {}\n"),
+                 "m.yaml:8: measure.appraisal.guest-policy 0x30000 contradicts measure.igvm.guest-policy 0xb0000: "
+                 "the appraisal wants debug_allowed 0, the IGVM has debug_allowed 1");
+    expect_error(with("measure:\n  firmware: none\n  igvm: {}\n  appraisal: {guest-policy: {abi-minor: 32}}\n"),
+                 "m.yaml:8: measure.appraisal.guest-policy 0x30020 contradicts measure.igvm.guest-policy 0x3001f "
+                 "(igvmgen's default): the appraisal wants abi 0.32 or later, the IGVM has abi 0.31");
+}
+
 TEST(missing_required_keys)
 {
     expect_error("name: x\nversion: '1'\nepoch: 0\n", "m.yaml:1: missing required key 'seed'");
@@ -393,6 +461,10 @@ TEST(shipped_manifests_parse)
     CHECK_STR(m->repos[0].gpgkey, "manifests/keys/microsoft-rpm-gpg-key.asc");
     CHECK(m->measure.present);
     CHECK(m->weak_deps);   /* tdnf's default, which the Kata build uses */
+    /* AKS's IGVM policy, and the appraisal that expects it */
+    CHECK_EQ_U64(m->measure.igvm.guest_policy, 0x3001f);
+    CHECK(m->measure.appraisal.present);
+    CHECK_EQ_U64(m->measure.appraisal.guest_policy, 0x3001f);
     /* the files it ships itself are in the tree (agent/ and keys/ are inputs from elsewhere) */
     for (size_t i = 0; i < m->nfiles; i++)
         if (!startswith(m->files[i].src, "manifests/agent/") && access(m->files[i].src, R_OK) < 0)

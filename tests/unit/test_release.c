@@ -120,6 +120,40 @@ static void expect_parse_error(const char *from, const char *to, const char *msg
     expect_edit_error(fixture(), from, to, msg);
 }
 
+/* The appraisal object: sorted keys, the optional ones left out when
+ * absent, read back the same; no appraisal, no key. */
+TEST(appraisal_round_trip)
+{
+    struct release r = fixture();
+    _cleanup_free_ char *none = release_to_json(&r);
+    CHECK(!strstr(none, "appraisal"));
+    r.has_appraisal = true;
+    r.appraisal = (struct release_appraisal){0x3001f, 0, "bl=3,tee=0,snp=8,ucode=115", H48("1"), NULL};
+    _cleanup_free_ char *s = release_to_json(&r);
+    CHECK(strstr(s, "\"appraisal\":{\"guest_policy\":196639,\"id_key_digest\":\"" H48("1") "\","
+                    "\"min_tcb\":\"bl=3,tee=0,snp=8,ucode=115\",\"vmpl\":0},\"artifacts\":"));
+    struct release back;
+    CHECK_EQ_INT(release_parse(s, strlen(s), "release.json", &back), 0);
+    CHECK(back.has_appraisal);
+    CHECK_EQ_U64(back.appraisal.guest_policy, 0x3001f);
+    CHECK_STR(back.appraisal.min_tcb, "bl=3,tee=0,snp=8,ucode=115");
+    CHECK_STR(back.appraisal.id_key_digest, H48("1"));
+    CHECK(back.appraisal.author_key_digest == NULL);
+    _cleanup_free_ char *again = release_to_json(&back);
+    CHECK_STR(again, s);
+    release_free(&back);
+    /* only policy and VMPL */
+    r.appraisal = (struct release_appraisal){0x30000, 2, NULL, NULL, NULL};
+    _cleanup_free_ char *bare = release_to_json(&r);
+    CHECK(strstr(bare, "\"appraisal\":{\"guest_policy\":196608,\"vmpl\":2}"));
+    CHECK_EQ_INT(release_parse(bare, strlen(bare), "release.json", &back), 0);
+    CHECK(back.has_appraisal && back.appraisal.vmpl == 2 && !back.appraisal.min_tcb && !back.appraisal.id_key_digest);
+    release_free(&back);
+    expect_edit_error(r, "\"vmpl\":2", "\"vmpl\":4", "release.json: appraisal.vmpl 4 is outside 0..3");
+    expect_edit_error(r, "\"vmpl\":2", "\"vmpl\":2,\"debug\":true", "release.json: unknown key appraisal.debug");
+    expect_edit_error(r, ",\"vmpl\":2", "", "release.json: missing key appraisal.vmpl");
+}
+
 TEST(parser_rejects_unknown_missing_and_mistyped_keys)
 {
     expect_parse_error("{\"artifacts\"", "{\"extra\":1,\"artifacts\"", "release.json: unknown key extra");
@@ -1009,7 +1043,7 @@ TEST(compare_names_artifacts_and_files)
     assemble_with_tree("pub", "hello\n", 1, "recipe 1\\ntoolchain gcc 12\\nconfig a\\n");
     assemble_with_tree("same", "hello\n", 1, "recipe 1\\ntoolchain gcc 12\\nconfig a\\n");
     struct cmp_log log = {0};
-    struct compare_report rep = {on_artifact, on_file, on_line, on_no_list, &log};
+    struct compare_report rep = {.artifact = on_artifact, .file = on_file, .line = on_line, .no_detail = on_no_list, .ctx = &log};
     CHECK_EQ_INT(release_compare(tmp("pub/release.json"), tmp("same"), &rep), 0);
     CHECK_STR(log.text, "");
     assemble_with_tree("other", "hellO\n", 7, "recipe 1\\ntoolchain gcc 13\\nconfig a\\nextra\\n");
