@@ -29,23 +29,34 @@ static bool host_xattr_wanted(const char *name)
     return !streq(name, "security.selinux");
 }
 
-static int copy_host_xattrs(struct tree *t, const char *host, const char *path)
+/* The extended attributes of the host file at (dirfd, name), named host in
+ * errors. They are read through /proc/self/fd/DIRFD/NAME when /proc is
+ * there: a short path however deep the directory walk has gone (a host
+ * path past PATH_MAX cannot be named directly). The buffers are on the
+ * heap: this runs at the bottom of a walk as deep as the image's longest
+ * path allows. */
+static int copy_host_xattrs(struct tree *t, int dirfd, const char *name, const char *host, const char *path)
 {
-    char names[XATTR_LIST_MAX_BYTES];
-    ssize_t n = llistxattr(host, names, sizeof(names));
+    static int have_proc = -1;
+    if (have_proc < 0)
+        have_proc = access("/proc/self/fd", X_OK) == 0;
+    _cleanup_free_ char *via = dirfd >= 0 && have_proc ? xasprintf("/proc/self/fd/%d/%s", dirfd, name) : NULL;
+    const char *at = via ? via : host;
+    _cleanup_free_ char *names = xmalloc(XATTR_LIST_MAX_BYTES);
+    ssize_t n = llistxattr(at, names, XATTR_LIST_MAX_BYTES);
     if (n < 0)
         return errno == ENOTSUP ? 0 : err_sys(-errno, "%s: cannot list extended attributes", host);
     _cleanup_free_ uint8_t *value = xmalloc(XATTR_SIZE_MAX);
-    for (char *name = names; name < names + n; name += strlen(name) + 1) {
-        if (!host_xattr_wanted(name))
+    for (char *x = names; x < names + n; x += strlen(x) + 1) {
+        if (!host_xattr_wanted(x))
             continue;
-        ssize_t len = lgetxattr(host, name, value, XATTR_SIZE_MAX);
+        ssize_t len = lgetxattr(at, x, value, XATTR_SIZE_MAX);
         if (len < 0) {
             if (errno == ENODATA)
                 continue;
-            return err_sys(-errno, "%s: cannot read extended attribute %s", host, name);
+            return err_sys(-errno, "%s: cannot read extended attribute %s", host, x);
         }
-        int r = tree_set_xattr(t, path, name, value, (size_t)len);
+        int r = tree_set_xattr(t, path, x, value, (size_t)len);
         if (r < 0)
             return err_prefix(r, "%s", host);
     }
@@ -70,7 +81,10 @@ struct dir_scan {
     struct seen_inode *seen;
     size_t nseen, cap;          /* cap: a power of two, at least twice nseen */
     struct strbuf host, path;   /* current host path and image path */
+    char *link;                 /* a symlink's target (LINK_BUF bytes): not on the recursion's stack */
 };
+
+#define LINK_BUF 4097
 
 static struct seen_inode *seen_slot(struct seen_inode *v, size_t cap, dev_t dev, ino_t ino)
 {
@@ -174,7 +188,7 @@ static int scan_entry(struct dir_scan *d, int dirfd, const char *name)
         break;
     }
     case S_IFDIR: {
-        if ((r = tree_add_dir(d->t, path, &a)) < 0 || (r = copy_host_xattrs(d->t, host, path)) < 0)
+        if ((r = tree_add_dir(d->t, path, &a)) < 0 || (r = copy_host_xattrs(d->t, dirfd, name, host, path)) < 0)
             return r;
         int sub = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (sub < 0)
@@ -184,12 +198,13 @@ static int scan_entry(struct dir_scan *d, int dirfd, const char *name)
         return r;
     }
     case S_IFLNK: {
-        char target[4097];
-        ssize_t n = readlinkat(dirfd, name, target, sizeof(target) - 1);
+        if (!d->link)
+            d->link = xmalloc(LINK_BUF);
+        ssize_t n = readlinkat(dirfd, name, d->link, LINK_BUF - 1);
         if (n < 0)
             return err_sys(-errno, "%s: cannot read the symlink", host);
-        target[n] = 0;
-        r = tree_add_symlink(d->t, path, target, &a);
+        d->link[n] = 0;
+        r = tree_add_symlink(d->t, path, d->link, &a);
         break;
     }
     case S_IFCHR:
@@ -206,7 +221,7 @@ static int scan_entry(struct dir_scan *d, int dirfd, const char *name)
     default:
         return err_set(-EINVAL, "%s: unsupported file type", host);
     }
-    return r < 0 ? r : copy_host_xattrs(d->t, host, path);
+    return r < 0 ? r : copy_host_xattrs(d->t, dirfd, name, host, path);
 }
 
 static int scan_dir(struct dir_scan *d, int fd)
@@ -245,13 +260,14 @@ static int add_directory(struct tree *t, const char *input, const struct stat *s
         return err_sys(-errno, "%s: cannot open the directory", input);
     sb_puts(&d.host, input);
     sb_puts(&d.path, "");
-    r = copy_host_xattrs(t, input, "/");
+    r = copy_host_xattrs(t, -1, NULL, input, "/");
     if (r == 0)
         r = scan_dir(&d, fd);
     close(fd);
     for (size_t i = 0; i < d.cap; i++)
         free(d.seen[i].path);
     free(d.seen);
+    free(d.link);
     sb_release(&d.host);
     sb_release(&d.path);
     return r;

@@ -238,7 +238,9 @@ static void print_text(json_t *o, int indent)
 }
 
 /* The generation that decides the TCB layout for show: the report's CPUID
- * when it names one, else the user's word or the VCEK's product name. */
+ * when it names one, else the user's word or the VCEK's product name, else,
+ * for a version 2 report (no CPUID: firmware older than Turin's), "Milan or
+ * Genoa", whose TCB layout is the same. */
 static int show_generation(const struct options *o, const struct report *r, enum report_generation *g)
 {
     *g = report_cpuid_generation(r);
@@ -257,8 +259,7 @@ static int show_generation(const struct options *o, const struct report *r, enum
             log_warn("%s: the report's CPUID (family 0x%x model 0x%x) is no known generation: TCBs shown raw "
                      "(give --generation or --vcek)", o->report_path, r->cpuid_family, r->cpuid_model);
         else
-            log_warn("%s: a version %u report carries no CPUID: TCBs shown raw (give --generation or --vcek)",
-                     o->report_path, r->version);
+            *g = REPORT_GEN_MILAN_OR_GENOA;
         return 0;
     }
     X509 *vcek = attest_cert_load(o->vcek, ATTEST_VCEK);

@@ -162,7 +162,10 @@ static int read_product(X509 *vcek, const char *what, struct vcek_info *info)
               (t->type == V_ASN1_IA5STRING || t->type == V_ASN1_UTF8STRING);
     int n = ok ? ASN1_STRING_length(t->value.asn1_string) : 0;
     const unsigned char *s = ok ? ASN1_STRING_get0_data(t->value.asn1_string) : NULL;
-    ok = ok && n > 0 && (size_t)n < sizeof(info->product) && !memchr(s, 0, (size_t)n);
+    ok = ok && n > 0 && (size_t)n < sizeof(info->product);
+    /* printed in check lines: printable ASCII only (no NUL, newline or escape) */
+    for (int i = 0; ok && i < n; i++)
+        ok = s[i] >= 0x20 && s[i] < 0x7f;
     if (ok) {
         memcpy(info->product, s, (size_t)n);
         info->product[n] = 0;
@@ -170,7 +173,7 @@ static int read_product(X509 *vcek, const char *what, struct vcek_info *info)
     ASN1_TYPE_free(t);
     ERR_clear_error();
     if (!ok)
-        return err_set(-EINVAL, "%s: productName extension (" AMD_OID "2) is not a short string", what);
+        return err_set(-EINVAL, "%s: productName extension (" AMD_OID "2) is not a short printable string", what);
     info->generation = report_generation_parse(info->product);
     return 0;
 }
@@ -227,7 +230,7 @@ int attest_vcek_info(X509 *vcek, const char *what, struct vcek_info *info)
 int attest_vcek_tcb(const struct vcek_info *info, struct report_tcb *t)
 {
     if (info->generation == REPORT_GEN_UNKNOWN)
-        return -EINVAL;
+        return err_set(-EINVAL, "VCEK product %s: no known TCB layout", info->product);
     *t = (struct report_tcb){
         .boot_loader = info->spl[SPL_BOOT_LOADER],
         .tee = info->spl[SPL_TEE],

@@ -179,6 +179,11 @@ struct igvm_snp_result {
  * not compared: that is the caller's policy. */
 int igvm_measure_snp(const struct igvm_file *f, unsigned opts, struct igvm_snp_result *r);
 
+/* An upper bound of the pages igvm_measure_snp() would measure (page data
+ * headers, 2 MiB ones as 512, and parameter areas): fuzzers and the
+ * hostile-input suite skip measuring files that would take long. */
+uint64_t igvm_page_estimate(const struct igvm_file *f);
+
 /* The headers as text, one line each (allocated), or as JSON. */
 char *igvm_dump_text(const struct igvm_file *f);
 json_t *igvm_dump_json(const struct igvm_file *f);

@@ -136,6 +136,19 @@ static int measure_header(struct snp_measure *m, const struct igvm_header *h, st
     return 0;
 }
 
+uint64_t igvm_page_estimate(const struct igvm_file *f)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < f->n_headers; i++) {
+        const struct igvm_header *h = &f->headers[i];
+        if (h->type == IGVM_PAGE_DATA)
+            n += h->flags & IGVM_PAGE_IS_2MB ? 512 : 1;
+        else if (h->type == IGVM_PARAMETER_INSERT)
+            n += h->data_len / IGVM_PAGE_4K;
+    }
+    return n;
+}
+
 int igvm_measure_snp(const struct igvm_file *f, unsigned opts, struct igvm_snp_result *r)
 {
     memset(r, 0, sizeof(*r));

@@ -137,6 +137,7 @@ static const char *const generation_names[] = {
     [REPORT_GEN_MILAN] = "Milan",
     [REPORT_GEN_GENOA] = "Genoa",
     [REPORT_GEN_TURIN] = "Turin",
+    [REPORT_GEN_MILAN_OR_GENOA] = "Milan or Genoa",
 };
 
 const char *report_generation_name(enum report_generation g)
@@ -147,7 +148,7 @@ const char *report_generation_name(enum report_generation g)
 enum report_generation report_generation_parse(const char *name)
 {
     size_t n = strcspn(name, "-");
-    for (unsigned g = REPORT_GEN_MILAN; g < ARRAY_SIZE(generation_names); g++)
+    for (unsigned g = REPORT_GEN_MILAN; g <= REPORT_GEN_TURIN; g++)
         if (n == strlen(generation_names[g]) && !strncasecmp(name, generation_names[g], n))
             return (enum report_generation)g;
     return REPORT_GEN_UNKNOWN;
@@ -159,6 +160,7 @@ int report_tcb_decode(const uint8_t raw[8], enum report_generation g, struct rep
     switch (g) {
     case REPORT_GEN_MILAN:
     case REPORT_GEN_GENOA:
+    case REPORT_GEN_MILAN_OR_GENOA:
         *t = (struct report_tcb){.boot_loader = raw[0], .tee = raw[1], .snp = raw[6], .microcode = raw[7]};
         return 0;
     case REPORT_GEN_TURIN:

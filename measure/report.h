@@ -32,6 +32,10 @@ enum report_generation {
     REPORT_GEN_MILAN,
     REPORT_GEN_GENOA,
     REPORT_GEN_TURIN,
+    /* Not a processor: a version 2 report, which has no CPUID, comes from
+       firmware older than Turin's, and Milan and Genoa share the TCB
+       layout, so the TCBs decode without naming which of the two. */
+    REPORT_GEN_MILAN_OR_GENOA,
 };
 
 /* KEY_INFO.SIGNING_KEY: which key signed the report. */
@@ -78,10 +82,11 @@ unsigned report_signing_key(const struct report *r);
 /* The generation the report's CPUID fields name; UNKNOWN for version 2
  * reports and for family/model pairs that are not a known SEV-SNP part. */
 enum report_generation report_cpuid_generation(const struct report *r);
-/* "Milan", "Genoa", "Turin" ("unknown"). */
+/* "Milan", "Genoa", "Turin", "Milan or Genoa" ("unknown"). */
 const char *report_generation_name(enum report_generation g);
 /* A generation by name, case-insensitive; an AMD product name such as
- * "Milan-B0" counts by what comes before the '-'. UNKNOWN otherwise. */
+ * "Milan-B0" counts by what comes before the '-'. UNKNOWN otherwise (never
+ * MILAN_OR_GENOA: a name names one processor). */
 enum report_generation report_generation_parse(const char *name);
 
 /* Decode a TCB version's 8 bytes for a generation; -EINVAL when the

@@ -1,37 +1,15 @@
 #!/usr/bin/env bats
-# guestimg verify from the command line, on a release made here: the image
-# by guestimg rootfs (kata layout), release.json by Python (hashlib computes
-# the digests independently of guestimg).
+# guestimg verify from the command line, on a release made here
+# (lib/release_dir.bash): the image by guestimg rootfs (kata layout),
+# release.json by Python (hashlib computes the digests independently of
+# guestimg).
 load lib/common
+load lib/release_dir
 
 setup() {
     command -v openssl >/dev/null || skip "openssl not installed"
     D=$BATS_TEST_TMPDIR/rel
-    mkdir -p "$D"
-    mkdir -p "$BATS_TEST_TMPDIR/root/etc"
-    echo hello > "$BATS_TEST_TMPDIR/root/etc/hello"
-    "$GUESTIMG" rootfs -q --layout kata --json -o "$D/disk.img" "$BATS_TEST_TMPDIR/root" > "$BATS_TEST_TMPDIR/rootfs.json"
-    rm "$D/root_hash.txt"
-    printf 'kernel' > "$D/vmlinuz"
-    /usr/bin/python3 - "$D" "$BATS_TEST_TMPDIR/rootfs.json" <<'PY'
-import hashlib, json, os, sys
-d = sys.argv[1]
-fs = json.load(open(sys.argv[2]))
-cmdline = "console=hvc0 " + fs["cmdline"]
-open(os.path.join(d, "cmdline.txt"), "w").write(cmdline + "\n")
-verity = {k: v for k, v in fs["verity"].items() if k != "superblock"}
-verity["layout"] = fs["layout"]
-def art(n):
-    b = open(os.path.join(d, n), "rb").read()
-    return {"name": n, "size": len(b), "sha256": hashlib.sha256(b).hexdigest()}
-r = {"schema": "guestimg-release/1", "name": "t", "version": "1", "epoch": 0,
-     "tool": {"name": "guestimg", "version": "0"}, "manifest_sha256": "1" * 64,
-     "lock_sha256": "2" * 64, "image": "disk.img", "kernel": "vmlinuz", "svn": 0,
-     "kernel_provenance": {"from": "file", "source": "bzImage", "source_sha256": art("vmlinuz")["sha256"]},
-     "artifacts": [art(n) for n in ("cmdline.txt", "disk.img", "vmlinuz")],
-     "verity": verity, "cmdline": cmdline, "measurements": []}
-open(os.path.join(d, "release.json"), "w").write(json.dumps(r, sort_keys=True, separators=(",", ":")) + "\n")
-PY
+    make_release_dir "$D" "$BATS_TEST_TMPDIR"
     openssl genpkey -algorithm ED25519 -out "$BATS_TEST_TMPDIR/key.pem" 2>/dev/null
     openssl pkey -in "$BATS_TEST_TMPDIR/key.pem" -pubout -out "$BATS_TEST_TMPDIR/pub.pem"
     openssl pkeyutl -sign -inkey "$BATS_TEST_TMPDIR/key.pem" -rawin -in "$D/release.json" -out "$D/release.json.sig"

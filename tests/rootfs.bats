@@ -461,25 +461,7 @@ assert_bad() {
 }
 
 bad_tar() {
-    $PY - "$@" <<'EOF'
-import io, sys, tarfile
-out, spec = sys.argv[1], sys.argv[2:]
-with tarfile.open(out, 'w', format=tarfile.PAX_FORMAT) as t:
-    for item in spec:
-        kind, name, arg = (item.split(':', 2) + [''])[:3]
-        ti = tarfile.TarInfo(name)
-        data = None
-        if kind == 'f':
-            data = arg.encode()
-            ti.size = len(data)
-        elif kind == 'l':
-            ti.type, ti.linkname = tarfile.SYMTYPE, arg
-        elif kind == 'h':
-            ti.type, ti.linkname = tarfile.LNKTYPE, arg
-        elif kind == 'd':
-            ti.type, ti.mode = tarfile.DIRTYPE, 0o755
-        t.addfile(ti, io.BytesIO(data) if data is not None else None)
-EOF
+    $PY "$ROOT/tests/lib/hostile.py" spec-tar "$@"
 }
 
 @test "rootfs: bad archive entries: '..', absolute, through a symlink, hard link to nothing, long name" {

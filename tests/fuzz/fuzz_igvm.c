@@ -9,20 +9,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Pages the measurement would add: bounded to keep each run fast. */
-static uint64_t pages(const struct igvm_file *f)
-{
-    uint64_t n = 0;
-    for (size_t i = 0; i < f->n_headers; i++) {
-        const struct igvm_header *h = &f->headers[i];
-        if (h->type == IGVM_PAGE_DATA)
-            n += h->flags & IGVM_PAGE_IS_2MB ? 512 : 1;
-        else if (h->type == IGVM_PARAMETER_INSERT)
-            n += h->data_len / IGVM_PAGE_4K;
-    }
-    return n;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct igvm_file f;
@@ -30,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     free(igvm_dump_text(&f));
     struct igvm_snp_result r;
-    if (pages(&f) <= 4096) {
+    if (igvm_page_estimate(&f) <= 4096) {
         igvm_measure_snp(&f, 0, &r);
         if (igvm_measure_snp(&f, IGVM_NATIVE_ZERO, &r) == 0 && r.has_id_block) {
             bool valid;

@@ -82,6 +82,10 @@ TEST(milan_report_fields)
     CHECK_EQ_U64(t.microcode, 0x73);
     CHECK(!t.has_fmc);
     CHECK_EQ_INT(report_tcb_decode(r.reported_tcb, REPORT_GEN_UNKNOWN, &t), -EINVAL);
+    /* a version 2 report named by neither: Milan's and Genoa's layout */
+    struct report_tcb both;
+    CHECK_EQ_INT(report_tcb_decode(r.reported_tcb, REPORT_GEN_MILAN_OR_GENOA, &both), 0);
+    CHECK(both.boot_loader == 3 && both.tee == 0 && both.snp == 8 && both.microcode == 0x73 && !both.has_fmc);
 }
 
 TEST(milan_report_json)
@@ -172,6 +176,9 @@ TEST(generation_names)
     CHECK_EQ_INT(report_generation_parse("Mila"), REPORT_GEN_UNKNOWN);
     CHECK_EQ_INT(report_generation_parse(""), REPORT_GEN_UNKNOWN);
     CHECK_STR(report_generation_name(REPORT_GEN_GENOA), "Genoa");
+    CHECK_STR(report_generation_name(REPORT_GEN_MILAN_OR_GENOA), "Milan or Genoa");
+    /* a name names one processor */
+    CHECK_EQ_INT(report_generation_parse("Milan or Genoa"), REPORT_GEN_UNKNOWN);
 }
 
 TEST(cpuid_generations)
@@ -244,6 +251,43 @@ TEST(vcek_extensions)
     CHECK_STR(ts, "boot_loader 0 tee 0 snp 0 microcode 9 fmc 0");
     _cleanup_free_ char *thw = hex(v.hwid, v.hwid_len);
     CHECK_STR(thw, "1e550a8ee5cf9f4d");
+}
+
+/* The productName is printed in check lines ("actual VCEK product ..."): a
+ * control byte or a non-ASCII byte in it is refused, naming the file; and a
+ * product of no known generation has no TCB, which says so (found by the
+ * hostile-input suite: a flipped byte printed raw, and an error without a
+ * message). */
+TEST(vcek_product_name_printable)
+{
+    REQUIRE_REFERENCE();
+    _cleanup_free_ uint8_t *der = NULL;
+    size_t len;
+    CHECK(file_read_all(ref_path("attestation/vcek_milan.der"), &der, &len, 1 << 16) == 0);
+    uint8_t *name = memmem(der, len, "Milan-B0", 8);
+    CHECK(name);
+    static const uint8_t bad[] = {'\n', 0x1b, 0x7f, 0xc3};
+    struct vcek_info v;
+    for (size_t i = 0; i < sizeof(bad); i++) {
+        name[2] = bad[i];
+        const unsigned char *p = der;
+        X509 *x = d2i_X509(NULL, &p, (long)len);
+        CHECK(x);
+        CHECK_EQ_INT(attest_vcek_info(x, "bad.der", &v), -EINVAL);
+        X509_free(x);
+        CHECK_STR(err_msg(), "bad.der: productName extension (1.3.6.1.4.1.3704.1.2) is not a short printable string");
+    }
+    name[2] = 'x'; /* "Mixan-B0": printable, of no generation */
+    const unsigned char *p = der;
+    X509 *x = d2i_X509(NULL, &p, (long)len);
+    CHECK(x);
+    CHECK_EQ_INT(attest_vcek_info(x, "odd.der", &v), 0);
+    X509_free(x);
+    CHECK_EQ_INT(v.generation, REPORT_GEN_UNKNOWN);
+    struct report_tcb t;
+    err_clear();
+    CHECK_EQ_INT(attest_vcek_tcb(&v, &t), -EINVAL);
+    CHECK_STR(err_msg(), "VCEK product Mixan-B0: no known TCB layout");
 }
 
 TEST(cert_chain_file)

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 static const struct tree_attr A = {.mode = 0644, .origin = "in1"};
@@ -457,6 +458,61 @@ TEST(directory_input)
     CHECK(err_has("not a directory or a readable tar or cpio archive"));
     tree_free(t);
     CHECK_EQ_INT(rm_rf(dir), 0);
+}
+
+/* A host directory as deep as the image's longest path (4095 bytes) allows,
+ * its host path far past PATH_MAX: scanned without overflowing the stack
+ * (a symlink buffer per level did at ~1,900 levels: SIGSEGV), extended
+ * attributes read however long the host path; one level deeper is the
+ * tree's "path longer than 4095 bytes", naming the input. */
+TEST(directory_input_deeper_than_path_max)
+{
+    char dir[] = "/tmp/test_tree.XXXXXX";
+    CHECK(mkdtemp(dir));
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    CHECK(fd >= 0);
+    for (int i = 0; i < 2046; i++) { /* "/d" x 2046: 4092 bytes */
+        CHECK(mkdirat(fd, "d", 0755) == 0);
+        int sub = openat(fd, "d", O_RDONLY | O_DIRECTORY);
+        CHECK(sub >= 0);
+        close(fd);
+        fd = sub;
+    }
+    CHECK(fsetxattr(fd, "user.deep", "yes", 3, 0) == 0);
+    CHECK(symlinkat("../d", fd, "s") == 0); /* "/s": 4094 bytes */
+    int f = openat(fd, "f", O_WRONLY | O_CREAT, 0644);
+    CHECK(f >= 0);
+    CHECK(write(f, "bottom", 6) == 6);
+    close(f);
+    struct tree *t = tree_new(NULL);
+    CHECK_EQ_INT(tree_add_input(t, dir, &(struct tree_input_opts){0}), 0);
+    struct strbuf path = STRBUF_INIT;
+    for (int i = 0; i < 2046; i++)
+        sb_puts(&path, "/d");
+    struct tree_node *n = tree_lookup(t, path.buf);
+    CHECK(n && n->type == TREE_DIR && n->nxattrs == 1 && !strcmp(n->xattrs[0].name, "user.deep"));
+    size_t plen = path.len;
+    sb_puts(&path, "/s");
+    CHECK((n = tree_lookup(t, path.buf)) && n->type == TREE_SYMLINK && !strcmp(n->link_target, "../d"));
+    path.len = plen;
+    path.buf[plen] = 0;
+    sb_puts(&path, "/f");
+    CHECK((n = tree_lookup(t, path.buf)) && n->size == 6);
+    tree_free(t);
+    /* one level more: "/d" x 2047 + "/d" is 4096 bytes */
+    CHECK(mkdirat(fd, "d", 0755) == 0);
+    int sub = openat(fd, "d", O_RDONLY | O_DIRECTORY);
+    CHECK(sub >= 0 && mkdirat(sub, "d", 0755) == 0);
+    close(sub);
+    close(fd);
+    t = tree_new(NULL);
+    CHECK_EQ_INT(tree_add_input(t, dir, &(struct tree_input_opts){0}), -ENAMETOOLONG);
+    CHECK(err_has(dir) && err_has("path longer than 4095 bytes"));
+    tree_free(t);
+    sb_release(&path);
+    /* (rm_rf stops at 256 levels; GNU rm goes down by file descriptor) */
+    _cleanup_free_ char *rm = xasprintf("rm -rf '%s'", dir);
+    CHECK_EQ_INT(system(rm), 0);
 }
 
 /* tree_digest() (the default seed): the same for the same image content
