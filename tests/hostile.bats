@@ -65,13 +65,6 @@ refused() {
     snapshot | diff -u "$T/in/before.lst" - >&2 || { echo "the run left files behind" >&2; return 1; }
 }
 
-# Cases whose fix is on the probe-fixes branch (issue 17's probe): they run
-# once its change is merged (MARKER found in FILE), and say so until then.
-needs_probe_fix() {
-    grep -q -- "$2" "$ROOT/$3" 2>/dev/null ||
-        skip "needs probe-fixes: $1 (not yet merged: $2 absent from $3)"
-}
-
 # ------------------------------------------------------ release.json ---
 
 # A release directory as tests/release.bats makes it (lib/release_dir.bash),
@@ -108,7 +101,6 @@ release_case() {
 }
 
 @test "hostile release.json: an artifact name with a newline is refused in one line" {
-    needs_probe_fix "control bytes escaped in messages" escape_into common/err.c
     make_release
     release_case name-newline "artifacts\[0\]\.name 'cmdline\\\\n\.txt' is not a plain file name$"
 }
@@ -155,7 +147,6 @@ artifact_not_regular() {
 }
 
 @test "hostile release.json: artifacts that are symlinks to /etc/shadow or /dev/zero, a FIFO, a device" {
-    needs_probe_fix "verify opens artifacts as regular files inside the directory" file_open_in_dir release/verify.c
     make_release
     [ -r /etc/shadow ] || skip "/etc/shadow is not readable here"
     shadow_sha=$(sha256sum /etc/shadow | cut -d' ' -f1)
@@ -236,7 +227,6 @@ manifest_refused() {
 }
 
 @test "hostile manifests: 100,001 package names refused at once; a duplicate in 100,000 named" {
-    needs_probe_fix "linear duplicate check (it was O(n^2): 26 s for 100,000 names)" strv_find_duplicate builder/manifest.c
     MN=0
     names=$($PY -c "print(','.join('p%d' % i for i in range(99999)))")
     manifest_refused "packages: too many entries$" "packages: [$names,p99999,p100000]"
@@ -292,7 +282,6 @@ hostile_tar() {
 }
 
 @test "hostile archives: a name with a newline and '..' is refused in one line" {
-    needs_probe_fix "control bytes escaped in messages" escape_into common/err.c
     mkdir -p "$T/in"
     hostile_tar name-newline-dotdot
     rootfs_refused "^guestimg: $T/in/name-newline-dotdot.tar: a\\\\nb/\.\./\.\./escape: path contains \"\.\.\"$" \
