@@ -1,8 +1,8 @@
-/* builder/ext4.c: images e2fsck accepts for the corner cases of the
+/* builder/fs/ext4.c: images e2fsck accepts for the corner cases of the
  * format (extent trees, >4 GiB files, far-future epochs, big directories,
  * many links), checked with e2fsck and debugfs; and its errors. */
-#include "builder/ext4.h"
-#include "builder/tree.h"
+#include "builder/fs/ext4.h"
+#include "builder/fs/tree.h"
 #include "common/err.h"
 #include "common/fileio.h"
 #include "common/util.h"

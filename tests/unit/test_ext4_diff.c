@@ -4,8 +4,8 @@
  * debugfs shows; images that are not what they claim are errors naming
  * the image. */
 #include "release/ext4_diff.h"
-#include "builder/ext4.h"
-#include "builder/tree.h"
+#include "builder/fs/ext4.h"
+#include "builder/fs/tree.h"
 #include "common/err.h"
 #include "common/fileio.h"
 #include "common/strbuf.h"

@@ -1,8 +1,8 @@
-/* builder/rpm: the header reader against a real package built with
+/* builder/packages/rpm: the header reader against a real package built with
  * rpmbuild and read back with `rpm -qp --qf` (an independent reader), and
  * against damaged copies of it. */
-#include "builder/rpm.h"
-#include "builder/unpack.h"
+#include "builder/packages/rpm.h"
+#include "builder/packages/unpack.h"
 #include "common/err.h"
 #include "common/fileio.h"
 #include "common/strbuf.h"

@@ -1,8 +1,8 @@
-/* builder/verity.c and builder/disk.c: hash tree sizes and root hashes as
+/* builder/fs/verity.c and builder/fs/disk.c: hash tree sizes and root hashes as
  * veritysetup computes them; the kernel table and Kata's line; the MBR. */
-#include "builder/disk.h"
-#include "builder/rootfs.h"
-#include "builder/verity.h"
+#include "builder/fs/disk.h"
+#include "builder/fs/rootfs.h"
+#include "builder/fs/verity.h"
 #include "common/err.h"
 #include "common/fileio.h"
 #include "common/hex.h"
