@@ -716,6 +716,43 @@ static int sum_content(struct tree_node *n, const char *path, void *ctx)
     return 0;
 }
 
+/* The empty filesystem at the image's offset, at the fixed --size or the
+ * one the tree needs, with room for its inodes; *bytes its size. */
+static int create_fs(struct writer *w, const char *path, uint32_t inodes, uint64_t *bytes)
+{
+    /* Start from nothing at offset: every block not written reads as zero. */
+    if (truncate(path, (off_t)w->o->offset) < 0)
+        return err_sys(-errno, "%s: cannot truncate", w->image);
+    int r = w->o->size ? create_sized(w, path, w->o->size, inodes) : create_auto(w, path, inodes);
+    if (r < 0)
+        return r;
+    *bytes = ext2fs_blocks_count(w->fs->super) * BS;
+    if (truncate(path, (off_t)(w->o->offset + *bytes)) < 0)
+        return err_sys(-errno, "%s: cannot size the image", w->image);
+    if (inodes > w->fs->super->s_inodes_count)
+        return err_set(-ENOSPC, "%s: the tree needs %u inodes, more than %llu bytes provide (--size)", w->image,
+                       inodes, (unsigned long long)*bytes);
+    return 0;
+}
+
+/* The metadata written and the filesystem closed (w->fs NULL after), then
+ * every superblock's write time zeroed. */
+static int close_fs(struct writer *w, const char *path)
+{
+    uint64_t sb_offsets[64];
+    size_t nsb = 0;
+    for (dgrp_t g = 0; g < w->fs->group_desc_count && nsb < ARRAY_SIZE(sb_offsets); g++)
+        if (ext2fs_bg_has_super(w->fs, g))
+            sb_offsets[nsb++] = g ? ext2fs_group_first_block2(w->fs, g) * BS : SUPERBLOCK_OFFSET;
+    /* No fsync here: the caller commits the image (and syncs it) after
+     * hashing it, while the kernel writes it back. */
+    errcode_t e = ext2fs_close2(w->fs, EXT2_FLAG_FLUSH_NO_SYNC);
+    if (e)
+        return fs_error(e, "%s: cannot write the filesystem metadata", w->image);
+    w->fs = NULL;
+    return fix_write_time(w, path, sb_offsets, nsb);
+}
+
 int ext4_write(struct tree *t, const char *path, const struct ext4_opts *o, uint64_t *size)
 {
     if (o->epoch < 0 || o->epoch > EXT4_EPOCH_MAX)
@@ -728,24 +765,9 @@ int ext4_write(struct tree *t, const char *path, const struct ext4_opts *o, uint
     if (r < 0)
         goto out;
     uint32_t inodes = w.next_ino - 1;
-    /* Start from nothing at offset: every block not written reads as zero. */
-    if (truncate(path, (off_t)o->offset) < 0) {
-        r = err_sys(-errno, "%s: cannot truncate", w.image);
+    uint64_t bytes = 0;
+    if ((r = create_fs(&w, path, inodes, &bytes)) < 0)
         goto out;
-    }
-    r = o->size ? create_sized(&w, path, o->size, inodes) : create_auto(&w, path, inodes);
-    if (r < 0)
-        goto out;
-    uint64_t bytes = ext2fs_blocks_count(w.fs->super) * BS;
-    if (truncate(path, (off_t)(o->offset + bytes)) < 0) {
-        r = err_sys(-errno, "%s: cannot size the image", w.image);
-        goto out;
-    }
-    if (inodes > w.fs->super->s_inodes_count) {
-        r = err_set(-ENOSPC, "%s: the tree needs %u inodes, more than %llu bytes provide (--size)", w.image, inodes,
-                    (unsigned long long)bytes);
-        goto out;
-    }
     setup_super(&w);
     w.goal = first_data_block(w.fs);
     w.writeback_fd = open(path, O_WRONLY | O_CLOEXEC);
@@ -756,21 +778,7 @@ int ext4_write(struct tree *t, const char *path, const struct ext4_opts *o, uint
         goto out;
     if ((r = tree_walk(t, write_node, &w)) < 0)
         goto out;
-    uint64_t sb_offsets[64];
-    size_t nsb = 0;
-    for (dgrp_t g = 0; g < w.fs->group_desc_count && nsb < ARRAY_SIZE(sb_offsets); g++)
-        if (ext2fs_bg_has_super(w.fs, g))
-            sb_offsets[nsb++] = g ? ext2fs_group_first_block2(w.fs, g) * BS : SUPERBLOCK_OFFSET;
-    /* No fsync here: the caller commits the image (and syncs it) after
-     * hashing it, while the kernel writes it back. */
-    errcode_t e = ext2fs_close2(w.fs, EXT2_FLAG_FLUSH_NO_SYNC);
-    if (!e)
-        w.fs = NULL;
-    if (e) {
-        r = fs_error(e, "%s: cannot write the filesystem metadata", w.image);
-        goto out;
-    }
-    if ((r = fix_write_time(&w, path, sb_offsets, nsb)) < 0)
+    if ((r = close_fs(&w, path)) < 0)
         goto out;
     start_writeback(&w, true);
     *size = bytes;

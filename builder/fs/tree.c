@@ -1125,6 +1125,38 @@ static int same_inode(struct tree *t, struct node *old, struct entry *e, bool *s
     }
 }
 
+/* A directory entry where a directory is: they merge; the first explicit
+ * entry (RPM) or the last (inputs) sets the attributes. */
+static void merge_directory(struct tree *t, struct node *old, struct entry *e)
+{
+    if (old->implicit || t->policy == TREE_REPLACE) {
+        apply_attr(t, old, e->attr);
+        if (t->policy == TREE_REPLACE)
+            xattrs_free(&old->pub);
+        old->implicit = false;
+    }
+}
+
+/* TREE_RPM_CONFLICT: a second entry at a path is accepted only when it is
+ * the same inode as the first (as rpm allows shared files); the new entry's
+ * content is dropped. */
+static int keep_identical(struct tree *t, struct node *old, struct entry *e, const char *origin)
+{
+    bool same;
+    int r = same_inode(t, old, e, &same);
+    if (r < 0)
+        return r;
+    if (!same) {
+        _cleanup_free_ char *p = path_of(&old->pub);
+        return err_set(-EEXIST, "%s: %s from %s conflicts with the %s from %s", p, type_name(e->type), origin,
+                       type_name(old->pub.type), old->pub.origin);
+    }
+    if (e->type == TREE_REG)
+        spool_unwind(t, &e->content);
+    content_release(&e->content);
+    return 0;
+}
+
 /* Place a new entry at path, following the tree's policy. */
 static int place(struct tree *t, const char *path, struct entry *e, struct node **out)
 {
@@ -1139,29 +1171,14 @@ static int place(struct tree *t, const char *path, struct entry *e, struct node 
     if (!len && e->type != TREE_DIR)
         return err_set(-EISDIR, "%s: %s: the root must be a directory", origin, path);
     if (old && old->pub.type == TREE_DIR && e->type == TREE_DIR && !e->hardlink_to) {
-        /* Directories merge; the first explicit entry (RPM) or the last (inputs) sets attributes. */
-        if (old->implicit || t->policy == TREE_REPLACE) {
-            apply_attr(t, old, e->attr);
-            if (t->policy == TREE_REPLACE)
-                xattrs_free(&old->pub);
-            old->implicit = false;
-        }
+        merge_directory(t, old, e);
         if (out)
             *out = old;
         return 0;
     }
     if (old && t->policy == TREE_RPM_CONFLICT) {
-        bool same;
-        if ((r = same_inode(t, old, e, &same)) < 0)
+        if ((r = keep_identical(t, old, e, origin)) < 0)
             return r;
-        if (!same) {
-            _cleanup_free_ char *p = path_of(&old->pub);
-            return err_set(-EEXIST, "%s: %s from %s conflicts with the %s from %s", p, type_name(e->type), origin,
-                           type_name(old->pub.type), old->pub.origin);
-        }
-        if (e->type == TREE_REG)
-            spool_unwind(t, &e->content);
-        content_release(&e->content);
         if (out)
             *out = old;
         return 0;

@@ -572,6 +572,30 @@ static int follow_source(struct kparse *ps, const char *kw, const char *arg, con
     return r;
 }
 
+/* A line inside a config block: a type or prompt with its prompt text (and
+ * the prompt's "if"), or a select; the other attributes do not matter to
+ * the audit. */
+static void config_attribute(struct kparse *ps, const char *kw, const char *rest)
+{
+    struct kconfig_def *d = &ps->ix->syms[ps->cur].def;
+    bool typed = streq(kw, "bool") || streq(kw, "tristate") || streq(kw, "string") || streq(kw, "int") ||
+                 streq(kw, "hex");
+    if (typed || streq(kw, "prompt")) {
+        const char *after = quoted(rest, NULL);
+        if (after) {
+            d->prompt = true;
+            const char *cond = if_clause(after);
+            if (cond)
+                strv_add(&d->prompt_ifs, &d->nprompt_ifs, cond);
+        }
+    } else if (streq(kw, "select")) {
+        char target[128];
+        const char *after = word(rest, target, sizeof(target));
+        if (valid_name(target, strlen(target)))
+            add_select(ps, target, if_clause(after));
+    }
+}
+
 /* One logical Kconfig line, comments stripped. */
 static int parse_statement(struct kparse *ps, char *line, const char *file, unsigned lineno)
 {
@@ -612,23 +636,7 @@ static int parse_statement(struct kparse *ps, char *line, const char *file, unsi
         if (expr)
             add_dep(ps, expr);
     } else if (ps->block == B_CONFIG) {
-        struct kconfig_def *d = &ps->ix->syms[ps->cur].def;
-        bool typed = streq(kw, "bool") || streq(kw, "tristate") || streq(kw, "string") ||
-                     streq(kw, "int") || streq(kw, "hex");
-        if (typed || streq(kw, "prompt")) {
-            const char *after = quoted(rest, NULL);
-            if (after) {
-                d->prompt = true;
-                const char *cond = if_clause(after);
-                if (cond)
-                    strv_add(&d->prompt_ifs, &d->nprompt_ifs, cond);
-            }
-        } else if (streq(kw, "select")) {
-            char target[128];
-            const char *after = word(rest, target, sizeof(target));
-            if (valid_name(target, strlen(target)))
-                add_select(ps, target, if_clause(after));
-        }
+        config_attribute(ps, kw, rest);
     }
     return 0;
 }

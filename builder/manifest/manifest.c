@@ -221,6 +221,49 @@ static int parse_owner(struct parser *p, const char *s, const char *key, int lin
     return 0;
 }
 
+/* The string kinds kept as written once their form is checked. */
+static int check_string_field(struct parser *p, const struct field *f, const char *s, const char *key, int line)
+{
+    switch (f->type) {
+    case F_NAME:
+        if (!is_name(s))
+            return fail(p, line, key, "'%s' is not a valid name", s);
+        return 0;
+    case F_IDENT:
+        if (!is_ident(s))
+            return fail(p, line, key, "'%s' is not a valid name (letters, digits, '.', '_', '+', '-')", s);
+        return 0;
+    case F_URL:
+        if (!startswith(s, "file://") && !startswith(s, "http://") && !startswith(s, "https://"))
+            return fail(p, line, key, "'%s' is not a file://, http:// or https:// URL", s);
+        return 0;
+    case F_IMGPATH:
+    case F_HOMEPATH:
+        if (!is_image_path(s) && !(f->type == F_HOMEPATH && !strcmp(s, "/")))
+            return fail(p, line, key, "'%s' is not an absolute, normalised image path", s);
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+/* F_U32, F_U64, F_I64: a non-negative integer in the field's range, stored. */
+static int store_integer_field(struct parser *p, const struct field *f, const char *s, const char *key, int line,
+                               char *base)
+{
+    uint64_t u;
+    if (parse_u64(s, &u) < 0 || (f->type == F_U32 && u > UINT32_MAX) || (f->type == F_I64 && u > INT64_MAX))
+        return fail(p, line, key, "expected a non-negative integer%s, got '%s'",
+                    f->type == F_U32 ? " below 2^32" : "", s);
+    if (f->type == F_U32)
+        *(uint32_t *)(base + f->off) = (uint32_t)u;
+    else if (f->type == F_U64)
+        *(uint64_t *)(base + f->off) = u;
+    else
+        *(int64_t *)(base + f->off) = (int64_t)u;
+    return 0;
+}
+
 static int parse_scalar_field(struct parser *p, const struct field *f, struct fy_node *v, const char *key,
                               int line, void *obj)
 {
@@ -236,21 +279,15 @@ static int parse_scalar_field(struct parser *p, const struct field *f, struct fy
         return r;
     char *base = obj;
     char **sp = (char **)(base + f->off);
-    uint64_t u;
     switch (f->type) {
     case F_STR:
-        break;
     case F_NAME:
-        if (!is_name(s))
-            return fail(p, line, key, "'%s' is not a valid name", s);
-        break;
     case F_IDENT:
-        if (!is_ident(s))
-            return fail(p, line, key, "'%s' is not a valid name (letters, digits, '.', '_', '+', '-')", s);
-        break;
     case F_URL:
-        if (!startswith(s, "file://") && !startswith(s, "http://") && !startswith(s, "https://"))
-            return fail(p, line, key, "'%s' is not a file://, http:// or https:// URL", s);
+    case F_IMGPATH:
+    case F_HOMEPATH:
+        if ((r = check_string_field(p, f, s, key, line)) < 0)
+            return r;
         break;
     case F_HOSTPATH: {
         char *resolved = resolve_host_path(p, s);
@@ -258,11 +295,6 @@ static int parse_scalar_field(struct parser *p, const struct field *f, struct fy
         *sp = resolved;
         return 0;
     }
-    case F_IMGPATH:
-    case F_HOMEPATH:
-        if (!is_image_path(s) && !(f->type == F_HOMEPATH && !strcmp(s, "/")))
-            return fail(p, line, key, "'%s' is not an absolute, normalised image path", s);
-        break;
     case F_BOOL:
         if (strcmp(s, "true") && strcmp(s, "false"))
             return fail(p, line, key, "expected true or false, got '%s'", s);
@@ -271,17 +303,7 @@ static int parse_scalar_field(struct parser *p, const struct field *f, struct fy
     case F_U32:
     case F_U64:
     case F_I64:
-        if (parse_u64(s, &u) < 0 || (f->type == F_U32 && u > UINT32_MAX) ||
-            (f->type == F_I64 && u > INT64_MAX))
-            return fail(p, line, key, "expected a non-negative integer%s, got '%s'",
-                        f->type == F_U32 ? " below 2^32" : "", s);
-        if (f->type == F_U32)
-            *(uint32_t *)(base + f->off) = (uint32_t)u;
-        else if (f->type == F_U64)
-            *(uint64_t *)(base + f->off) = u;
-        else
-            *(int64_t *)(base + f->off) = (int64_t)u;
-        return 0;
+        return store_integer_field(p, f, s, key, line, base);
     case F_MODE:
         if (parse_octal_mode(s, (uint32_t *)(base + f->off)) < 0)
             return fail(p, line, key, "expected an octal mode such as \"0755\", got '%s'", s);
@@ -1302,15 +1324,9 @@ static void free_strv(char **v, size_t n)
     free(v);
 }
 
-void manifest_free(struct manifest *m)
+/* manifest_free's parts, one per section of the manifest. */
+static void free_package_sources(struct manifest *m)
 {
-    if (!m)
-        return;
-    free(m->path);
-    free(m->dir);
-    free(m->name);
-    free(m->version);
-    free(m->arch);
     for (size_t i = 0; i < m->nrepos; i++) {
         free(m->repos[i].name);
         free(m->repos[i].baseurl);
@@ -1328,6 +1344,10 @@ void manifest_free(struct manifest *m)
         free(l->license);
     }
     free(m->locals);
+}
+
+static void free_image_changes(struct manifest *m)
+{
     free_strv(m->remove, m->nremove);
     for (size_t i = 0; i < m->ndirs; i++) {
         free(m->dirs[i].path);
@@ -1347,6 +1367,10 @@ void manifest_free(struct manifest *m)
         free(m->symlinks[i].target);
     }
     free(m->symlinks);
+}
+
+static void free_accounts(struct manifest *m)
+{
     for (size_t i = 0; i < m->ngroups; i++)
         free(m->groups[i].name);
     free(m->groups);
@@ -1359,6 +1383,10 @@ void manifest_free(struct manifest *m)
         free_strv(u->groups, u->ngroups);
     }
     free(m->users);
+}
+
+static void free_kernel_and_measure(struct manifest *m)
+{
     free(m->kernel.profile);
     free(m->kernel.package);
     free(m->kernel.package_file);
@@ -1372,6 +1400,21 @@ void manifest_free(struct manifest *m)
     free_strv(m->measure.vmm_types, m->measure.nvmm_types);
     free(m->measure.vcpus);
     free_strv(m->measure.vcpu_types, m->measure.nvcpu_types);
+}
+
+void manifest_free(struct manifest *m)
+{
+    if (!m)
+        return;
+    free(m->path);
+    free(m->dir);
+    free(m->name);
+    free(m->version);
+    free(m->arch);
+    free_package_sources(m);
+    free_image_changes(m);
+    free_accounts(m);
+    free_kernel_and_measure(m);
     free(m);
 }
 
