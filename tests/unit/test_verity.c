@@ -14,17 +14,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char *sh(const char *cmd)
-{
-    static char out[4096];
-    FILE *p = popen(cmd, "r");
-    size_t n = p ? fread(out, 1, sizeof(out) - 1, p) : 0;
-    out[n] = 0;
-    if (p)
-        pclose(p);
-    return out;
-}
-
 /* A data file of n blocks: sparse, with a distinct block every 7th, so
  * that equal and different blocks both occur at every level. */
 static void make_data(const char *path, uint64_t n)
@@ -82,7 +71,8 @@ TEST(streaming_tree_equals_libcryptsetup_and_veritysetup_accepts_it)
         hex_encode(got.salt, 32, salt);
         snprintf(cmd, sizeof(cmd), "veritysetup verify --no-superblock --salt=%s %s %s %s && echo ok", salt, data,
                  ours, root);
-        CHECK_STR(sh(cmd), "ok\n");
+        _cleanup_free_ char *ok = sh_output("%s", cmd);
+        CHECK_STR(ok, "ok\n");
     }
     rm_rf(dir);
 }
