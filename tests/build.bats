@@ -10,17 +10,6 @@ load lib/guest
 
 OVMF=/usr/share/ovmf/OVMF.fd
 
-# The demo manifest's inputs, or skip saying which is missing.
-require_demo_inputs() {
-    [ -s "$ROOT/output/debs/busybox-static.deb" ] ||
-        skip "output/debs/busybox-static.deb is absent (make deps runs tools/fetch-debs.sh)"
-    [ -f "$OVMF" ] || skip "$OVMF is absent (package ovmf)"
-    want=$(sed -n 's/.*sha256: \([0-9a-f]\{64\}\)}.*/\1/p' "$ROOT/manifests/demo.yaml")
-    [ "$(sha256sum <"$OVMF" | cut -d' ' -f1)" = "$want" ] ||
-        skip "$OVMF is not the build manifests/demo.yaml pins (sha256 $want)"
-    require_kernel_source
-}
-
 # workspace DIR: the demo manifest in DIR/manifests, its relative inputs
 # beside it (../output/debs from the tree, ../tools/demo-guest/init a copy
 # that tests may change).

@@ -37,3 +37,16 @@ demo_guest() {
     "$ROOT/tools/demo-guest/mkroot.sh" "$1/root"
     kata_disk "$1/root" "$1"
 }
+
+# The demo manifest's inputs (Debian's busybox-static .deb, the OVMF.fd it
+# pins, the kernel source), or skip saying which is missing.
+require_demo_inputs() {
+    local ovmf=${OVMF:-/usr/share/ovmf/OVMF.fd} want
+    [ -s "$ROOT/output/debs/busybox-static.deb" ] ||
+        skip "output/debs/busybox-static.deb is absent (make deps runs tools/fetch-debs.sh)"
+    [ -f "$ovmf" ] || skip "$ovmf is absent (package ovmf)"
+    want=$(sed -n 's/.*sha256: \([0-9a-f]\{64\}\)}.*/\1/p' "$ROOT/manifests/demo.yaml")
+    [ "$(sha256sum <"$ovmf" | cut -d' ' -f1)" = "$want" ] ||
+        skip "$ovmf is not the build manifests/demo.yaml pins (sha256 $want)"
+    require_kernel_source
+}
