@@ -11,14 +11,8 @@ load lib/guest
 PAYLOAD_TYPE=application/vnd.in-toto+json
 
 setup_file() {
-    require_demo_inputs
-    export WS=$BATS_FILE_TMPDIR/ws KEYS=$BATS_FILE_TMPDIR/keys A=$BATS_FILE_TMPDIR/a
-    workspace "$WS"
-    mkdir -p "$KEYS"
-    ed25519_key "$KEYS/ed"
+    demo_release_setup
     ed25519_key "$KEYS/other"
-    demo_kernel "$BATS_FILE_TMPDIR/kernel"
-    "$GUESTIMG" build -q "$WS/manifests/demo.yaml" -o "$A" --sign-key "$KEYS/ed.pem" >"$BATS_FILE_TMPDIR/a.out" 2>&1
 }
 
 setup() {
