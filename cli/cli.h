@@ -47,5 +47,6 @@ CLI_COMMAND(cmd_reproduce);
 CLI_COMMAND(cmd_igvm);
 CLI_COMMAND(cmd_report);
 CLI_COMMAND(cmd_install);
+CLI_COMMAND(cmd_publish);
 
 #endif

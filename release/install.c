@@ -268,26 +268,7 @@ static bool dest_matches(const struct item *it)
  * release.json once more: the file verified is the file installed. */
 static int stage_artifact(const struct installer *in, struct item *it)
 {
-    struct stat st;
-    int in_fd = file_open_in_dir(in->o->release_dir, it->src->name, &st);
-    if (in_fd < 0)
-        return in_fd;
-    static uint8_t buf[1 << 16];
-    int rc = 0;
-    for (;;) {
-        ssize_t n = read(in_fd, buf, sizeof(buf));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            rc = err_sys(-errno, "%s/%s: read failed", in->o->release_dir, it->src->name);
-            break;
-        }
-        if (n == 0)
-            break;
-        if ((rc = write_all(it->af.fd, buf, (size_t)n, it->dest)) < 0)
-            break;
-    }
-    close(in_fd);
+    int rc = file_copy_in_dir(in->o->release_dir, it->src->name, it->af.fd, it->dest);
     if (rc < 0)
         return rc;
     uint8_t md[SHA256_LEN];
