@@ -48,5 +48,6 @@ CLI_COMMAND(cmd_igvm);
 CLI_COMMAND(cmd_report);
 CLI_COMMAND(cmd_install);
 CLI_COMMAND(cmd_publish);
+CLI_COMMAND(cmd_report_html);
 
 #endif
