@@ -121,15 +121,27 @@ static const struct release_artifact *firmware_artifact(const struct release *r)
     return NULL;
 }
 
+/* Text for a TOML comment: no control character may end the line early. */
+static char *comment_text(const char *s)
+{
+    char *t = xstrdup(s);
+    for (char *p = t; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
+    return t;
+}
+
 static void toml_header(struct strbuf *sb, const struct installer *in, const char *what)
 {
-    _cleanup_free_ char *rel = node_path(in, SHARE_DIR, RELEASE_COPY);
+    _cleanup_free_ char *path = node_path(in, SHARE_DIR, RELEASE_COPY);
+    _cleanup_free_ char *rel = comment_text(path), *name = comment_text(in->r.name),
+                        *version = comment_text(in->r.version), *tool = comment_text(in->r.tool_version);
     sb_printf(sb,
               "# Kata Containers runtime configuration, %s: the keys that name the guest\n"
               "# of release %s %s (%s), written by guestimg install.\n"
               "# Merge them into the runtime's configuration, or use this file as a\n"
               "# drop-in (config.d/). What the guest is: %s\n",
-              what, in->r.name, in->r.version, in->r.tool_version, rel);
+              what, name, version, tool, rel);
 }
 
 static void toml_key(struct strbuf *sb, const char *key, const char *value)

@@ -163,3 +163,13 @@ sha_of() {
     assert_error 1 "^guestimg: --prefix /opt/../etc: '..' components are not allowed$"
     assert_equal "$(find "$T/root" | wc -l)" 1
 }
+
+@test "install: a prefix with quotes, a backslash and a newline stays one TOML string" {
+    pfx=$'/opt/we"ird\\dir\nx'
+    "$GUESTIMG" install "$A" --root "$T/root" --prefix "$pfx" --pubkey "$KEYS/ed.pub" >/dev/null
+    C="$T/root$pfx/share/defaults/kata-containers/configuration-qemu-snp.toml"
+    run /usr/bin/python3 -c 'import sys,tomllib; print(tomllib.load(open(sys.argv[1],"rb"))["hypervisor"]["qemu"]["image"], end="")' "$C"
+    [ "$status" -eq 0 ]
+    assert_equal "$output" "$pfx/share/kata-containers/kata-containers.img"
+    [ -f "$T/root$output" ]
+}
