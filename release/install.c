@@ -6,6 +6,7 @@
 #include "common/hex.h"
 #include "common/strbuf.h"
 #include "common/util.h"
+#include "release/provenance.h"
 #include "release/release.h"
 
 #include <errno.h>
@@ -213,6 +214,13 @@ static int plan(struct installer *in)
         if ((rc = file_read_all(sig, &b, &n, 1u << 20)) < 0)
             return rc;
         add_data(in, SHARE_DIR, RELEASE_COPY ".sig", b, n);
+    }
+    /* and its build provenance (verified with it) */
+    _cleanup_free_ char *prov = xasprintf("%s/%s", in->o->release_dir, PROVENANCE_FILE);
+    if (access(prov, F_OK) == 0) {
+        if ((rc = file_read_all(prov, &b, &n, 64u << 20)) < 0)
+            return rc;
+        add_data(in, SHARE_DIR, "guestimg-" PROVENANCE_FILE, b, n);
     }
     if (prod)
         add_text(in, CONFIG_DIR, "configuration-clh-snp.toml", clh_config(in, prod));

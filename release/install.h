@@ -6,7 +6,8 @@
  * (default /opt/confidential-containers):
  *   PREFIX/share/kata-containers/           the guest: image, IGVM files,
  *                                            root_hash.txt, kernel, firmware,
- *                                            guestimg-release.json (+ .sig)
+ *                                            guestimg-release.json (+ .sig),
+ *                                            guestimg-provenance.dsse.json
  *   PREFIX/share/defaults/kata-containers/   configuration-clh-snp.toml,
  *                                            configuration-clh-snp-debug.toml,
  *                                            configuration-qemu-snp.toml

@@ -45,15 +45,16 @@ sha_of() {
         [ "$(sha256sum <"$S/$n" | cut -d' ' -f1)" = "$(sha_of "$n")" ]
         [[ $output == *"installed /$P/share/kata-containers/$n"* ]]
     done
-    assert_equal "$(ls "$S" | wc -l)" 8
+    assert_equal "$(ls "$S" | wc -l)" 9
     cmp "$A/release.json" "$S/guestimg-release.json"
+    cmp "$A/provenance.dsse.json" "$S/guestimg-provenance.dsse.json"
     # the copy still carries a good signature
     openssl pkeyutl -verify -pubin -inkey "$KEYS/ed.pub" -rawin -in "$S/guestimg-release.json" \
         -sigfile "$S/guestimg-release.json.sig"
     assert_equal "$(ls "$T/root/$P/share/defaults/kata-containers")" \
         "$(printf '%s\n' configuration-clh-snp-debug.toml configuration-clh-snp.toml configuration-qemu-snp.toml)"
     # nothing else under the root
-    assert_equal "$(cd "$T/root" && find . -type f | wc -l)" 11
+    assert_equal "$(cd "$T/root" && find . -type f | wc -l)" 12
 }
 
 @test "install: the TOML parses (tomllib, python3-toml) and names files under --root" {
@@ -76,7 +77,7 @@ sha_of() {
     run "$GUESTIMG" install "$A" --root "$T/root" --pubkey "$KEYS/ed.pub"
     [ "$status" -eq 0 ]
     [[ $output != *"installed /"* ]]
-    assert_equal "$(grep -c '^unchanged /' <<<"$output")" 11
+    assert_equal "$(grep -c '^unchanged /' <<<"$output")" 12
     assert_equal "$(tree "$T/root")" "$before"
     assert_equal "$(find "$T/root" -type f -printf '%i %p\n' | sort)" "$inodes"
 }
