@@ -45,15 +45,20 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 VERSION   := $(shell cat VERSION)
 
-# Components: each directory is a static library; the CLI is a thin client.
-# Link order: users before what they use.
-COMPONENTS := release sbom builder measure common
-LIBS       := $(foreach c,$(COMPONENTS),$(BUILD)/lib$(c).a)
+# Components: each directory holding code is one pipeline stage and one
+# static library, lib<last path part>.a (builder/fs -> libfs.a); the CLI is
+# a thin client (docs/architecture.md). Link order: users before what they
+# use, i.e. the data flow read backwards: the release assembles the stages;
+# a stage includes only stages before it (and their public headers) and
+# common/, never release/ or cli/ (tests/layout.bats checks).
+COMPONENTS := release sbom attest measure builder/kernel builder/packages \
+              builder/fs builder/manifest common
+LIBS       := $(foreach c,$(COMPONENTS),$(BUILD)/lib$(notdir $(c)).a)
 
 define component_rules
 $(1)_SRCS := $$(wildcard $(1)/*.c)
 $(1)_OBJS := $$(patsubst %.c,$(BUILD)/%.o,$$($(1)_SRCS))
-$(BUILD)/lib$(1).a: $$($(1)_OBJS)
+$(BUILD)/lib$(notdir $(1)).a: $$($(1)_OBJS)
 	@mkdir -p $$(@D)
 	@rm -f $$@
 	$$(AR) rcs $$@ $$^

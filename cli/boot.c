@@ -1,5 +1,5 @@
 /* guestimg boot: boot a built guest under QEMU and wait for its marker. */
-#include "builder/boot.h"
+#include "builder/kernel/boot.h"
 #include "cli/cli.h"
 #include "common/err.h"
 #include "common/util.h"

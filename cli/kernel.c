@@ -1,6 +1,6 @@
 /* guestimg kernel: config (merge + audit), build (reproducible, cached),
  * inspect (what a kernel file is). */
-#include "builder/kernel.h"
+#include "builder/kernel/kernel.h"
 #include "cli/cli.h"
 #include "common/err.h"
 #include "common/fileio.h"

@@ -1,8 +1,8 @@
 /* guestimg lock: resolve a manifest's packages and write its lock file. */
-#include "builder/fetch.h"
-#include "builder/lock.h"
-#include "builder/manifest.h"
-#include "builder/repo.h"
+#include "builder/packages/fetch.h"
+#include "builder/packages/lock.h"
+#include "builder/manifest/manifest.h"
+#include "builder/packages/repo.h"
 #include "cli/cli.h"
 #include "common/log.h"
 #include "common/util.h"

@@ -1,5 +1,5 @@
 /* guestimg report show|verify: SEV-SNP attestation reports over
- * measure/report and measure/attest. */
+ * attest/report and attest/attest. */
 #include "cli/cli.h"
 #include "common/err.h"
 #include "common/fileio.h"
@@ -7,10 +7,10 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/util.h"
-#include "measure/appraise.h"
-#include "measure/attest.h"
-#include "measure/host_data.h"
-#include "measure/report.h"
+#include "attest/appraise.h"
+#include "attest/attest.h"
+#include "attest/host_data.h"
+#include "attest/report.h"
 #include "release/appraisal.h"
 
 #include <errno.h>

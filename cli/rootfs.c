@@ -1,9 +1,9 @@
 /* guestimg rootfs: directories and archives → a bit-reproducible ext4
  * image with dm-verity, without root. */
-#include "builder/rootfs.h"
-#include "builder/compose.h"
-#include "builder/ext4.h"
-#include "builder/tree.h"
+#include "builder/fs/rootfs.h"
+#include "builder/packages/compose.h"
+#include "builder/fs/ext4.h"
+#include "builder/fs/tree.h"
 #include "cli/cli.h"
 #include "common/err.h"
 #include "common/hex.h"
@@ -101,7 +101,7 @@ static void print_result(const struct rootfs_result *res, bool json)
 }
 
 /* --manifest: the tree, epoch, seed, layout and size come from the
- * manifest (builder/compose); its lock file is written once the image is.
+ * manifest (builder/packages/compose); its lock file is written once the image is.
  * conflicting names an option the manifest replaces (NULL: none given). */
 static int rootfs_from_manifest(const char *path, const char *output, struct rootfs_opts *o,
                                 const struct compose_opts *copts, bool json, bool inputs, const char *conflicting)

@@ -1,7 +1,7 @@
 /* The SEV-SNP guest policy (SNP firmware ABI, "Guest Policy"): its bits,
  * and whether one policy stays within another. Shared by the manifest's
  * measure.igvm.guest-policy / measure.appraisal.guest-policy and by the
- * appraisal of attestation reports (measure/appraise.h). */
+ * appraisal of attestation reports (attest/appraise.h). */
 #ifndef GUESTIMG_SNP_POLICY_H
 #define GUESTIMG_SNP_POLICY_H
 

@@ -1,5 +1,5 @@
 #include "measure/gctx.h"
-#include "measure/le.h"
+#include "common/le.h"
 
 #include <openssl/evp.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 #include "measure/id_block.h"
-#include "measure/le.h"
+#include "common/le.h"
 #include "common/err.h"
 #include "common/hash.h"
 #include "common/util.h"

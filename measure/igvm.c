@@ -1,6 +1,6 @@
 /* IGVM reader: fixed header, CRC-32, variable headers and their rules. */
 #include "measure/igvm.h"
-#include "measure/le.h"
+#include "common/le.h"
 #include "common/err.h"
 #include "common/util.h"
 
@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* measure/le.h has no 64-bit load yet. */
+/* common/le.h has no 64-bit load yet. */
 /* Body length of each type this reader knows, and its name. */
 struct type_info {
     uint32_t type;

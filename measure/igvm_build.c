@@ -7,7 +7,7 @@
 #include "measure/ecdsa_det.h"
 #include "measure/gctx.h"
 #include "measure/igvm.h"
-#include "measure/le.h"
+#include "common/le.h"
 #include "common/err.h"
 #include "common/fileio.h"
 #include "common/hash.h"

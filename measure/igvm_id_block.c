@@ -2,7 +2,7 @@
  * firmware checks at SNP_LAUNCH_FINISH, and the key's digest. */
 #include "measure/igvm.h"
 #include "measure/id_block.h"
-#include "measure/le.h"
+#include "common/le.h"
 #include "common/err.h"
 
 #include <errno.h>

@@ -1,7 +1,7 @@
 /* The SEV-SNP launch digest of an IGVM file: its directives for the SNP
  * platform, in file order, each page one PAGE_INFO update (measure/gctx). */
 #include "measure/igvm.h"
-#include "measure/le.h"
+#include "common/le.h"
 #include "common/err.h"
 #include "common/util.h"
 

@@ -1,5 +1,5 @@
 #include "measure/ovmf.h"
-#include "measure/le.h"
+#include "common/le.h"
 #include "common/err.h"
 #include "common/fileio.h"
 #include "common/util.h"

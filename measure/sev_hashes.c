@@ -1,6 +1,6 @@
 #include "measure/sev_hashes.h"
 #include "measure/guid.h"
-#include "measure/le.h"
+#include "common/le.h"
 
 #include <errno.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 #include "measure/vmsa.h"
-#include "measure/le.h"
+#include "common/le.h"
 
 #include <string.h>
 

@@ -1,11 +1,11 @@
 /* A release's expectations of a launch, for appraising an attestation
- * report against it (measure/appraise.h): every SNP measurement (48-byte
+ * report against it (attest/appraise.h): every SNP measurement (48-byte
  * digest) it publishes, its guest SVN, and what its `appraisal` object
  * declares (guest policy, VMPL, minimum TCB, ID and author key digests). */
 #ifndef GUESTIMG_RELEASE_APPRAISAL_H
 #define GUESTIMG_RELEASE_APPRAISAL_H
 
-#include "measure/appraise.h"
+#include "attest/appraise.h"
 #include "release/release.h"
 
 struct release_expect {

@@ -5,7 +5,7 @@
 #ifndef GUESTIMG_RELEASE_ASSEMBLE_H
 #define GUESTIMG_RELEASE_ASSEMBLE_H
 
-#include "builder/package.h"
+#include "builder/packages/package.h"
 #include "release/release.h"
 
 struct release_inputs {

@@ -1,9 +1,11 @@
 /* Manifest → release directory: see build.h. */
 #include "release/build.h"
-#include "builder/compose.h"
-#include "builder/kernel.h"
-#include "builder/rootfs.h"
-#include "builder/tree.h"
+#include "builder/fs/ext4.h"
+#include "builder/fs/rootfs.h"
+#include "builder/fs/tree.h"
+#include "builder/kernel/kernel.h"
+#include "builder/manifest/manifest.h"
+#include "builder/packages/compose.h"
 #include "common/err.h"
 #include "common/fileio.h"
 #include "common/hash.h"
@@ -25,6 +27,9 @@
 #include <libgen.h>
 #include <string.h>
 #include <unistd.h>
+
+/* The manifest checks its epoch against the bound the filesystem enforces. */
+_Static_assert(MANIFEST_EPOCH_MAX == EXT4_EPOCH_MAX, "manifest and ext4 epoch bounds differ");
 
 #define KERNEL_MAX (512u << 20)
 #define CONFIG_MAX (16u << 20)

@@ -1,8 +1,8 @@
 /* `guestimg build`: a manifest into a release directory, every step in
  * this process through the libraries:
  *
- *   packages (resolve or lock, fetch, unpack: builder/compose) → files.tsv
- *   → ext4, dm-verity, disk layout (builder/rootfs) → kernel (built from a
+ *   packages (resolve or lock, fetch, unpack: builder/packages/compose) → files.tsv
+ *   → ext4, dm-verity, disk layout (builder/fs/rootfs) → kernel (built from a
  *   profile through the shared cache, from a package, or a file) → command
  *   line → launch measurements (release/measurements) → SBOMs, measurement
  *   files, release.json and its signature (release/assemble).

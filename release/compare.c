@@ -9,7 +9,7 @@
 #include "release/build.h"
 #include "release/ext4_diff.h"
 #include "release/release.h"
-#include "builder/spawn.h"
+#include "common/spawn.h"
 
 #include <errno.h>
 #include <jansson.h>

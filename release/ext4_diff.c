@@ -1,6 +1,6 @@
 /* Two ext4 filesystems compared inode by inode (release/ext4_diff.h). */
 #include "release/ext4_diff.h"
-#include "builder/disk.h"
+#include "builder/fs/disk.h"
 #include "common/err.h"
 #include "common/strbuf.h"
 #include "common/util.h"

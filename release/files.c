@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
-/* Indexed by enum tree_type (builder/tree.h). */
+/* Indexed by enum tree_type (builder/fs/tree.h). */
 static const char *const type_names[] = {
     NULL, "file", "dir", "symlink", "char", "block", "fifo", "socket",
 };

@@ -1,6 +1,6 @@
 /* files.tsv from the in-memory tree (the format: files.h). */
 #include "release/files.h"
-#include "builder/tree.h"
+#include "builder/fs/tree.h"
 #include "common/err.h"
 #include "common/fileio.h"
 #include "common/hex.h"

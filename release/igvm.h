@@ -6,7 +6,7 @@
 #ifndef GUESTIMG_RELEASE_IGVM_H
 #define GUESTIMG_RELEASE_IGVM_H
 
-#include "builder/manifest.h"
+#include "builder/manifest/manifest.h"
 #include "measure/igvm_build.h"
 #include "release/release.h"
 

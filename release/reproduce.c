@@ -1,7 +1,7 @@
 /* Rebuild and compare: see reproduce.h. */
 #include "release/reproduce.h"
-#include "builder/kernel.h"
-#include "builder/manifest.h"
+#include "builder/kernel/kernel.h"
+#include "builder/manifest/manifest.h"
 #include "common/err.h"
 #include "common/fileio.h"
 #include "common/hash.h"

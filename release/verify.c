@@ -1,6 +1,6 @@
 /* The checks behind `guestimg verify`. */
 #include "release/verify.h"
-#include "builder/lock.h"
+#include "builder/packages/lock.h"
 #include "common/err.h"
 #include "common/fileio.h"
 #include "common/hash.h"

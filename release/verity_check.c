@@ -1,7 +1,7 @@
 /* dm-verity of a published image, recomputed (see verity_check.h). */
 #include "release/verity_check.h"
-#include "builder/disk.h"
-#include "builder/verity.h"
+#include "builder/fs/disk.h"
+#include "builder/fs/verity.h"
 #include "common/err.h"
 #include "common/fileio.h"
 #include "common/hex.h"
@@ -141,7 +141,7 @@ int release_verity_recompute(const struct release *r, const char *dir, char root
         if (rc == 1)
             rc = 0;
     }
-    /* the devices the command line builder/rootfs.c writes names */
+    /* the devices the command line builder/fs/rootfs.c writes names */
     if (rc == 0)
         *table = verity_dm_table(&vi, kata ? "/dev/vda1" : "/dev/vda", kata ? "/dev/vda2" : "/dev/vdb");
     scratch_done(data_path, data_fd);

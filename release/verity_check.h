@@ -1,5 +1,5 @@
 /* Recompute a release's dm-verity root hash from its image (libcryptsetup,
- * through builder/verity), and check the hash tree and partition table the
+ * through builder/fs/verity), and check the hash tree and partition table the
  * image carries against it. */
 #ifndef GUESTIMG_RELEASE_VERITY_CHECK_H
 #define GUESTIMG_RELEASE_VERITY_CHECK_H

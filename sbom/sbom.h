@@ -6,7 +6,7 @@
 #ifndef GUESTIMG_SBOM_H
 #define GUESTIMG_SBOM_H
 
-#include "builder/package.h"
+#include "builder/packages/package.h"
 
 #include <stdbool.h>
 #include <stddef.h>

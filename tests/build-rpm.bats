@@ -52,10 +52,7 @@ teardown_file() {
 }
 
 setup() {
-    W=$BATS_TEST_TMPDIR/w
-    mkdir -p "$W"
-    cp "$FX/gpg/testkey.asc" "$W/key.asc"
-    CACHE=$BATS_TEST_TMPDIR/cache
+    repo_test_dirs
 }
 
 # build_release EXTRA-YAML: $W/m.yaml (gi-tool from the test repository,

@@ -58,10 +58,7 @@ teardown_file() {
 }
 
 setup() {
-    W=$BATS_TEST_TMPDIR/w
-    mkdir -p "$W"
-    cp "$FX/gpg/testkey.asc" "$W/key.asc"
-    CACHE=$BATS_TEST_TMPDIR/cache
+    repo_test_dirs
 }
 
 # lock_of REPO EXTRA: write $W/m.yaml for repository REPO and lock it.

@@ -3,7 +3,7 @@
 # $BENCH_DIR/rootfs-tree, deterministic content), against:
 #   - mke2fs -d followed by veritysetup format (the rootless alternative),
 #     mke2fs given the size guestimg chose and no journal, as guestimg;
-#   - for the verity step alone (builder/verity.c's streaming pass), openssl
+#   - for the verity step alone (builder/fs/verity.c's streaming pass), openssl
 #     dgst -sha256 over the same image (the hashing floor), and
 #     libcryptsetup's crypt_format on it (the reference implementation);
 #   - the kata layout (filesystem and hash tree in partitions of one disk)
@@ -42,7 +42,7 @@ echo "rootfs ($(du -sh --apparent-size "$tree" | cut -f1) tree, $((size / 104857
 
 helper=$work/verity_step
 cc -I"$GUESTIMG_ROOT" -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -O2 -o "$helper" \
-    "$GUESTIMG_ROOT/tests/bench/verity_step.c" "$GUESTIMG_ROOT/build/libbuilder.a" \
+    "$GUESTIMG_ROOT/tests/bench/verity_step.c" "$GUESTIMG_ROOT/build/libfs.a" \
     "$GUESTIMG_ROOT/build/libcommon.a" $(pkg-config --libs libcryptsetup libcrypto)
 verity() { "$helper" stream "$work/ours.img" "$work/ours.verity"; }
 floor() { openssl dgst -sha256 "$work/ours.img"; }

@@ -1,8 +1,8 @@
 /* The verity step of `guestimg rootfs` alone, on an existing image, for
- * tests/bench/bench_rootfs.sh: builder/verity.c's streaming pass (what
+ * tests/bench/bench_rootfs.sh: builder/fs/verity.c's streaming pass (what
  * rootfs uses) or libcryptsetup's format (the reference).
  * Usage: verity_step stream|libcryptsetup IMAGE HASHFILE */
-#include "builder/verity.h"
+#include "builder/fs/verity.h"
 #include "common/err.h"
 
 #include <fcntl.h>

@@ -1,9 +1,9 @@
 /* Account files from packages: the input, split at NUL bytes, becomes the
  * image's /etc/passwd, group, shadow and gshadow; they are read, merged
  * with a manifest's accounts and written back. */
-#include "builder/accounts.h"
-#include "builder/manifest.h"
-#include "builder/tree.h"
+#include "builder/packages/accounts.h"
+#include "builder/manifest/manifest.h"
+#include "builder/fs/tree.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,7 +1,7 @@
 /* Archive bytes (tar, cpio, compressed or not) → the rootfs tree, as
  * `guestimg rootfs` reads an INPUT; then every file's content read back,
  * and the tree digest (the default seed). */
-#include "builder/tree.h"
+#include "builder/fs/tree.h"
 
 #include <archive.h>
 #include <stddef.h>

@@ -1,6 +1,6 @@
 /* .deb reading: the input both as a control file and as a whole package
  * (ar archive, control.tar member, control file) through a memfd. */
-#include "builder/deb.h"
+#include "builder/packages/deb.h"
 
 #include <stddef.h>
 #include <stdint.h>

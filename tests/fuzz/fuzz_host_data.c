@@ -1,11 +1,11 @@
-/* libFuzzer target: HOST_DATA from untrusted documents (measure/host_data.h:
+/* libFuzzer target: HOST_DATA from untrusted documents (attest/host_data.h:
  * text check, base64, gzip, the initdata TOML header) and the minimum TCB
  * parser that reads release.json's appraisal.min_tcb. The first byte picks
  * the entry point; the rest is the input. Any input must give a digest or
  * a clean error, never a read outside the buffer or unbounded memory. */
 #include "common/err.h"
-#include "measure/appraise.h"
-#include "measure/host_data.h"
+#include "attest/appraise.h"
+#include "attest/host_data.h"
 
 #include <stdint.h>
 #include <stdlib.h>

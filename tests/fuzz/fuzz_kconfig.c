@@ -2,8 +2,8 @@
  * read as a fragment / .config, as a Kconfig file (then audited against
  * the fragment reading), as a Kconfig expression, and as a kernel image
  * header. */
-#include "builder/kconfig.h"
-#include "builder/kernel.h"
+#include "builder/kernel/kconfig.h"
+#include "builder/kernel/kernel.h"
 #include "common/strbuf.h"
 #include "common/util.h"
 

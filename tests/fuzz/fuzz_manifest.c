@@ -1,6 +1,6 @@
 /* Manifest parser on arbitrary bytes: errors are fine, crashes and leaks
  * are not. */
-#include "builder/manifest.h"
+#include "builder/manifest/manifest.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,8 +1,8 @@
 /* Repository metadata: repomd.xml and primary.xml as libsolv reads them
  * and as they become lock entries. The input is split at its first NUL
  * byte: repomd.xml before, primary.xml after. */
-#include "builder/package.h"
-#include "builder/repo.h"
+#include "builder/packages/package.h"
+#include "builder/packages/repo.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -2,8 +2,8 @@
  * VCEK extension reader on whatever OpenSSL accepts as a DER certificate.
  * Any input must give a decode or a clean error, never a read outside the
  * buffer. */
-#include "measure/attest.h"
-#include "measure/report.h"
+#include "attest/attest.h"
+#include "attest/report.h"
 
 #include <openssl/x509.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /* RPM lead/signature/header reader on arbitrary bytes, and the capability
  * text of every file it accepts. */
-#include "builder/rpm.h"
+#include "builder/packages/rpm.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,8 +1,8 @@
 /* A whole RPM (header and cpio payload) unpacked into a tree through a
  * memfd: the header/payload consistency checks, hard links, symlinks
  * followed inside the image, capabilities. */
-#include "builder/tree.h"
-#include "builder/unpack.h"
+#include "builder/fs/tree.h"
+#include "builder/packages/unpack.h"
 
 #include <stddef.h>
 #include <stdint.h>

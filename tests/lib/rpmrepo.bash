@@ -394,3 +394,13 @@ make_test_debs() {
         rm -rf "$root"
     done
 }
+
+# The per-test setup of a bats file whose setup_file serves signed
+# repositories with the key $FX/gpg/testkey.asc: a work directory $W holding
+# the key as key.asc, and a package cache $CACHE of the test's own.
+repo_test_dirs() {
+    W=$BATS_TEST_TMPDIR/w
+    mkdir -p "$W"
+    cp "$FX/gpg/testkey.asc" "$W/key.asc"
+    CACHE=$BATS_TEST_TMPDIR/cache
+}

@@ -13,6 +13,7 @@
 
 #include <inttypes.h>
 #include <setjmp.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +112,36 @@ static inline const char *ref_path(const char *rel)
     k = (k + 1) % 8;
     snprintf(p[k], sizeof(p[k]), "%s/%s", d, rel);
     return p[k];
+}
+
+/* The standard output of a shell command made printf-style, allocated (the
+ * caller frees it): "" when the command could not be run. The independent
+ * tools the tests hold our output to (debugfs, veritysetup, rpm, sha256sum)
+ * are run through it. */
+static inline char *sh_output(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static inline char *sh_output(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *cmd;
+    if (vasprintf(&cmd, fmt, ap) < 0)
+        abort();
+    va_end(ap);
+    FILE *p = popen(cmd, "r");
+    free(cmd);
+    char *out = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&out, &len);
+    if (!m)
+        abort();
+    char buf[4096];
+    size_t n;
+    while (p && (n = fread(buf, 1, sizeof(buf), p)) > 0)
+        fwrite(buf, 1, n, m);
+    if (p)
+        pclose(p);
+    fclose(m);
+    return out;
 }
 
 /* The reference data is part of the clone: its absence fails the test. */

@@ -1,8 +1,8 @@
-/* builder/compose: a manifest of local packages (an rpm made by rpmbuild,
+/* builder/packages/compose: a manifest of local packages (an rpm made by rpmbuild,
  * a deb made by dpkg-deb, a tarball) into a tree and the package set the
  * SBOM is made from; the kernel taken from a package. */
-#include "builder/compose.h"
-#include "builder/tree.h"
+#include "builder/packages/compose.h"
+#include "builder/fs/tree.h"
 #include "common/err.h"
 #include "common/fileio.h"
 #include "common/hash.h"

@@ -1,8 +1,8 @@
-/* builder/ext4.c: images e2fsck accepts for the corner cases of the
+/* builder/fs/ext4.c: images e2fsck accepts for the corner cases of the
  * format (extent trees, >4 GiB files, far-future epochs, big directories,
  * many links), checked with e2fsck and debugfs; and its errors. */
-#include "builder/ext4.h"
-#include "builder/tree.h"
+#include "builder/fs/ext4.h"
+#include "builder/fs/tree.h"
 #include "common/err.h"
 #include "common/fileio.h"
 #include "common/util.h"
@@ -40,18 +40,15 @@ static int write_image(struct tree *t, const char *img, const struct ext4_opts *
     return ext4_write(t, img, o, &size);
 }
 
-/* Output of a shell command (first 64 KiB). */
+/* Output of a shell command; the last eight stay valid, so that a check
+ * can compare two (each its own buffer). */
 static char *run(const char *fmt, const char *arg)
 {
-    static char out[65536];
-    char cmd[512];
-    snprintf(cmd, sizeof(cmd), fmt, arg);
-    FILE *p = popen(cmd, "r");
-    size_t n = p ? fread(out, 1, sizeof(out) - 1, p) : 0;
-    out[n] = 0;
-    if (p)
-        pclose(p);
-    return out;
+    static char *kept[8];
+    static int k;
+    k = (k + 1) % 8;
+    free(kept[k]);
+    return kept[k] = sh_output(fmt, arg);
 }
 
 static bool fsck_clean(const char *img)

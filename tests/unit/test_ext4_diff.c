@@ -4,8 +4,8 @@
  * debugfs shows; images that are not what they claim are errors naming
  * the image. */
 #include "release/ext4_diff.h"
-#include "builder/ext4.h"
-#include "builder/tree.h"
+#include "builder/fs/ext4.h"
+#include "builder/fs/tree.h"
 #include "common/err.h"
 #include "common/fileio.h"
 #include "common/strbuf.h"
@@ -36,28 +36,6 @@ static const char *scratch(const char *name)
 }
 
 /* Output of a shell command (the caller frees it). */
-static char *sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *sh(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *cmd;
-    if (vasprintf(&cmd, fmt, ap) < 0)
-        abort();
-    va_end(ap);
-    FILE *p = popen(cmd, "r");
-    free(cmd);
-    struct strbuf sb = STRBUF_INIT;
-    sb_puts(&sb, "");
-    char buf[4096];
-    size_t n;
-    while (p && (n = fread(buf, 1, sizeof(buf), p)) > 0)
-        sb_add(&sb, buf, n);
-    if (p)
-        pclose(p);
-    return sb_detach(&sb);
-}
-
 /* The small tree both images start from: a few directories, files of one
  * block and of several, a symlink. */
 static struct tree *base_tree(void)
@@ -115,8 +93,8 @@ static char *debugfs_differing(const char *a, const char *b, const char *const *
     for (size_t i = 0; i < n; i++) {
         const char *show = "debugfs -R 'stat \"%s\"' %s 2>/dev/null | grep -v checksum; "
                            "debugfs -R 'cat \"%s\"' %s 2>/dev/null | sha256sum";
-        _cleanup_free_ char *sa = sh(show, paths[i], a, paths[i], a);
-        _cleanup_free_ char *sbb = sh(show, paths[i], b, paths[i], b);
+        _cleanup_free_ char *sa = sh_output(show, paths[i], a, paths[i], a);
+        _cleanup_free_ char *sbb = sh_output(show, paths[i], b, paths[i], b);
         if (strcmp(sa, sbb))
             sb_printf(&sb, "%s\n", paths[i]);
     }
@@ -126,7 +104,7 @@ static char *debugfs_differing(const char *a, const char *b, const char *const *
 /* One field of `debugfs stat PATH` ("Size", "User", "mtime": the text after "NAME: "). */
 static char *debugfs_field(const char *img, const char *path, const char *field)
 {
-    char *s = sh("debugfs -R 'stat \"%s\"' %s 2>/dev/null | grep -o '%s: *[^ ]*' | head -1 | sed 's/^[^:]*: *//' | tr -d '\\n'",
+    char *s = sh_output("debugfs -R 'stat \"%s\"' %s 2>/dev/null | grep -o '%s: *[^ ]*' | head -1 | sed 's/^[^:]*: *//' | tr -d '\\n'",
                  path, img, field);
     return s;
 }
@@ -166,7 +144,7 @@ TEST(names_an_inode_mtime_and_owner_debugfs_set)
     struct tree *t = base_tree();
     image(t, a, 0);
     tree_free(t);
-    _cleanup_free_ char *cp = sh("cp %s %s && debugfs -w -R 'sif /etc/hostname mtime 20010203040506' %s 2>&1 >/dev/null "
+    _cleanup_free_ char *cp = sh_output("cp %s %s && debugfs -w -R 'sif /etc/hostname mtime 20010203040506' %s 2>&1 >/dev/null "
                                  "&& debugfs -w -R 'sif /bin/tool uid 1000' %s 2>&1 >/dev/null && echo ok",
                                  a, b, b, b);
     CHECK(strstr(cp, "ok") != NULL);
@@ -197,8 +175,8 @@ TEST(an_added_file_and_another_epoch_bounded_by_max)
     _cleanup_free_ char *got = diff(a, b, 40, &n);
     CHECK(strstr(got, "\n/etc/new: only in the second\n") != NULL);
     /* the superblock counts the inode and block it took: as dumpe2fs says */
-    _cleanup_free_ char *fa = sh("dumpe2fs -h %s 2>/dev/null | sed -n 's/^Free inodes: *//p' | tr -d '\\n'", a);
-    _cleanup_free_ char *fb = sh("dumpe2fs -h %s 2>/dev/null | sed -n 's/^Free inodes: *//p' | tr -d '\\n'", b);
+    _cleanup_free_ char *fa = sh_output("dumpe2fs -h %s 2>/dev/null | sed -n 's/^Free inodes: *//p' | tr -d '\\n'", a);
+    _cleanup_free_ char *fb = sh_output("dumpe2fs -h %s 2>/dev/null | sed -n 's/^Free inodes: *//p' | tr -d '\\n'", b);
     _cleanup_free_ char *fi = xasprintf("free inodes %s -> %s", fa, fb);
     const char *nl = strchr(got, '\n');
     const char *hit = strstr(got, fi);
@@ -232,7 +210,7 @@ TEST(an_image_that_is_no_ext4_or_loops_is_an_error_naming_it)
     _cleanup_free_ char *w = xasprintf("%s: no ext4 filesystem at byte 0: ", b);
     CHECK(!strncmp(err_msg(), w, strlen(w)));
     /* a directory linked into itself (debugfs link): the walk stops there */
-    _cleanup_free_ char *cp = sh("cp %s %s && debugfs -w -R 'link /etc /etc/loop' %s 2>&1 >/dev/null && echo ok", a, b, b);
+    _cleanup_free_ char *cp = sh_output("cp %s %s && debugfs -w -R 'link /etc /etc/loop' %s 2>&1 >/dev/null && echo ok", a, b, b);
     CHECK(strstr(cp, "ok") != NULL);
     _cleanup_free_ char *ino = debugfs_field(b, "/etc", "Inode");
     free(diff(a, b, 40, &n));
@@ -250,7 +228,7 @@ TEST(fs_offset_reads_partition_one)
     CHECK_EQ_INT(ext4_diff_fs_offset(img, "raw", &off), 0);
     CHECK_EQ_U64(off, 0);
     /* sfdisk (util-linux) writes the table */
-    _cleanup_free_ char *s = sh("truncate -s 8M %s && printf '2048,4096,83\\n' | sfdisk -q %s >/dev/null 2>&1 && echo ok",
+    _cleanup_free_ char *s = sh_output("truncate -s 8M %s && printf '2048,4096,83\\n' | sfdisk -q %s >/dev/null 2>&1 && echo ok",
                                 img, img);
     CHECK(strstr(s, "ok") != NULL);
     CHECK_EQ_INT(ext4_diff_fs_offset(img, "kata", &off), 0);
@@ -270,7 +248,7 @@ TEST(fs_offset_reads_partition_one)
 /* `debugfs bmap PATH 0`: the physical block of PATH's first logical block. */
 static char *debugfs_bmap0(const char *img, const char *path)
 {
-    return sh("debugfs -R 'bmap \"%s\" 0' %s 2>/dev/null | tr -d '\n'", path, img);
+    return sh_output("debugfs -R 'bmap \"%s\" 0' %s 2>/dev/null | tr -d '\n'", path, img);
 }
 
 TEST(an_added_file_moves_inodes_and_blocks_as_debugfs_says)
@@ -303,14 +281,14 @@ TEST(the_first_block_whose_bytes_differ_as_cmp_finds_it)
     image(t, a, 0);
     tree_free(t);
     /* /bin/tool's last byte, in its fourth block, through debugfs */
-    _cleanup_free_ char *cp = sh("cp %s %s && debugfs -R 'cat /bin/tool' %s 2>/dev/null > %s/tool && "
+    _cleanup_free_ char *cp = sh_output("cp %s %s && debugfs -R 'cat /bin/tool' %s 2>/dev/null > %s/tool && "
                                  "printf c | dd of=%s/tool bs=1 seek=12304 conv=notrunc status=none && "
                                  "debugfs -w -R 'rm /bin/tool' %s 2>/dev/null && "
                                  "debugfs -w -R 'write %s/tool /bin/tool' %s 2>/dev/null >/dev/null && echo ok",
                                  a, b, a, dir, dir, b, dir, b);
     CHECK(strstr(cp, "ok") != NULL);
     /* the first differing byte, by cmp (1-based) */
-    _cleanup_free_ char *at = sh("debugfs -R 'cat /bin/tool' %s 2>/dev/null > %s/ta && debugfs -R 'cat /bin/tool' %s 2>/dev/null > %s/tb && "
+    _cleanup_free_ char *at = sh_output("debugfs -R 'cat /bin/tool' %s 2>/dev/null > %s/ta && debugfs -R 'cat /bin/tool' %s 2>/dev/null > %s/tb && "
                                  "cmp -l %s/ta %s/tb | head -1 | awk '{printf \"%%s\", $1}'", a, dir, b, dir, dir, dir);
     long byte = strtol(at, NULL, 10) - 1;
     CHECK_EQ_INT(byte, 12304);

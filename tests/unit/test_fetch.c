@@ -1,7 +1,7 @@
-/* builder/fetch: the content-addressed cache and digest checks, over
+/* builder/packages/fetch: the content-addressed cache and digest checks, over
  * file:// URLs (the HTTP side, retries and status codes are tested
  * against a real server in tests/packages.bats). */
-#include "builder/fetch.h"
+#include "builder/packages/fetch.h"
 #include "common/err.h"
 #include "common/fileio.h"
 #include "common/hash.h"

@@ -8,7 +8,7 @@
 #include "common/hex.h"
 #include "common/util.h"
 #include "measure/igvm.h"
-#include "measure/le.h"
+#include "common/le.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -1,10 +1,10 @@
 /* Kernel configuration: fragment / .config parsing, Kconfig expressions and
  * index, the audit, profiles, kernel image headers; process spawning and
  * console helpers used by the build and boot. */
-#include "builder/boot.h"
-#include "builder/kconfig.h"
-#include "builder/kernel.h"
-#include "builder/spawn.h"
+#include "builder/kernel/boot.h"
+#include "builder/kernel/kconfig.h"
+#include "builder/kernel/kernel.h"
+#include "common/spawn.h"
 #include "common/err.h"
 #include "common/fileio.h"
 #include "common/strbuf.h"

@@ -1,6 +1,6 @@
-/* builder/manifest: every key parsed into struct manifest; every kind of
+/* builder/manifest/manifest: every key parsed into struct manifest; every kind of
  * mistake reported as FILE:LINE: KEY: problem. */
-#include "builder/manifest.h"
+#include "builder/manifest/manifest.h"
 #include "common/err.h"
 #include "common/fileio.h"
 #include "common/util.h"

@@ -1,7 +1,7 @@
-/* builder/repo (metadata as libsolv reads it) and builder/lock (the lock
+/* builder/packages/repo (metadata as libsolv reads it) and builder/packages/lock (the lock
  * file's reading, writing and staleness check). */
-#include "builder/lock.h"
-#include "builder/repo.h"
+#include "builder/packages/lock.h"
+#include "builder/packages/repo.h"
 #include "common/err.h"
 #include "common/fileio.h"
 #include "common/util.h"

@@ -1,5 +1,5 @@
-/* SEV-SNP attestation reports: decoding (measure/report.h) and verification
- * against AMD's certificates (measure/attest.h). The reference report,
+/* SEV-SNP attestation reports: decoding (attest/report.h) and verification
+ * against AMD's certificates (attest/attest.h). The reference report,
  * VCEKs and ARK/ASK come from tests/fixtures/reference/attestation (virtee/sev's
  * test data); the figures below are its README's and what
  * `openssl asn1parse -inform DER -in vcek_*.der` shows of the VCEKs'
@@ -11,10 +11,10 @@
 #include "common/fileio.h"
 #include "common/hex.h"
 #include "common/util.h"
-#include "measure/appraise.h"
-#include "measure/attest.h"
-#include "measure/host_data.h"
-#include "measure/report.h"
+#include "attest/appraise.h"
+#include "attest/attest.h"
+#include "attest/host_data.h"
+#include "attest/report.h"
 
 #include <errno.h>
 #include <openssl/x509.h>

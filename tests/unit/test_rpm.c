@@ -1,8 +1,8 @@
-/* builder/rpm: the header reader against a real package built with
+/* builder/packages/rpm: the header reader against a real package built with
  * rpmbuild and read back with `rpm -qp --qf` (an independent reader), and
  * against damaged copies of it. */
-#include "builder/rpm.h"
-#include "builder/unpack.h"
+#include "builder/packages/rpm.h"
+#include "builder/packages/unpack.h"
 #include "common/err.h"
 #include "common/fileio.h"
 #include "common/strbuf.h"
@@ -46,20 +46,6 @@ static const char *built_rpm(void)
     if (!p)                                                                     \
         SKIP("rpmbuild/rpm not available (Debian package rpm)")
 
-static char *capture(const char *cmd)
-{
-    FILE *f = popen(cmd, "r");
-    if (!f)
-        return NULL;
-    struct strbuf sb = STRBUF_INIT;
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-        sb_add(&sb, buf, n);
-    pclose(f);
-    return sb_detach(&sb);
-}
-
 TEST(metadata_matches_rpm_query)
 {
     REQUIRE_RPM(path);
@@ -88,7 +74,7 @@ TEST(metadata_matches_rpm_query)
     CHECK(p.payload_offset < len);
     _cleanup_free_ char *cmd = xasprintf("tail -c +%llu %s | sha256sum | cut -c1-64",
                                          (unsigned long long)p.payload_offset + 1, path);
-    _cleanup_free_ char *pd = capture(cmd);
+    _cleanup_free_ char *pd = sh_output("%s", cmd);
     CHECK(pd && strlen(pd) >= 64);
     CHECK_MEM(pd, p.payload_digest, 64);
     free(all);
@@ -107,7 +93,7 @@ TEST(files_match_rpm_query)
         "rpm -qp --qf '[%%{FILENAMES}|%%{FILEMODES:octal}|%%{FILEUSERNAME}|%%{FILEGROUPNAME}|%%{FILESIZES}|"
         "%%{FILEFLAGS}|%%{FILELINKTOS}|%%{FILEDIGESTS}|%%{FILECAPS}\\n]' %s 2>/dev/null",
         path);
-    _cleanup_free_ char *want = capture(cmd);
+    _cleanup_free_ char *want = sh_output("%s", cmd);
     CHECK(want && *want);
     struct strbuf have = STRBUF_INIT;
     for (size_t i = 0; i < p.nfiles; i++) {

@@ -1,8 +1,8 @@
 /* An interrupted command (SIGINT, SIGTERM) stops the programs it runs with
- * everything they started (builder/spawn: each child its own process
+ * everything they started (common/spawn: each child its own process
  * group), says so through its hooks, and removes its temporary paths
  * (common/fileio), before it dies of the signal. */
-#include "builder/spawn.h"
+#include "common/spawn.h"
 #include "common/fileio.h"
 #include "common/util.h"
 #include "harness.h"

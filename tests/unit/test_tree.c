@@ -1,6 +1,6 @@
-/* builder/tree.c and builder/input.c: merging entries, policies, hard
+/* builder/fs/tree.c and builder/fs/input.c: merging entries, policies, hard
  * links, spooling archive content, directory and archive inputs. */
-#include "builder/tree.h"
+#include "builder/fs/tree.h"
 #include "common/err.h"
 #include "common/fileio.h"
 #include "common/hash.h"
@@ -564,7 +564,7 @@ TEST(tree_digest_is_what_the_image_shows)
 /* Issue 17: holes and sizes. */
 
 /* What tree_digest() must give for a tree of "/" and "/f" alone, framed as
- * builder/tree.c says (little-endian u64s, NUL-terminated strings), the
+ * builder/fs/tree.c says (little-endian u64s, NUL-terminated strings), the
  * file known by id. */
 static void one_file_digest(struct tree *t, const uint8_t id[32], uint8_t out[32])
 {

@@ -1,9 +1,9 @@
-/* builder/unpack (paths through the image's symlinks, extraction from a
- * .deb) and builder/accounts (passwd/group/shadow merged and written). */
-#include "builder/accounts.h"
-#include "builder/deb.h"
-#include "builder/tree.h"
-#include "builder/unpack.h"
+/* builder/packages/unpack (paths through the image's symlinks, extraction from a
+ * .deb) and builder/packages/accounts (passwd/group/shadow merged and written). */
+#include "builder/packages/accounts.h"
+#include "builder/packages/deb.h"
+#include "builder/fs/tree.h"
+#include "builder/packages/unpack.h"
 #include "common/err.h"
 #include "common/fileio.h"
 #include "common/util.h"

@@ -1,8 +1,8 @@
-/* builder/verity.c and builder/disk.c: hash tree sizes and root hashes as
+/* builder/fs/verity.c and builder/fs/disk.c: hash tree sizes and root hashes as
  * veritysetup computes them; the kernel table and Kata's line; the MBR. */
-#include "builder/disk.h"
-#include "builder/rootfs.h"
-#include "builder/verity.h"
+#include "builder/fs/disk.h"
+#include "builder/fs/rootfs.h"
+#include "builder/fs/verity.h"
 #include "common/err.h"
 #include "common/fileio.h"
 #include "common/hex.h"
@@ -13,17 +13,6 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static char *sh(const char *cmd)
-{
-    static char out[4096];
-    FILE *p = popen(cmd, "r");
-    size_t n = p ? fread(out, 1, sizeof(out) - 1, p) : 0;
-    out[n] = 0;
-    if (p)
-        pclose(p);
-    return out;
-}
 
 /* A data file of n blocks: sparse, with a distinct block every 7th, so
  * that equal and different blocks both occur at every level. */
@@ -82,7 +71,8 @@ TEST(streaming_tree_equals_libcryptsetup_and_veritysetup_accepts_it)
         hex_encode(got.salt, 32, salt);
         snprintf(cmd, sizeof(cmd), "veritysetup verify --no-superblock --salt=%s %s %s %s && echo ok", salt, data,
                  ours, root);
-        CHECK_STR(sh(cmd), "ok\n");
+        _cleanup_free_ char *ok = sh_output("%s", cmd);
+        CHECK_STR(ok, "ok\n");
     }
     rm_rf(dir);
 }
