@@ -1,6 +1,6 @@
 /* The release page (release/page.h). */
 #include "release/page.h"
-#include "builder/lock.h"
+#include "builder/packages/lock.h"
 #include "common/err.h"
 #include "common/fileio.h"
 #include "common/json.h"

@@ -1,7 +1,7 @@
 /* in-toto / SLSA build provenance in a DSSE envelope (release/provenance.h). */
 #include "release/provenance.h"
-#include "builder/lock.h"
-#include "builder/package.h"
+#include "builder/packages/lock.h"
+#include "builder/packages/package.h"
 #include "common/err.h"
 #include "common/fileio.h"
 #include "common/hex.h"
