@@ -29,6 +29,9 @@ static const struct command commands[] = {
     {"reproduce", cmd_reproduce, "rebuild a release and compare it, file by file"},
     {"igvm", cmd_igvm, "IGVM guest files: validate, dump, SEV-SNP launch digest"},
     {"report", cmd_report, "SEV-SNP attestation report: decode, verify against AMD and a release"},
+    {"report-html", cmd_report_html, "a release as one self-contained HTML page, with changes since another"},
+    {"publish", cmd_publish, "write a release as an OCI artifact into an OCI image layout"},
+    {"install", cmd_install, "verify a release and lay it out for Kata on a node, with its runtime config"},
 };
 
 static bool quiet;
