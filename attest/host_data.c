@@ -119,7 +119,8 @@ int host_data_gunzip(const uint8_t *buf, size_t len, const char *what, uint8_t *
 {
     if (len < 18 || buf[0] != 0x1f || buf[1] != 0x8b)
         return err_set(-EINVAL, "%s: not gzip data (the initdata annotation is base64 of gzip of the TOML)", what);
-    int lr = dlib_load(&libarchive, "gunzip of initdata");
+    _cleanup_free_ char *gunzip = xasprintf("gunzip of %s", what);
+    int lr = dlib_load(&libarchive, gunzip);
     if (lr < 0)
         return lr;
     struct archive *a = sym_archive_read_new();

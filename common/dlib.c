@@ -1,12 +1,10 @@
 /* Libraries loaded on first use: see dlib.h. */
 #include "common/dlib.h"
 #include "common/err.h"
-#include "common/util.h"
 
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 /* The libraries guestimg links or loads directly (Debian 12), for the hint
@@ -38,24 +36,11 @@ const char *dlib_package_of(const char *msg)
     return NULL;
 }
 
-static void *open_lib(const char *soname)
-{
-    const char *dir = secure_getenv("GUESTIMG_DLIB_PATH");
-    if (dir && *dir) {
-        _cleanup_free_ char *path = xasprintf("%s/%s", dir, soname);
-        void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-        if (h)
-            return h;
-        (void)dlerror();
-    }
-    return dlopen(soname, RTLD_NOW | RTLD_LOCAL);
-}
-
 int dlib_load(struct dlib *lib, const char *what)
 {
     if (lib->handle)
         return 0;
-    void *h = open_lib(lib->soname);
+    void *h = dlopen(lib->soname, RTLD_NOW | RTLD_LOCAL);
     if (!h) {
         const char *why = dlerror();
         return err_set(-ENOENT, "%s needs %s (Debian package %s): %s", what, lib->soname, lib->package,

@@ -10,9 +10,7 @@
  *   if ((r = dlib_load(&cryptsetup, "dm-verity")) < 0) return r;
  *
  * The library is opened once per process; a missing library or symbol is
- * one error naming the library, its Debian package and what needed it.
- * GUESTIMG_DLIB_PATH (tests only, ignored in set-uid programs): a directory
- * searched before the loader's path. */
+ * one error naming the library, its Debian package and what needed it. */
 #ifndef GUESTIMG_DLIB_H
 #define GUESTIMG_DLIB_H
 

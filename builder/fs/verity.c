@@ -208,7 +208,8 @@ static void on_log(int level, const char *msg, void *ctx)
 int verity_format(const char *data_path, const char *hash_path, struct verity_info *v)
 {
     struct crypt_device *cd = NULL;
-    int r = dlib_load(&cryptsetup, "the dm-verity hash tree");
+    _cleanup_free_ char *what = xasprintf("the dm-verity hash tree of %s", data_path);
+    int r = dlib_load(&cryptsetup, what);
     if (r < 0)
         return r;
     last_log[0] = 0;
