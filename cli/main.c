@@ -196,7 +196,7 @@ static char *build_lib_path(void)
 static int (*load_heavy(const char *cmd, const char *sym))(int, char **)
 {
     _cleanup_free_ char *path = build_lib_path();
-    void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    void *h = dlopen(path, RTLD_LAZY | RTLD_LOCAL);
     if (!h) {
         const char *why = dlerror();
         const char *pkg = why ? dlib_package_of(why) : NULL;

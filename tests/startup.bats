@@ -100,3 +100,15 @@ loaded() {   # loaded CMD...: the libraries the loader opened for CMD
         [[ $output =~ SONAME\ +${l#*:} ]]
     done
 }
+
+@test "startup: installed as PREFIX/bin/guestimg, the object is found in PREFIX/lib/guestimg" {
+    mkdir -p "$T/usr/bin" "$T/usr/lib/guestimg"
+    cp "$GUESTIMG" "$T/usr/bin/guestimg"
+    cp "$BUILD_LIB" "$T/usr/lib/guestimg/"
+    run "$T/usr/bin/guestimg" build --help
+    [ "$status" -eq 0 ]
+    [[ ${lines[0]} == "usage: guestimg build"* ]]
+    rm "$T/usr/lib/guestimg/libguestimg-build.so"
+    run "$T/usr/bin/guestimg" build --help
+    assert_error 1 "^guestimg: build needs $T/usr/bin/lib/guestimg/libguestimg-build.so: .*No such file"
+}
