@@ -1,6 +1,7 @@
 # guestimg — reproducible confidential-VM guest images.
 #
-#   make            build build/guestimg (and the component libraries)
+#   make            build build/guestimg, build/lib/guestimg/libguestimg-build.so
+#                   (the build commands, loaded on use) and the component libraries
 #   make deps       install every Debian package the build, demo and tests need
 #   make check      fast test tier: C unit tests + bats CLI tests
 #   make check-slow slow tier (kernel reproducibility, golden hashes, reprotest, …)
