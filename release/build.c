@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -361,6 +362,11 @@ static int ahead_join(struct ahead *a, bool block)
 {
     if (a->pid <= 0)
         return 0;
+    /* the child writes only as it ends: until then, the progress line's
+     * clock keeps moving */
+    struct pollfd p = {.fd = a->fd, .events = POLLIN};
+    while (block && poll(&p, 1, 1000) == 0)
+        log_progress("building the kernel", 0, 0);
     int status;
     pid_t got;
     while ((got = waitpid(a->pid, &status, block ? 0 : WNOHANG)) < 0 && errno == EINTR)
@@ -372,7 +378,7 @@ static int ahead_join(struct ahead *a, bool block)
     ahead_pid = 0;
     a->pid = 0;
     fatal_signals_release(&old);
-    char msg[4096];
+    char msg[16384];
     int code = 0;
     size_t n = 0;
     ssize_t k;
