@@ -69,13 +69,14 @@ $(foreach c,$(COMPONENTS),$(eval $(call component_rules,$(c))))
 CLI_SRCS  := $(wildcard cli/*.c)
 CLI_OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRCS))
 # Start-up (docs/startup.md): the executable holds the commands that only
-# read and hash (measure, id-block, igvm, report, verify), linked with
+# read and hash (measure, id-block, igvm, report, verify, report-html,
+# publish, install), linked with
 # --as-needed so it loads libcrypto and jansson only; the commands that
 # build live in a private shared object with the heavy libraries, which
 # main.c loads from lib/guestimg/ beside the executable. Every object is
 # -fPIC so that both can take it; the executable exports its symbols
 # (-rdynamic) so the object shares its error, log and progress state.
-CLI_LIGHT := main measure id_block igvm igvm_build report verify
+CLI_LIGHT := main measure id_block igvm igvm_build report verify report_html publish install
 CLI_LIGHT_OBJS := $(patsubst %,$(BUILD)/cli/%.o,$(CLI_LIGHT))
 CLI_HEAVY_OBJS := $(filter-out $(CLI_LIGHT_OBJS),$(CLI_OBJS))
 BUILD_LIB := $(BUILD)/lib/guestimg/libguestimg-build.so

@@ -46,5 +46,8 @@ CLI_COMMAND(cmd_verify);
 CLI_COMMAND(cmd_reproduce);
 CLI_COMMAND(cmd_igvm);
 CLI_COMMAND(cmd_report);
+CLI_COMMAND(cmd_install);
+CLI_COMMAND(cmd_publish);
+CLI_COMMAND(cmd_report_html);
 
 #endif

@@ -24,8 +24,8 @@ struct command {
     const char *summary;
 };
 
-/* measure, id-block, igvm, report and verify are linked in (libcrypto and
- * jansson, nothing else at start-up); the commands that build load
+/* measure, id-block, igvm, report, verify, report-html, publish and
+ * install are linked in (libcrypto and jansson, nothing else at start-up); the commands that build load
  * libguestimg-build.so with libcurl, libsolv, libext2fs, libfyaml,
  * libarchive and libcryptsetup (see docs/startup.md). */
 static const struct command commands[] = {
@@ -40,6 +40,9 @@ static const struct command commands[] = {
     {"reproduce", NULL, "cmd_reproduce", "rebuild a release and compare it, file by file"},
     {"igvm", cmd_igvm, NULL, "IGVM guest files: validate, dump, SEV-SNP launch digest"},
     {"report", cmd_report, NULL, "SEV-SNP attestation report: decode, verify against AMD and a release"},
+    {"report-html", cmd_report_html, NULL, "a release as one self-contained HTML page, with changes since another"},
+    {"publish", cmd_publish, NULL, "write a release as an OCI artifact into an OCI image layout"},
+    {"install", cmd_install, NULL, "verify a release and lay it out for Kata on a node, with its runtime config"},
 };
 
 static bool quiet;

@@ -451,3 +451,24 @@ int mkdir_p(const char *path, mode_t mode)
         return err_sys(-errno, "%s: cannot create directory", p);
     return 0;
 }
+
+int file_copy_in_dir(const char *dir, const char *name, int out, const char *out_what)
+{
+    struct stat st;
+    int in = file_open_in_dir(dir, name, &st);
+    if (in < 0)
+        return in;
+    static uint8_t buf[1 << 16];
+    int rc = 0;
+    for (;;) {
+        ssize_t n = read(in, buf, sizeof(buf));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            rc = err_sys(-errno, "%s/%s: read failed", dir, name);
+        if (n <= 0 || (rc = write_all(out, buf, (size_t)n, out_what)) < 0)
+            break;
+    }
+    close(in);
+    return rc;
+}

@@ -22,6 +22,8 @@ struct stat;
 int file_open_in_dir(const char *dir, const char *name, struct stat *st);
 int file_read_in_dir(const char *dir, const char *name, uint8_t **buf, size_t *len, size_t max);
 int file_read_text_in_dir(const char *dir, const char *name, char **text, size_t max);
+/* Copy all of such a file to the descriptor out (out_what names it). */
+int file_copy_in_dir(const char *dir, const char *name, int out, const char *out_what);
 
 /* Atomic output: open a temp file beside path, write, then commit (fsync +
  * rename) or abort (unlink). */

@@ -6,6 +6,7 @@
 #include "common/hash.h"
 #include "common/hex.h"
 #include "common/util.h"
+#include "release/provenance.h"
 #include "release/publish.h"
 #include "release/sign.h"
 #include "sbom/sbom.h"
@@ -153,7 +154,7 @@ static int list_artifacts(const struct release_inputs *in, struct release *r)
     int rc = 0;
     while (rc == 0 && (e = readdir(d))) {
         if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || !strcmp(e->d_name, RELEASE_FILE) ||
-            !strcmp(e->d_name, RELEASE_SIG_FILE))
+            !strcmp(e->d_name, RELEASE_SIG_FILE) || !strcmp(e->d_name, PROVENANCE_FILE))
             continue;
         _cleanup_free_ char *path = xasprintf("%s/%s", dir, e->d_name);
         struct stat st;
@@ -188,6 +189,16 @@ static int sign(const struct release_inputs *in, const char *text)
         return r;
     _cleanup_free_ char *path = xasprintf("%s/%s", in->dir, RELEASE_SIG_FILE);
     return file_write_atomic(path, sig, len, 0644);
+}
+
+/* Signed builds say what they were built from (release/provenance.h). */
+static int write_provenance(const struct release_inputs *in, const struct release *r)
+{
+    _cleanup_free_ char *statement = provenance_statement_in_dir(r, in->dir);
+    if (!statement)
+        return -EINVAL;
+    _cleanup_free_ char *path = xasprintf("%s/%s", in->dir, PROVENANCE_FILE);
+    return provenance_write(path, statement, in->sign_key);
 }
 
 static void free_artifacts(struct release *r)
@@ -231,6 +242,8 @@ int release_assemble(const struct release_inputs *in)
     }
     if (rc == 0 && in->sign_key)
         rc = sign(in, text);
+    if (rc == 0 && in->sign_key)
+        rc = write_provenance(in, &r);
     if (rc == 0) {
         _cleanup_free_ char *path = xasprintf("%s/%s", in->dir, RELEASE_FILE);
         rc = file_write_atomic(path, text, strlen(text), 0644);

@@ -16,6 +16,7 @@
 #include "release/assemble.h"
 #include "release/files.h"
 #include "release/igvm.h"
+#include "release/provenance.h"
 #include "release/measurements.h"
 #include "release/outdir.h"
 #include "release/publish.h"
@@ -74,7 +75,7 @@ static bool reserved_name(const char *name)
     static const char *const fixed[] = {
         RELEASE_FILE, RELEASE_SIG_FILE, SBOM_SPDX_FILE, SBOM_CDX_FILE, CMDLINE_FILE, TRUSTEE_REFERENCE_FILE,
         BUILD_KERNEL_FILE, BUILD_KERNEL_CONFIG_FILE, BUILD_KERNEL_INPUTS_FILE, BUILD_LOCK_FILE, BUILD_FILES_TSV,
-        BUILD_ROOT_HASH_FILE,
+        BUILD_ROOT_HASH_FILE, PROVENANCE_FILE,
     };
     for (size_t i = 0; i < ARRAY_SIZE(fixed); i++)
         if (!strcmp(name, fixed[i]))

@@ -14,14 +14,14 @@
 #include <unistd.h>
 
 /* 1: empty or a release directory; 0: absent; negative: refuse. */
-static int existing_dir(const char *dir)
+static int existing_dir(const char *dir, const char *marker)
 {
     struct stat st;
     if (lstat(dir, &st) < 0)
         return errno == ENOENT ? 0 : err_sys(-errno, "%s: cannot stat", dir);
     if (!S_ISDIR(st.st_mode))
         return err_set(-ENOTDIR, "%s: exists and is not a directory", dir);
-    _cleanup_free_ char *release = xasprintf("%s/release.json", dir);
+    _cleanup_free_ char *release = xasprintf("%s/%s", dir, marker);
     if (access(release, F_OK) == 0)
         return 1;
     DIR *d = opendir(dir);
@@ -32,14 +32,24 @@ static int existing_dir(const char *dir)
     while (empty && (e = readdir(d)))
         empty = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
     closedir(d);
-    return empty ? 1 : err_set(-EEXIST, "%s: exists and is not a release directory (no release.json); "
-                                        "remove it or choose another", dir);
+    if (empty)
+        return 1;
+    if (!strcmp(marker, "release.json"))
+        return err_set(-EEXIST, "%s: exists and is not a release directory (no release.json); "
+                                "remove it or choose another", dir);
+    return err_set(-EEXIST, "%s: exists, is not empty and holds no %s: not ours to replace; "
+                            "remove it or choose another", dir, marker);
 }
 
 int outdir_begin(struct outdir *o, const char *dir)
 {
+    return outdir_begin_marked(o, dir, "release.json");
+}
+
+int outdir_begin_marked(struct outdir *o, const char *dir, const char *marker)
+{
     memset(o, 0, sizeof(*o));
-    int r = existing_dir(dir);
+    int r = existing_dir(dir, marker);
     if (r < 0)
         return r;
     _cleanup_free_ char *d = xstrdup(dir), *b = xstrdup(dir);
@@ -58,12 +68,13 @@ int outdir_begin(struct outdir *o, const char *dir)
     /* the published directory's own mode does not follow the umask */
     chmod(o->tmp, 0755);
     o->final = xstrdup(dir);
+    o->marker = marker;
     return 0;
 }
 
 int outdir_commit(struct outdir *o)
 {
-    int r = existing_dir(o->final);
+    int r = existing_dir(o->final, o->marker);
     if (r < 0)
         return r;
     if (r == 0) {

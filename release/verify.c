@@ -12,6 +12,7 @@
 #include "release/build.h"
 #include "release/igvm.h"
 #include "release/measurements.h"
+#include "release/provenance.h"
 #include "release/publish.h"
 #include "release/release.h"
 #include "release/sign.h"
@@ -447,7 +448,7 @@ static int check_directory(struct verifier *v)
     struct dirent *e;
     while ((e = readdir(d)))
         if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && strcmp(e->d_name, json) &&
-            strcmp(e->d_name, sig) && !release_artifact(&v->r, e->d_name))
+            strcmp(e->d_name, sig) && strcmp(e->d_name, PROVENANCE_FILE) && !release_artifact(&v->r, e->d_name))
             log_warn("%s/%s: not listed in %s: not part of the release, nothing vouches for it", v->dir,
                      e->d_name, v->o->release_path);
     closedir(d);
@@ -483,6 +484,7 @@ int release_verify(const struct verify_opts *o, verify_report_fn report, void *c
         check_igvms(&v);
         check_published_measurements(&v);
         check_sboms(&v);
+        v.failed += provenance_check(&v.r, v.dir, o->pubkey, v.report, v.ctx);
         r = v.failed;
     }
     release_free(&v.r);

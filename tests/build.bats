@@ -10,42 +10,13 @@ load lib/guest
 
 OVMF=/usr/share/ovmf/OVMF.fd
 
-# The demo manifest's inputs, or skip saying which is missing.
-require_demo_inputs() {
-    [ -s "$ROOT/output/debs/busybox-static.deb" ] ||
-        skip "output/debs/busybox-static.deb is absent (make deps runs tools/fetch-debs.sh)"
-    [ -f "$OVMF" ] || skip "$OVMF is absent (package ovmf)"
-    want=$(sed -n 's/.*sha256: \([0-9a-f]\{64\}\)}.*/\1/p' "$ROOT/manifests/demo.yaml")
-    [ "$(sha256sum <"$OVMF" | cut -d' ' -f1)" = "$want" ] ||
-        skip "$OVMF is not the build manifests/demo.yaml pins (sha256 $want)"
-    require_kernel_source
-}
-
-# workspace DIR: the demo manifest in DIR/manifests, its relative inputs
-# beside it (../output/debs from the tree, ../tools/demo-guest/init a copy
-# that tests may change).
-workspace() {
-    mkdir -p "$1/manifests" "$1/tools/demo-guest"
-    cp "$ROOT/manifests/demo.yaml" "$1/manifests/"
-    cp "$ROOT/tools/demo-guest/init" "$1/tools/demo-guest/"
-    ln -s "$ROOT/output" "$1/output"
-    ln -s "$ROOT/acpi-tables" "$1/acpi-tables"
-}
-
 # faketime preloads a library: under ASan, tell ASan that is fine.
 faketime_run() {
     ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 faketime "$@"
 }
 
 setup_file() {
-    require_demo_inputs
-    export WS=$BATS_FILE_TMPDIR/ws KEYS=$BATS_FILE_TMPDIR/keys A=$BATS_FILE_TMPDIR/a
-    workspace "$WS"
-    mkdir -p "$KEYS"
-    ed25519_key "$KEYS/ed"
-    # the kernel first: minutes on the first run, then cached for everyone
-    demo_kernel "$BATS_FILE_TMPDIR/kernel"
-    "$GUESTIMG" build -q "$WS/manifests/demo.yaml" -o "$A" --sign-key "$KEYS/ed.pem" >"$BATS_FILE_TMPDIR/a.out" 2>&1
+    demo_release_setup
 }
 
 setup() {
@@ -63,7 +34,7 @@ nothing_published() {
 
 @test "build: the demo release holds every artifact and verify passes with the key" {
     run ls "$A"
-    assert_equal "$(echo $output)" "OVMF.fd acpi-APIC.aml acpi-DSDT.aml acpi-FACP.aml acpi-FACS.aml acpi-MCFG.aml acpi-RSDP.aml acpi-TPM2.aml acpi-XSDT.aml cmdline.txt files.tsv igvm-debug-measurement.cose igvm-measurement.cose kata-containers-igvm-debug.img kata-containers-igvm.img kata-containers.img kernel.config kernel.inputs.txt lock.json measurement-snp-QEMU-EPYC-v4-1.json measurement-snp-QEMU-EPYC-v4-2.json release.json release.json.sig root_hash.txt sbom.cdx.json sbom.spdx.json trustee-reference-values.json vmlinuz"
+    assert_equal "$(echo $output)" "OVMF.fd acpi-APIC.aml acpi-DSDT.aml acpi-FACP.aml acpi-FACS.aml acpi-MCFG.aml acpi-RSDP.aml acpi-TPM2.aml acpi-XSDT.aml cmdline.txt files.tsv igvm-debug-measurement.cose igvm-measurement.cose kata-containers-igvm-debug.img kata-containers-igvm.img kata-containers.img kernel.config kernel.inputs.txt lock.json measurement-snp-QEMU-EPYC-v4-1.json measurement-snp-QEMU-EPYC-v4-2.json provenance.dsse.json release.json release.json.sig root_hash.txt sbom.cdx.json sbom.spdx.json trustee-reference-values.json vmlinuz"
     # the summary and the warning about what the firmware does not measure
     grep -qx "release: $A/release.json" "$BATS_FILE_TMPDIR/a.out"
     grep -qx "guestimg: warning: OVMF.fd has no kernel-hashes section: 2 of 2 measurements cover the firmware only, not the kernel, initrd or command line (kernel_hashes: false)" "$BATS_FILE_TMPDIR/a.out"
@@ -71,7 +42,7 @@ nothing_published() {
     run "$GUESTIMG" verify "$A/release.json" --pubkey "$KEYS/ed.pub"
     [ "$status" -eq 0 ]
     [ "${lines[0]}" = "ok signature $A/release.json.sig (key $KEYS/ed.pub)" ]
-    [ "${lines[-1]}" = "$A/release.json: all 55 checks passed" ]
+    [ "${lines[-1]}" = "$A/release.json: all 59 checks passed" ]
     ! grep -q MISMATCH <<<"$output" || false
 }
 
@@ -212,7 +183,7 @@ flip() {
     # the IGVM files' command lines no longer carry the image's root hash
     [[ $output == *"MISMATCH igvm kata-containers-igvm.img cmdline carries the dm-verity table: expected "* ]]
     [[ $output == *"MISMATCH igvm kata-containers-igvm-debug.img cmdline carries the dm-verity table: expected "* ]]
-    [ "${lines[-1]}" = "$T/r/release.json: 6 of 55 checks failed" ]
+    [ "${lines[-1]}" = "$T/r/release.json: 6 of 59 checks failed" ]
 
     cp "$A/kata-containers.img" "$T/r/"
     flip "$T/r/vmlinuz" 70000
@@ -224,7 +195,7 @@ flip() {
     # the IGVM files carry the kernel: rebuilt from this one they differ
     [[ $output == *"MISMATCH igvm kata-containers-igvm.img contents: expected the bytes its kernel, cmdline and ACPI tables give actual a file that differs first in header SNP_ID_BLOCK"* ]]
     [[ $output == *"MISMATCH igvm kata-containers-igvm-debug.img contents: "* ]]
-    [ "${lines[-1]}" = "$T/r/release.json: 3 of 55 checks failed" ]
+    [ "${lines[-1]}" = "$T/r/release.json: 3 of 59 checks failed" ]
 
     cp "$A/vmlinuz" "$T/r/"
     sed -i 's/"svn":0/"svn":1/' "$T/r/release.json"
@@ -239,7 +210,9 @@ flip() {
     run "$GUESTIMG" verify "$A/release.json" --pubkey "$T/other.pub"
     [ "$status" -eq 1 ]
     [ "${lines[0]}" = "MISMATCH signature $A/release.json.sig (key $T/other.pub): expected a signature by this key actual a signature that does not verify" ]
-    [ "${lines[-1]}" = "$A/release.json: 1 of 55 checks failed" ]
+    # the build provenance is signed by the same key
+    [[ $output == *"MISMATCH provenance signature (key $T/other.pub): expected a signature by the key actual "* ]]
+    [ "${lines[-1]}" = "$A/release.json: 2 of 59 checks failed" ]
 }
 
 @test "verify: a missing artifact, a file release.json does not list, a kernel record that disagrees, --artifacts that is no directory" {
@@ -262,7 +235,7 @@ flip() {
     purl=$(jq -r '.components[] | select(.name == "busybox-static") | .purl' "$A/sbom.cdx.json")
     grep -qxF "MISMATCH sbom sbom.cdx.json packages: expected 1 package with the sha256 lock.json gives actual $purl sha256 $other_sha" <<<"$output"
     grep -qx "ok sbom sbom.spdx.json packages" <<<"$output"
-    [ "${lines[-1]}" = "$T/r/release.json: 7 of 55 checks failed" ]
+    [ "${lines[-1]}" = "$T/r/release.json: 7 of 59 checks failed" ]
     # an artifacts directory that is not there is one error, not a MISMATCH per file
     run "$GUESTIMG" verify "$A/release.json" --pubkey "$KEYS/ed.pub" --artifacts "$T/none"
     assert_error 1 "^guestimg: $T/none: cannot read the artifacts directory: No such file or directory$"

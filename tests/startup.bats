@@ -34,7 +34,8 @@ loaded() {   # loaded CMD...: the libraries the loader opened for CMD
 }
 
 @test "startup: measure, id-block, igvm, report, verify and --version load no heavy library" {
-    for c in "--version" "measure --help" "id-block --help" "igvm --help" "report --help" "verify --help"; do
+    for c in "--version" "measure --help" "id-block --help" "igvm --help" "report --help" "verify --help" \
+        "report-html --help" "publish --help" "install --help"; do
         # shellcheck disable=SC2086
         libs=$(loaded "$GUESTIMG" $c)
         [[ $libs == *libcrypto.so* ]] || { echo "$c: no libcrypto in: $libs" >&2; false; }

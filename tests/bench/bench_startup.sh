@@ -12,7 +12,7 @@ runs=${BENCH_RUNS:-31}
 echo "whole processes, median of $runs interleaved runs"
 
 base() { openssl version; }
-light=(version measure id-block igvm report verify)
+light=(version measure id-block igvm report verify report-html publish install)
 heavy=(rootfs lock kernel boot build reproduce)
 fns=(base)
 for c in "${light[@]}" "${heavy[@]}"; do

@@ -770,21 +770,21 @@ TEST(assembled_release_verifies)
     _cleanup_free_ char *ls = NULL;
     CHECK_EQ_INT(file_read_text(tmp("ls.txt"), &ls, 0), 0);
     CHECK_STR(ls, "OVMF.fd cmdline.txt files.tsv kata-containers.img measurement-snp-QEMU-EPYC-v4-1.json "
-                  "measurement-snp-QEMU-EPYC-v4-4.json release.json release.json.sig root_hash.txt "
-                  "sbom.cdx.json sbom.spdx.json trustee-reference-values.json vmlinuz ");
+                  "measurement-snp-QEMU-EPYC-v4-4.json provenance.dsse.json release.json release.json.sig "
+                  "root_hash.txt sbom.cdx.json sbom.spdx.json trustee-reference-values.json vmlinuz ");
 
     struct count n;
     CHECK_EQ_INT(verify_dir("sign.pub", &n), 0);
     /* signature, 11 artifacts, cmdline.txt, kernel provenance, verity root +
      * tree + cmdline table, 2 measurements, 2 measurement files, trustee,
-     * 2 SBOMs x 2 */
-    CHECK_EQ_INT(n.ok, 26);
+     * 2 SBOMs x 2, the provenance's type, signature, subjects and statement */
+    CHECK_EQ_INT(n.ok, 30);
 
     /* the CLI prints one line per check and exits 0 */
     const char *g = getenv("GUESTIMG");
     if (g && access(g, X_OK) == 0) {
         CHECK_EQ_INT(sh("%s verify rel/release.json --pubkey sign.pub > v.out", g), 0);
-        CHECK_EQ_INT(sh("grep -c '^ok ' v.out | grep -qx 26 && tail -n1 v.out | grep -qx 'rel/release.json: all 26 checks passed'"), 0);
+        CHECK_EQ_INT(sh("grep -c '^ok ' v.out | grep -qx 30 && tail -n1 v.out | grep -qx 'rel/release.json: all 30 checks passed'"), 0);
     }
 }
 
@@ -820,7 +820,8 @@ TEST(verify_names_what_changed)
     CHECK_EQ_INT(sh("cp saved.json rel/release.json"), 0);
     /* a wrong public key */
     CHECK_EQ_INT(sh("openssl genpkey -algorithm ED25519 -out other.pem && openssl pkey -in other.pem -pubout -out other.pub"), 0);
-    CHECK_EQ_INT(verify_dir("other.pub", &n), 1);
+    /* release.json's signature and the provenance's */
+    CHECK_EQ_INT(verify_dir("other.pub", &n), 2);
     CHECK(strstr(n.first_bad, "expected a signature by this key actual a signature that does not verify"));
     /* no signature file */
     CHECK_EQ_INT(sh("mv rel/release.json.sig sig"), 0);
