@@ -1,6 +1,7 @@
 # guestimg — reproducible confidential-VM guest images.
 #
-#   make            build build/guestimg (and the component libraries)
+#   make            build build/guestimg, build/lib/guestimg/libguestimg-build.so
+#                   (the build commands, loaded on use) and the component libraries
 #   make deps       install every Debian package the build, demo and tests need
 #   make check      fast test tier: C unit tests + bats CLI tests
 #   make check-slow slow tier (kernel reproducibility, golden hashes, reprotest, …)
@@ -36,7 +37,7 @@ CPPFLAGS  += -I. -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 \
              -DGUESTIMG_VERSION='"$(VERSION)"'
 CFLAGS    += -std=c11 $(OPT) -g -Wall -Wextra -Wshadow -Wstrict-prototypes \
              -Wmissing-prototypes -Wno-unused-parameter -fno-common \
-             -ffile-prefix-map=$(CURDIR)/= $(SANFLAGS)
+             -ffile-prefix-map=$(CURDIR)/= -fPIC $(SANFLAGS)
 LDFLAGS   += $(SANFLAGS)
 # Resolved lazily: the package list may not be installed yet when `make deps`
 # runs, and pkg-config would complain.
@@ -67,6 +68,18 @@ $(foreach c,$(COMPONENTS),$(eval $(call component_rules,$(c))))
 
 CLI_SRCS  := $(wildcard cli/*.c)
 CLI_OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRCS))
+# Start-up (docs/startup.md): the executable holds the commands that only
+# read and hash (measure, id-block, igvm, report, verify, report-html,
+# publish, install), linked with
+# --as-needed so it loads libcrypto and jansson only; the commands that
+# build live in a private shared object with the heavy libraries, which
+# main.c loads from lib/guestimg/ beside the executable. Every object is
+# -fPIC so that both can take it; the executable exports its symbols
+# (-rdynamic) so the object shares its error, log and progress state.
+CLI_LIGHT := main measure id_block igvm igvm_build report verify report_html publish install
+CLI_LIGHT_OBJS := $(patsubst %,$(BUILD)/cli/%.o,$(CLI_LIGHT))
+CLI_HEAVY_OBJS := $(filter-out $(CLI_LIGHT_OBJS),$(CLI_OBJS))
+BUILD_LIB := $(BUILD)/lib/guestimg/libguestimg-build.so
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
@@ -77,14 +90,18 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
 ALL_OBJS  := $(foreach c,$(COMPONENTS),$($(c)_OBJS)) $(CLI_OBJS)
 
 .PHONY: all deps check check-slow check-all check-repro golden demo bench fuzz clean install units
-all: $(BUILD)/guestimg
+all: $(BUILD)/guestimg $(BUILD_LIB)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-$(BUILD)/guestimg: $(CLI_OBJS) $(LIBS)
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LIBS) $(PKG_LIBS) -lm
+$(BUILD)/guestimg: $(CLI_LIGHT_OBJS) $(LIBS)
+	$(CC) $(LDFLAGS) -rdynamic -o $@ $(CLI_LIGHT_OBJS) $(LIBS) -Wl,--as-needed $(PKG_LIBS) -lm
+
+$(BUILD_LIB): $(CLI_HEAVY_OBJS) $(LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -shared -o $@ $(CLI_HEAVY_OBJS) $(LIBS) $(PKG_LIBS) -lm
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/harness.h $(LIBS)
 	@mkdir -p $(@D)
@@ -169,3 +186,4 @@ clean:
 PREFIX ?= /usr/local
 install: all
 	install -D -m 0755 $(BUILD)/guestimg $(DESTDIR)$(PREFIX)/bin/guestimg
+	install -D -m 0644 $(BUILD_LIB) $(DESTDIR)$(PREFIX)/lib/guestimg/libguestimg-build.so

@@ -1,5 +1,6 @@
 /* HOST_DATA from policies and initdata: see host_data.h. */
 #include "attest/host_data.h"
+#include "common/dlib.h"
 #include "common/err.h"
 #include "common/hex.h"
 #include "common/util.h"
@@ -89,21 +90,50 @@ int host_data_base64(const uint8_t *buf, size_t len, const char *what, uint8_t *
     return 0;
 }
 
+/* libarchive (gzip only here) is loaded when initdata is first
+ * unpacked (common/dlib.h): it brings libxml2 and ICU, which `guestimg
+ * report` does not otherwise need. */
+static DLIB_PTR(archive_read_new);
+static DLIB_PTR(archive_read_support_filter_gzip);
+static DLIB_PTR(archive_read_support_format_raw);
+static DLIB_PTR(archive_read_open_memory);
+static DLIB_PTR(archive_read_next_header);
+static DLIB_PTR(archive_filter_code);
+static DLIB_PTR(archive_error_string);
+static DLIB_PTR(archive_read_data);
+static DLIB_PTR(archive_read_free);
+static const struct dlib_sym libarchive_syms[] = {
+    DLIB_SYM(archive_read_new),
+    DLIB_SYM(archive_read_support_filter_gzip),
+    DLIB_SYM(archive_read_support_format_raw),
+    DLIB_SYM(archive_read_open_memory),
+    DLIB_SYM(archive_read_next_header),
+    DLIB_SYM(archive_filter_code),
+    DLIB_SYM(archive_error_string),
+    DLIB_SYM(archive_read_data),
+    DLIB_SYM(archive_read_free),
+};
+static struct dlib libarchive = DLIB("libarchive.so.13", "libarchive13", libarchive_syms);
+
 int host_data_gunzip(const uint8_t *buf, size_t len, const char *what, uint8_t **out, size_t *out_len)
 {
     if (len < 18 || buf[0] != 0x1f || buf[1] != 0x8b)
         return err_set(-EINVAL, "%s: not gzip data (the initdata annotation is base64 of gzip of the TOML)", what);
-    struct archive *a = archive_read_new();
-    archive_read_support_filter_gzip(a);
-    archive_read_support_format_raw(a);
+    _cleanup_free_ char *gunzip = xasprintf("gunzip of %s", what);
+    int lr = dlib_load(&libarchive, gunzip);
+    if (lr < 0)
+        return lr;
+    struct archive *a = sym_archive_read_new();
+    sym_archive_read_support_filter_gzip(a);
+    sym_archive_read_support_format_raw(a);
     struct archive_entry *e;
-    int r = archive_read_open_memory(a, buf, len);
+    int r = sym_archive_read_open_memory(a, buf, len);
     if (r == ARCHIVE_OK)
-        r = archive_read_next_header(a, &e);
-    if (r != ARCHIVE_OK || archive_filter_code(a, 0) != ARCHIVE_FILTER_GZIP) {
+        r = sym_archive_read_next_header(a, &e);
+    if (r != ARCHIVE_OK || sym_archive_filter_code(a, 0) != ARCHIVE_FILTER_GZIP) {
         int rc = err_set(-EINVAL, "%s: not a gzip stream: %s", what,
-                         archive_error_string(a) ? archive_error_string(a) : "unknown compression");
-        archive_read_free(a);
+                         sym_archive_error_string(a) ? sym_archive_error_string(a) : "unknown compression");
+        sym_archive_read_free(a);
         return rc;
     }
     size_t cap = 4096, n = 0;
@@ -112,25 +142,25 @@ int host_data_gunzip(const uint8_t *buf, size_t len, const char *what, uint8_t *
         if (n == cap) {
             if (cap > HOST_DATA_TEXT_MAX) {
                 free(d);
-                archive_read_free(a);
+                sym_archive_read_free(a);
                 return err_set(-EFBIG, "%s: gzip data expands past %u bytes", what, HOST_DATA_TEXT_MAX);
             }
             cap *= 2;
             d = xrealloc(d, cap);
         }
-        la_ssize_t got = archive_read_data(a, d + n, cap - n);
+        la_ssize_t got = sym_archive_read_data(a, d + n, cap - n);
         if (got < 0) {
             int rc = err_set(-EINVAL, "%s: broken gzip data: %s", what,
-                             archive_error_string(a) ? archive_error_string(a) : "read error");
+                             sym_archive_error_string(a) ? sym_archive_error_string(a) : "read error");
             free(d);
-            archive_read_free(a);
+            sym_archive_read_free(a);
             return rc;
         }
         if (!got)
             break;
         n += (size_t)got;
     }
-    archive_read_free(a);
+    sym_archive_read_free(a);
     if (n > HOST_DATA_TEXT_MAX) {
         free(d);
         return err_set(-EFBIG, "%s: gzip data expands past %u bytes", what, HOST_DATA_TEXT_MAX);

@@ -1,8 +1,14 @@
 /* guestimg: git-style dispatch to one file per subcommand. */
 #include "cli/cli.h"
+#include "common/dlib.h"
 #include "common/err.h"
 #include "common/fileio.h"
 #include "common/log.h"
+#include "common/util.h"
+
+#include <dlfcn.h>
+#include <libgen.h>
+#include <limits.h>
 
 #include <signal.h>
 #include <stdarg.h>
@@ -13,25 +19,30 @@
 
 struct command {
     const char *name;
-    int (*fn)(int argc, char **argv);
+    int (*fn)(int argc, char **argv);   /* in this executable */
+    const char *heavy;                  /* else: this function of the build stages' shared object */
     const char *summary;
 };
 
+/* measure, id-block, igvm, report, verify, report-html, publish and
+ * install are linked in (libcrypto and jansson, nothing else at start-up); the commands that build load
+ * libguestimg-build.so with libcurl, libsolv, libext2fs, libfyaml,
+ * libarchive and libcryptsetup (see docs/startup.md). */
 static const struct command commands[] = {
-    {"measure", cmd_measure, "expected SEV / SEV-ES / SEV-SNP launch digest (sev-snp-measure compatible)"},
-    {"id-block", cmd_id_block, "SNP ID block and ID auth structure (snp-create-id-block compatible)"},
-    {"rootfs", cmd_rootfs, "bit-reproducible ext4 root filesystem with dm-verity, without root"},
-    {"lock", cmd_lock, "resolve a manifest's packages and write its lock file"},
-    {"kernel", cmd_kernel, "guest kernel: merge and audit config fragments, reproducible build"},
-    {"boot", cmd_boot, "boot a built guest under QEMU and wait for its ready marker"},
-    {"build", cmd_build, "manifest to signed release: image, verity, kernel, measurements, SBOMs"},
-    {"verify", cmd_verify, "check a release.json against its signature and artifacts"},
-    {"reproduce", cmd_reproduce, "rebuild a release and compare it, file by file"},
-    {"igvm", cmd_igvm, "IGVM guest files: validate, dump, SEV-SNP launch digest"},
-    {"report", cmd_report, "SEV-SNP attestation report: decode, verify against AMD and a release"},
-    {"report-html", cmd_report_html, "a release as one self-contained HTML page, with changes since another"},
-    {"publish", cmd_publish, "write a release as an OCI artifact into an OCI image layout"},
-    {"install", cmd_install, "verify a release and lay it out for Kata on a node, with its runtime config"},
+    {"measure", cmd_measure, NULL, "expected SEV / SEV-ES / SEV-SNP launch digest (sev-snp-measure compatible)"},
+    {"id-block", cmd_id_block, NULL, "SNP ID block and ID auth structure (snp-create-id-block compatible)"},
+    {"rootfs", NULL, "cmd_rootfs", "bit-reproducible ext4 root filesystem with dm-verity, without root"},
+    {"lock", NULL, "cmd_lock", "resolve a manifest's packages and write its lock file"},
+    {"kernel", NULL, "cmd_kernel", "guest kernel: merge and audit config fragments, reproducible build"},
+    {"boot", NULL, "cmd_boot", "boot a built guest under QEMU and wait for its ready marker"},
+    {"build", NULL, "cmd_build", "manifest to signed release: image, verity, kernel, measurements, SBOMs"},
+    {"verify", cmd_verify, NULL, "check a release.json against its signature and artifacts"},
+    {"reproduce", NULL, "cmd_reproduce", "rebuild a release and compare it, file by file"},
+    {"igvm", cmd_igvm, NULL, "IGVM guest files: validate, dump, SEV-SNP launch digest"},
+    {"report", cmd_report, NULL, "SEV-SNP attestation report: decode, verify against AMD and a release"},
+    {"report-html", cmd_report_html, NULL, "a release as one self-contained HTML page, with changes since another"},
+    {"publish", cmd_publish, NULL, "write a release as an OCI artifact into an OCI image layout"},
+    {"install", cmd_install, NULL, "verify a release and lay it out for Kata on a node, with its runtime config"},
 };
 
 static bool quiet;
@@ -150,9 +161,64 @@ static void usage(FILE *f)
                "Builds confidential-VM guest images reproducibly and computes what must be\n"
                "published about them.\n\ncommands:\n");
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        if (commands[i].fn)
+        if (commands[i].fn || commands[i].heavy)
             fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\n'guestimg <command> --help' describes one command. 'guestimg --version' prints the version.\n");
+}
+
+/* The build stages' shared object: $GUESTIMG_BUILD_LIB (tests), else
+ * lib/guestimg/ beside the executable (build/guestimg) or beside its
+ * directory (PREFIX/bin/guestimg, PREFIX/lib/guestimg). */
+#define BUILD_LIB "libguestimg-build.so"
+
+static char *build_lib_path(void)
+{
+    const char *env = secure_getenv("GUESTIMG_BUILD_LIB");
+    if (env && *env)
+        return xstrdup(env);
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n <= 0)
+        return xstrdup(BUILD_LIB);
+    exe[n] = 0;
+    char *dir = dirname(exe);
+    char *here = xasprintf("%s/lib/guestimg/" BUILD_LIB, dir);
+    if (access(here, F_OK) == 0)
+        return here;
+    char *up = xasprintf("%s/../lib/guestimg/" BUILD_LIB, dir);
+    if (access(up, F_OK) == 0) {
+        free(here);
+        return up;
+    }
+    free(up);
+    return here;
+}
+
+/* cmd's function from the shared object, loaded once; NULL after one
+ * error line naming what is missing (a library: with its Debian package). */
+static int (*load_heavy(const char *cmd, const char *sym))(int, char **)
+{
+    _cleanup_free_ char *path = build_lib_path();
+    void *h = dlopen(path, RTLD_LAZY | RTLD_LOCAL);
+    if (!h) {
+        const char *why = dlerror();
+        const char *pkg = why ? dlib_package_of(why) : NULL;
+        if (pkg) {
+            _cleanup_free_ char *lib = xstrndup(why, (size_t)(strstr(why, ": ") - why));
+            cli_error("%s needs %s (Debian package %s): %s", cmd, lib, pkg, why);
+        } else {
+            cli_error("%s needs %s: %s", cmd, path, why ? why : "cannot load it");
+        }
+        return NULL;
+    }
+    void *fn = dlsym(h, sym);
+    if (!fn) {
+        cli_error("%s needs %s: it has no %s", cmd, path, sym);
+        return NULL;
+    }
+    int (*f)(int, char **);
+    memcpy(&f, &fn, sizeof(f));
+    return f;
 }
 
 int main(int argc, char **argv)
@@ -180,8 +246,11 @@ int main(int argc, char **argv)
         return 0;
     }
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        if (commands[i].fn && !strcmp(name, commands[i].name)) {
-            int rc = commands[i].fn(argc - 1, argv + 1);
+        if ((commands[i].fn || commands[i].heavy) && !strcmp(name, commands[i].name)) {
+            int (*fn)(int, char **) = commands[i].fn ? commands[i].fn : load_heavy(name, commands[i].heavy);
+            if (!fn)
+                return EXIT_FAIL;
+            int rc = fn(argc - 1, argv + 1);
             cli_progress_clear();
             if (fflush(stdout) != 0 || ferror(stdout)) {
                 fprintf(stderr, "guestimg: error writing to standard output\n");

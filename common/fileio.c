@@ -322,6 +322,19 @@ static void on_fatal_signal(int sig)
     raise(sig);
 }
 
+void fileio_forget_inherited(void)
+{
+    sigset_t old;
+    fatal_signals_hold(&old);
+    for (int i = 0; i < MAX_CLEANUP; i++) {
+        free(cleanup_paths[i]);
+        cleanup_paths[i] = NULL;
+    }
+    for (int i = 0; i < MAX_SIGNAL_HOOKS; i++)
+        signal_hooks[i] = NULL;
+    fatal_signals_release(&old);
+}
+
 void fileio_install_signal_cleanup(void)
 {
     struct sigaction sa;

@@ -60,6 +60,11 @@ void fatal_signals_release(const sigset_t *old);
 int mkdtemp_registered(char *tmpl);
 /* Install handlers that remove registered paths and re-raise the signal. */
 void fileio_install_signal_cleanup(void);
+/* In a child fork()ed to do part of the work: forget the parent's
+ * temporary paths and signal hooks (the parent removes its own; a hook
+ * such as the CLI's "interrupted" message is the parent's to run). The
+ * child's own registrations work as usual. */
+void fileio_forget_inherited(void);
 /* Remove a directory tree (no symlink following). Returns 0 or -errno. */
 int rm_rf(const char *path);
 /* mkdir -p; returns 0 or sets the error. */

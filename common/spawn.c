@@ -104,8 +104,13 @@ static int reap(pid_t pid, bool kill_it)
     bool reaped = false;
     if (kill_it) {
         kill(-pid, SIGTERM);
-        for (int i = 0; i < 40 && !(reaped = waitpid(pid, &status, WNOHANG) == pid); i++) {
-            struct timespec ts = {0, 50 * 1000000};
+        /* A 2 s grace period, polled from 1 ms up to 50 ms: QEMU exits a
+         * few ms after SIGTERM, and `guestimg boot` stops it at the
+         * marker, so a first 50 ms sleep was 2% of a boot. */
+        long step_ms = 1;
+        for (long waited = 0; waited < 2000 && !(reaped = waitpid(pid, &status, WNOHANG) == pid);
+             waited += step_ms, step_ms = step_ms < 50 ? step_ms * 2 : 50) {
+            struct timespec ts = {0, step_ms * 1000000};
             nanosleep(&ts, NULL);
         }
         if (!reaped)

@@ -91,7 +91,7 @@ int ovmf_find_metadata(struct ovmf *o)
 {
     if (!ovmf_find_entry(o, sev_metadata_guid))
         return 0;
-    uint32_t from_end;
+    uint32_t from_end = 0;   /* (set when r >= 0; -fPIC hides that from GCC) */
     int r = entry_u32(o, sev_metadata_guid, "SEV metadata", &from_end);
     if (r < 0)
         return r;
@@ -188,7 +188,7 @@ bool ovmf_hashes_table(const struct ovmf *o, uint32_t *gpa)
 
 int ovmf_svsm_reset_eip(const struct ovmf *o, uint64_t *eip)
 {
-    uint32_t offset;
+    uint32_t offset = 0;
     int r = entry_u32(o, svsm_info_guid, "SVSM info", &offset);
     if (r < 0)
         return r;

@@ -24,8 +24,12 @@
 #include "sbom/sbom.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
+#include <poll.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* The manifest checks its epoch against the bound the filesystem enforces. */
@@ -258,16 +262,166 @@ static int profile_provenance(struct build *b, const struct kernel_source *src)
     return r;
 }
 
-static int kernel_from_profile(struct build *b, const char *out)
+/* ------------------------------------------- the kernel, alongside --- */
+
+/* kernel.from: profile: a child process builds the kernel (or finds it in
+ * the cache) while this one makes the packages and the image; the kernel
+ * step joins it and then takes the build from the cache (a lookup). A
+ * process, not a thread: err_set's message is thread-local, the log
+ * handler, the cleanup list and the spawned-children table are process
+ * state, and a kernel build is already processes (make). The child says
+ * nothing (its progress would tear the parent's line); a failure comes back
+ * as one message through a pipe. SIGTERM to the parent stops the child
+ * first (the child stops make and removes its half-built cache entry),
+ * and a failure on either side stops the other before anything is
+ * published. */
+struct ahead {
+    pid_t pid;
+    int fd;
+};
+
+static volatile sig_atomic_t ahead_pid;
+
+/* Fatal-signal hook: async-signal-safe. */
+static void stop_ahead(int sig)
+{
+    (void)sig;
+    pid_t pid = ahead_pid;
+    if (pid <= 0)
+        return;
+    kill(pid, SIGTERM);
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    ahead_pid = 0;
+}
+
+static int kernel_build_cached(struct build *b, struct kernel_source *src, struct kernel_build *kb)
 {
     _cleanup_free_ char *cache = kernel_cache_dir();
     struct kernel_settings set = {.cache_dir = cache, .epoch = (uint64_t)b->m->epoch, .jobs = b->o->jobs};
-    struct kernel_source src;
-    int r = kernel_source_open(b->o->kernel_source, cache, &src);
+    int r = kernel_source_open(b->o->kernel_source, cache, src);
     if (r < 0)
         return r;
+    if ((r = kernel_build(src, &b->profile, &set, kb)) < 0)
+        kernel_source_free(src);
+    return r;
+}
+
+static void __attribute__((noreturn)) ahead_child(struct build *b, int fd)
+{
+    log_set_handler(NULL, NULL);
+    struct kernel_source src;
     struct kernel_build kb;
-    if ((r = kernel_build(&src, &b->profile, &set, &kb)) == 0) {
+    int r = kernel_build_cached(b, &src, &kb);
+    if (r == 0) {
+        kernel_build_free(&kb);
+        kernel_source_free(&src);
+        _exit(0);
+    }
+    const char *msg = err_msg();
+    if (write(fd, &r, sizeof(r)) == (ssize_t)sizeof(r))
+        (void)!write(fd, msg, strlen(msg));
+    _exit(1);
+}
+
+static int ahead_start(struct build *b, struct ahead *a)
+{
+    *a = (struct ahead){.pid = 0, .fd = -1};
+    if (b->m->kernel.from != KERNEL_PROFILE)
+        return 0;
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return err_sys(-errno, "cannot start the kernel build: pipe");
+    cleanup_on_signal(stop_ahead);
+    fflush(NULL);
+    sigset_t old;
+    fatal_signals_hold(&old);   /* the hook knows the child before a signal can come */
+    pid_t pid = fork();
+    if (pid == 0) {
+        fileio_forget_inherited();   /* before a signal can reach the parent's hooks */
+        fatal_signals_release(&old);
+        close(p[0]);
+        ahead_child(b, p[1]);
+    }
+    int e = errno;
+    if (pid > 0)
+        ahead_pid = pid;
+    fatal_signals_release(&old);
+    close(p[1]);
+    if (pid < 0) {
+        close(p[0]);
+        return err_sys(-e, "cannot start the kernel build: fork");
+    }
+    a->pid = pid;
+    a->fd = p[0];
+    return 0;
+}
+
+/* Wait for the child (block: true) or see whether it is done; 0 when it
+ * succeeded or (not blocking) still runs, else its error. */
+static int ahead_join(struct ahead *a, bool block)
+{
+    if (a->pid <= 0)
+        return 0;
+    /* the child writes only as it ends: until then, the progress line's
+     * clock keeps moving */
+    struct pollfd p = {.fd = a->fd, .events = POLLIN};
+    while (block && poll(&p, 1, 1000) == 0)
+        log_progress("building the kernel", 0, 0);
+    int status;
+    pid_t got;
+    while ((got = waitpid(a->pid, &status, block ? 0 : WNOHANG)) < 0 && errno == EINTR)
+        ;
+    if (got == 0)
+        return 0;
+    sigset_t old;
+    fatal_signals_hold(&old);
+    ahead_pid = 0;
+    a->pid = 0;
+    fatal_signals_release(&old);
+    char msg[16384];
+    int code = 0;
+    size_t n = 0;
+    ssize_t k;
+    if (read(a->fd, &code, sizeof(code)) == (ssize_t)sizeof(code))
+        while (n < sizeof(msg) - 1 && ((k = read(a->fd, msg + n, sizeof(msg) - 1 - n)) > 0 || (k < 0 && errno == EINTR)))
+            n += k > 0 ? (size_t)k : 0;
+    msg[n] = 0;
+    close(a->fd);
+    a->fd = -1;
+    if (got > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        return 0;
+    if (n)
+        return err_set(code < 0 ? code : -EIO, "%s", msg);
+    return err_set(-EIO, "the kernel build (process %d) ended without a word: %s", (int)got,
+                   WIFSIGNALED(status) ? strsignal(WTERMSIG(status)) : "exit status 1");
+}
+
+/* A failure on this side: stop the child and forget it. */
+static void ahead_stop(struct ahead *a)
+{
+    if (a->pid <= 0)
+        return;
+    sigset_t old;
+    fatal_signals_hold(&old);
+    kill(a->pid, SIGTERM);
+    while (waitpid(a->pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    ahead_pid = 0;
+    a->pid = 0;
+    fatal_signals_release(&old);
+    close(a->fd);
+    a->fd = -1;
+}
+
+static int kernel_from_profile(struct build *b, const char *out)
+{
+    struct kernel_source src;
+    struct kernel_build kb;
+    int r = kernel_build_cached(b, &src, &kb);
+    if (r < 0)
+        return r;
+    {
         _cleanup_free_ char *bz = xasprintf("%s/bzImage", kb.dir), *config = xasprintf("%s/config", kb.dir);
         _cleanup_free_ char *inputs = xasprintf("%s/inputs.txt", kb.dir);
         _cleanup_free_ char *config_out = in_dir(b, BUILD_KERNEL_CONFIG_FILE);
@@ -482,14 +636,25 @@ static void build_free(struct build *b)
 int release_build(const struct build_opts *o)
 {
     struct build b = {.o = o};
+    struct ahead ahead = {.pid = 0, .fd = -1};
     step(0);
     int r = check_inputs(&b);
     if (r == 0)
         r = outdir_begin(&b.out, o->out_dir);
+    if (r == 0)
+        r = ahead_start(&b, &ahead);
     for (size_t i = 1; i < ARRAY_SIZE(steps) && r == 0; i++) {
+        /* the kernel step joins the kernel build; before it, a failed
+         * kernel build stops the packages and the image */
+        bool joins = steps[i].run == kernel;
+        if (!joins && (r = ahead_join(&ahead, false)) < 0)
+            break;
         step(i);
+        if (joins && (r = ahead_join(&ahead, true)) < 0)
+            break;
         r = steps[i].run(&b);
     }
+    ahead_stop(&ahead);
     log_stage("%s", "");
     build_free(&b);
     return r;

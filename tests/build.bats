@@ -588,6 +588,26 @@ CASES
     nothing_published "$T" out
 }
 
+@test "build: the kernel build runs alongside the packages; its failure is one error and nothing is published" {
+    # a kernel source that is no tarball passes the input check (it is
+    # there) and fails in the kernel build, which starts before the packages
+    XDG_CACHE_HOME=$T/cache run "$GUESTIMG" build -q "$WS/manifests/demo.yaml" -o "$T/out" --kernel-source "$ROOT/VERSION"
+    assert_error 1 "^guestimg: $ROOT/VERSION: cannot extract: "
+    nothing_published "$T" out
+}
+
+@test "build: a package failure stops the kernel build started alongside it; nothing of it runs on or stays" {
+    head -c 5000 /dev/urandom >"$T/bad.deb"
+    sed "s|../output/debs/busybox-static.deb|$T/bad.deb|" "$WS/manifests/demo.yaml" >"$WS/manifests/badpkg.yaml"
+    XDG_CACHE_HOME=$T/cache run "$GUESTIMG" build -q "$WS/manifests/badpkg.yaml" -o "$T/out"
+    assert_error 1 "^guestimg: $T/bad.deb: not a Debian package"
+    nothing_published "$T" out
+    # the kernel build's process carries the same command line
+    ! pgrep -f -- "$WS/manifests/badpkg.yaml"
+    # no half-extracted source or half-built kernel in the (fresh) cache
+    [ -z "$(find "$T/cache" -mindepth 3 ! -name '*.lock' 2>/dev/null)" ]
+}
+
 @test "build: a firmware that is not the one the manifest pins is refused before building" {
     sed "s|sha256: [0-9a-f]\{64\}}|sha256: $(printf '0%.0s' {1..64})}|" "$WS/manifests/demo.yaml" >"$WS/manifests/fw.yaml"
     run "$GUESTIMG" build -q "$WS/manifests/fw.yaml" -o "$T/out"

@@ -3,6 +3,7 @@
  * streaming pass to. libcryptsetup's log goes to our error message, never
  * to the terminal. */
 #include "builder/fs/verity.h"
+#include "common/dlib.h"
 #include "common/err.h"
 #include "common/hex.h"
 #include "common/util.h"
@@ -177,6 +178,20 @@ int verity_hash_tree(int data_fd, uint64_t data_off, const char *data_name, int 
 
 /* ------------------------------------------------------- libcryptsetup --- */
 
+/* libcryptsetup is loaded when a tree is first formatted (common/dlib.h):
+ * `guestimg verify` reaches it only at its dm-verity check. */
+static DLIB_PTR(crypt_set_log_callback);
+static DLIB_PTR(crypt_init);
+static DLIB_PTR(crypt_metadata_locking);
+static DLIB_PTR(crypt_format);
+static DLIB_PTR(crypt_volume_key_get);
+static DLIB_PTR(crypt_free);
+static const struct dlib_sym cryptsetup_syms[] = {
+    DLIB_SYM(crypt_set_log_callback), DLIB_SYM(crypt_init),           DLIB_SYM(crypt_metadata_locking),
+    DLIB_SYM(crypt_format),           DLIB_SYM(crypt_volume_key_get), DLIB_SYM(crypt_free),
+};
+static struct dlib cryptsetup = DLIB("libcryptsetup.so.12", "libcryptsetup12", cryptsetup_syms);
+
 static char last_log[512];
 
 static void on_log(int level, const char *msg, void *ctx)
@@ -193,13 +208,17 @@ static void on_log(int level, const char *msg, void *ctx)
 int verity_format(const char *data_path, const char *hash_path, struct verity_info *v)
 {
     struct crypt_device *cd = NULL;
+    _cleanup_free_ char *what = xasprintf("the dm-verity hash tree of %s", data_path);
+    int r = dlib_load(&cryptsetup, what);
+    if (r < 0)
+        return r;
     last_log[0] = 0;
-    crypt_set_log_callback(NULL, on_log, NULL);
-    int r = crypt_init(&cd, hash_path);
+    sym_crypt_set_log_callback(NULL, on_log, NULL);
+    r = sym_crypt_init(&cd, hash_path);
     if (r < 0)
         return err_sys(r, "%s: cannot open for the verity hash tree%s%s", hash_path, *last_log ? ": " : "", last_log);
-    crypt_set_log_callback(cd, on_log, NULL);
-    crypt_metadata_locking(cd, 0);   /* no lock directory needed: nothing is activated */
+    sym_crypt_set_log_callback(cd, on_log, NULL);
+    sym_crypt_metadata_locking(cd, 0);   /* no lock directory needed: nothing is activated */
     struct crypt_params_verity p = {
         .hash_name = "sha256",
         .data_device = data_path,
@@ -212,16 +231,16 @@ int verity_format(const char *data_path, const char *hash_path, struct verity_in
         .hash_area_offset = v->hash_offset,
         .flags = CRYPT_VERITY_CREATE_HASH | CRYPT_VERITY_NO_HEADER,
     };
-    r = crypt_format(cd, CRYPT_VERITY, NULL, NULL, NULL, NULL, 0, &p);
+    r = sym_crypt_format(cd, CRYPT_VERITY, NULL, NULL, NULL, NULL, 0, &p);
     if (r < 0) {
-        crypt_free(cd);
+        sym_crypt_free(cd);
         return err_set(r, "%s: cannot compute the dm-verity hash tree: %s", data_path,
                        *last_log ? last_log : strerror(-r));
     }
     char key[VERITY_DIGEST_LEN];
     size_t len = sizeof(key);
-    r = crypt_volume_key_get(cd, CRYPT_ANY_SLOT, key, &len, NULL, 0);
-    crypt_free(cd);
+    r = sym_crypt_volume_key_get(cd, CRYPT_ANY_SLOT, key, &len, NULL, 0);
+    sym_crypt_free(cd);
     if (r < 0 || len != VERITY_DIGEST_LEN)
         return err_set(r < 0 ? r : -EIO, "%s: cannot read the dm-verity root hash", hash_path);
     memcpy(v->root_hash, key, VERITY_DIGEST_LEN);
