@@ -92,7 +92,9 @@ ALL_OBJS  := $(foreach c,$(COMPONENTS),$($(c)_OBJS)) $(CLI_OBJS)
 .PHONY: all deps check check-slow check-all check-repro golden demo bench fuzz clean install units
 all: $(BUILD)/guestimg $(BUILD_LIB)
 
-$(BUILD)/%.o: %.c
+# Objects follow the Makefile too: a change of flags (-fPIC, say) must not
+# leave objects of the old ones in an existing build directory.
+$(BUILD)/%.o: %.c Makefile
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
