@@ -38,12 +38,17 @@ int json_write_canonical(const char *path, const json_t *j)
 
 json_t *json_load_path(const char *path)
 {
-    json_error_t je;
     _cleanup_free_ char *text = NULL;
     if (file_read_text(path, &text, 64u << 20) < 0)
         return NULL;
-    json_t *j = json_loads(text, JSON_REJECT_DUPLICATES, &je);
+    return json_parse_text(text, strlen(text), path);
+}
+
+json_t *json_parse_text(const char *text, size_t len, const char *what)
+{
+    json_error_t je;
+    json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
     if (!j)
-        err_set(-EINVAL, "%s:%d: invalid JSON: %s", path, je.line, je.text);
+        err_set(-EINVAL, "%s:%d: invalid JSON: %s", what, je.line, je.text);
     return j;
 }

@@ -13,5 +13,8 @@ char *json_pretty(const json_t *j);
 int json_write_canonical(const char *path, const json_t *j);
 /* Load a JSON file; sets the error naming the file, line and problem. */
 json_t *json_load_path(const char *path);
+/* TEXT (LEN bytes) as JSON, duplicate keys refused; NULL with the error
+ * set as "WHAT:LINE: invalid JSON: REASON". */
+json_t *json_parse_text(const char *text, size_t len, const char *what);
 
 #endif

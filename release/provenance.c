@@ -181,10 +181,9 @@ static int decode_field(const char *what, const char *field, const char *s, uint
 int dsse_parse(const char *text, size_t len, const char *what, struct dsse_envelope *e)
 {
     memset(e, 0, sizeof(*e));
-    json_error_t jerr;
-    json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *j = json_parse_text(text, len, what);
     if (!j)
-        return err_set(-EINVAL, "%s: not JSON: %s (line %d)", what, jerr.text, jerr.line);
+        return -EINVAL;
     int rc = 0;
     const char *key;
     json_t *v;

@@ -528,10 +528,9 @@ int release_load(const char *path, struct release *r)
 int release_parse(const char *text, size_t len, const char *what, struct release *r)
 {
     memset(r, 0, sizeof(*r));
-    json_error_t je;
-    json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+    json_t *j = json_parse_text(text, len, what);
     if (!j)
-        return err_set(-EINVAL, "%s:%d: invalid JSON: %s", what, je.line, je.text);
+        return -EINVAL;
     struct parser p = {what};
     int rc = parse_object(&p, "", j, &release_spec, r);
     json_decref(j);

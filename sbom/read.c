@@ -73,10 +73,9 @@ static void read_cyclonedx(json_t *doc, struct sbom_digests *d)
 int sbom_parse_digests(const char *text, size_t len, const char *path, struct sbom_digests *d)
 {
     memset(d, 0, sizeof(*d));
-    json_error_t je;
-    json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+    json_t *doc = json_parse_text(text, len, path);
     if (!doc)
-        return err_set(-EINVAL, "%s:%d: invalid JSON: %s", path, je.line, je.text);
+        return -EINVAL;
     int r = 0;
     if (json_is_object(doc) && json_is_string(json_object_get(doc, "spdxVersion")))
         read_spdx(doc, d);

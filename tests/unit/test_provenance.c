@@ -45,6 +45,8 @@ TEST(envelopes_that_are_not)
     CHECK_EQ_U64(e.nsigs, 1);
     CHECK_EQ_U64(e.sig_lens[0], 2);
     dsse_free(&e);
+    refused("{", "p.json:1: invalid JSON: string or '}' expected near end of file");
+    refused("{\"payload\":\"\",\"payload\":\"\"}", "p.json:1: invalid JSON: duplicate object key near '\"payload\"'");
     refused("[]", "p.json: not a JSON object");
     refused("{\"payload\":1}", "p.json: payload: missing or not a string");
     refused("{\"payload\":\"\",\"payloadType\":\"t\",\"signatures\":[]}",
