@@ -28,13 +28,17 @@ teardown() {
     pid=$!
     # wait for compilers working on this cache's kernel build (their
     # command lines carry its path in the prefix maps); extracting and
-    # configuring takes a minute or two, far longer on a loaded machine
+    # configuring takes a minute or two, far longer on a loaded machine.
+    # A compiler lives for a fraction of a second and the first few are
+    # followed by other steps: what was seen is remembered, not looked
+    # for again (a second look can fall between two compiles).
+    seen=
     for _ in $(seq 2400); do
-        [ "$(pgrep -fc -- "-fmacro-prefix-map=$T/cache" || true)" -ge 1 ] && break
+        if [ "$(pgrep -fc -- "-fmacro-prefix-map=$T/cache" || true)" -ge 1 ]; then seen=1; break; fi
         kill -0 "$pid" 2>/dev/null || break
         sleep 0.5
     done
-    [ "$(pgrep -fc -- "-fmacro-prefix-map=$T/cache")" -ge 1 ]
+    [ -n "$seen" ] || { echo "# no compiler of this build seen; its stderr:"; sed 's/^/# /' "$T/stderr"; false; }
     pgrep -f "O=$T/cache" >/dev/null
     kill -TERM "$pid"
     rc=0
