@@ -23,7 +23,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #define PG 4096u
 #define ALN(x, a) (((x) + (a) - 1) / (a) * (a))
@@ -104,6 +109,10 @@ struct range { uint64_t start, end; };
 struct guest {
     uint8_t *mem;
     uint64_t len, cap;
+    /* the kernel's whole pages, read from the bzImage where it lies (never
+     * copied into mem): [kbase, kbase + klen) is ksrc */
+    const uint8_t *ksrc;
+    uint64_t kbase, klen;
     struct range *skipped;
     size_t n_skipped;
     struct igvm_region *regions;
@@ -155,6 +164,14 @@ static int mem_seek(struct guest *g, uint64_t addr, const char *what)
         return grow(g, addr);
     }
     return 0;
+}
+
+/* The contents of the page at gpa. */
+static const uint8_t *mem_page(const struct guest *g, uint64_t gpa)
+{
+    if (gpa - g->kbase < g->klen)
+        return g->ksrc + (gpa - g->kbase);
+    return g->mem + gpa;
 }
 
 static bool mem_skipped(const struct guest *g, uint64_t gpa)
@@ -504,14 +521,14 @@ out:
 /* --------------------------------------------------------------- kernel */
 
 struct bzimage {
-    uint8_t *data;
+    const uint8_t *data;
     size_t len;
     const uint8_t *hdr;          /* setup header, at 0x1f1 */
     uint64_t pref_address, init_size;
     size_t pm_off;               /* protected-mode kernel: after the setup sectors */
 };
 
-static int bzimage_parse(const char *path, uint8_t *data, size_t len, struct bzimage *b)
+static int bzimage_parse(const char *path, const uint8_t *data, size_t len, struct bzimage *b)
 {
     b->data = data, b->len = len;
     if (len < SH_OFF + SH_LEN || memcmp(data + SH_OFF + SH_HEADER, "HdrS", 4) != 0) {
@@ -653,7 +670,7 @@ struct vh {
     int oom;
     struct gctx gc;
     /* page headers whose data goes in the file, in header order */
-    struct { size_t fo_off; uint64_t gpa; } *data;
+    struct { size_t fo_off; const uint8_t *src; } *data;
     size_t n_data;
 };
 
@@ -681,7 +698,7 @@ static uint8_t *vh_add(struct vh *v, uint32_t type, uint32_t body_len)
     return h + 8;
 }
 
-static void vh_data(struct vh *v, uint8_t *fo_field, uint64_t gpa)
+static void vh_data(struct vh *v, uint8_t *fo_field, const uint8_t *src)
 {
     void *d = realloc(v->data, (v->n_data + 1) * sizeof(*v->data));
     if (!d) {
@@ -690,22 +707,22 @@ static void vh_data(struct vh *v, uint8_t *fo_field, uint64_t gpa)
     }
     v->data = d;
     v->data[v->n_data].fo_off = (size_t)(fo_field - v->buf);
-    v->data[v->n_data].gpa = gpa;
+    v->data[v->n_data].src = src;
     v->n_data++;
 }
 
-static void vh_page_data(struct vh *v, uint64_t gpa, bool has_data, uint16_t flags, uint16_t type)
+static void vh_page_data(struct vh *v, uint64_t gpa, const uint8_t *src, uint16_t flags, uint16_t type)
 {
     uint8_t *b = vh_add(v, IGVM_PAGE_DATA, 24);
     if (!b)
         return;
     put_le64(b, gpa);
     put_le32(b + 8, 1);
-    put_le32(b + 12, has_data);
+    put_le32(b + 12, src != NULL);
     put_le16(b + 16, flags);
     put_le16(b + 20, type);
-    if (has_data)
-        vh_data(v, b + 12, gpa);
+    if (src)
+        vh_data(v, b + 12, src);
 }
 
 static bool all_zero(const uint8_t *p, size_t n)
@@ -822,7 +839,10 @@ static int layout_bzimage(const struct igvm_build_params *p, const struct bzimag
     if (base + vmlinux_len > g->len || base + init_size < g->len)
         return err_set(-EFBIG, "%s: the kernel (%zu bytes) is too big for its init_size %#llx", kp, vmlinux_len,
                        (unsigned long long)init_size);
-    memcpy(g->mem + base, bz->data + bz->pm_off, vmlinux_len);
+    /* whole pages stay in the bzImage; the last part page is copied, the
+     * rest of it zeros */
+    g->ksrc = bz->data + bz->pm_off, g->kbase = base, g->klen = vmlinux_len / PG * PG;
+    memcpy(g->mem + base + g->klen, g->ksrc + g->klen, vmlinux_len - g->klen);
     region_add(g, base, vmlinux_len, "kernel");
     if ((rc = mem_seek(g, base + init_size, kp)))
         return rc;
@@ -921,9 +941,47 @@ out:
     return rc;
 }
 
-/* The headers and file data: one directive per page below the end, in GPA order. */
+/* The file to fd: the headers, then each data page from where it lies (the
+ * bzImage or the guest memory), runs of adjacent pages in one iovec and no
+ * copy in between. */
+static int vh_write(const struct vh *v, int fd, const char *what)
+{
+    struct iovec iov[IOV_MAX];
+    size_t i = 0;
+    int n = 0;
+    iov[n++] = (struct iovec){v->buf, v->len};
+    for (;;) {
+        for (; i < v->n_data && n < IOV_MAX; i++) {
+            uint8_t *src = (uint8_t *)v->data[i].src;
+            if (n > 0 && (uint8_t *)iov[n - 1].iov_base + iov[n - 1].iov_len == src)
+                iov[n - 1].iov_len += PG;
+            else
+                iov[n++] = (struct iovec){src, PG};
+        }
+        struct iovec *at = iov;
+        int left = n;
+        while (left) {
+            ssize_t w = writev(fd, at, left);
+            if (w < 0) {
+                if (errno == EINTR)
+                    continue;
+                return err_sys(-errno, "%s: write failed", what);
+            }
+            for (; left && (size_t)w >= at->iov_len; at++, left--)
+                w -= (ssize_t)at->iov_len;
+            if (left)
+                at->iov_base = (uint8_t *)at->iov_base + w, at->iov_len -= (size_t)w;
+        }
+        if (i == v->n_data)
+            return 0;
+        n = 0;
+    }
+}
+
+/* The headers and file data: one directive per page below the end, in GPA
+ * order; the file written to fd (named what), or into r->data when fd < 0. */
 static int emit(const struct igvm_build_params *p, struct guest *g, const struct cpu *c, const uint64_t pages[4],
-                struct igvm_build_result *r)
+                int fd, const char *what, struct igvm_build_result *r)
 {
     struct vh v = {0};
     uint64_t end = g->len;
@@ -953,13 +1011,13 @@ static int emit(const struct igvm_build_params *p, struct guest *g, const struct
     }
     memset(zero_digest, 0, sizeof(zero_digest));
     for (uint64_t gpa = 0; gpa < end && !v.oom; gpa += PG) {
-        const uint8_t *page = g->mem + gpa;
+        const uint8_t *page = mem_page(g, gpa);
         if (gpa == pages[3]) {
             if ((b = vh_add(&v, IGVM_VP_CONTEXT, 20))) {
                 put_le64(b, gpa);
                 put_le32(b + 8, 1);
                 put_le32(b + 12, 0xffffffff);
-                vh_data(&v, b + 12, gpa);
+                vh_data(&v, b + 12, page);
             }
             gctx_page_digest(&v.gc, page, d);
             gctx_update(&v.gc, SNP_PAGE_VMSA, gpa, d);
@@ -975,13 +1033,13 @@ static int emit(const struct igvm_build_params *p, struct guest *g, const struct
             }
             gctx_update(&v.gc, SNP_PAGE_UNMEASURED, gpa, zero_digest);
         } else if (gpa == pages[0]) {
-            vh_page_data(&v, gpa, true, 0, IGVM_DATA_CPUID_DATA);
+            vh_page_data(&v, gpa, page, 0, IGVM_DATA_CPUID_DATA);
             gctx_update(&v.gc, SNP_PAGE_CPUID, gpa, zero_digest);
         } else if (gpa == pages[1]) {
-            vh_page_data(&v, gpa, false, 0, IGVM_DATA_SECRETS);
+            vh_page_data(&v, gpa, NULL, 0, IGVM_DATA_SECRETS);
             gctx_update(&v.gc, SNP_PAGE_SECRETS, gpa, zero_digest);
         } else if (!mem_skipped(g, gpa)) {
-            vh_page_data(&v, gpa, !all_zero(page, PG), 0, IGVM_DATA_NORMAL);
+            vh_page_data(&v, gpa, all_zero(page, PG) ? NULL : page, 0, IGVM_DATA_NORMAL);
             gctx_update_normal_pages(&v.gc, gpa, page, PG);
         }
     }
@@ -1012,14 +1070,18 @@ static int emit(const struct igvm_build_params *p, struct guest *g, const struct
     put_le32(v.buf + 16, (uint32_t)total);
     put_le32(v.buf + 20, 0);
     put_le32(v.buf + 20, igvm_crc32(0, v.buf, v.len));
+    r->len = total;
+    if (fd >= 0) {
+        rc = vh_write(&v, fd, what);
+        goto out;
+    }
     if (!(r->data = malloc(total))) {
         rc = -ENOMEM;
         goto out;
     }
     memcpy(r->data, v.buf, v.len);
     for (size_t i = 0; i < v.n_data; i++)
-        memcpy(r->data + v.len + i * PG, g->mem + v.data[i].gpa, PG);
-    r->len = total;
+        memcpy(r->data + v.len + i * PG, v.data[i].src, PG);
 out:
     if (rc == -ENOMEM)
         err_set(rc, "%s: out of memory building the IGVM file", p->kernel_path);
@@ -1029,14 +1091,37 @@ out:
     return rc;
 }
 
-int igvm_build(const struct igvm_build_params *p, struct igvm_build_result *r)
+/* The bzImage where it lies: a regular file mapped (no copy: its pages
+ * are the page cache's), anything else read. *mapped tells which to undo. */
+static int kernel_load(const char *path, uint8_t **data, size_t *len, bool *mapped)
+{
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    *mapped = false;
+    if (fd < 0)
+        return err_sys(-errno, "%s: cannot open", path);
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 && (uint64_t)st.st_size <= SIZE_MAX) {
+        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+        if (m != MAP_FAILED) {
+            close(fd);
+            *data = m, *len = (size_t)st.st_size, *mapped = true;
+            return 0;
+        }
+    }
+    close(fd);
+    return file_read_all(path, data, len, 0);
+}
+
+static int build(const struct igvm_build_params *p, int fd, const char *what, struct igvm_build_result *r)
 {
     struct acpi acpi = {0};
     struct guest g = {0};
     struct cpu c = {0};
     struct bzimage bz = {0};
     uint8_t *kernel = NULL;
+    const uint8_t *kdata;
     size_t klen = 0;
+    bool mapped = false;
     uint64_t pages[4];
     int rc;
 
@@ -1044,14 +1129,13 @@ int igvm_build(const struct igvm_build_params *p, struct igvm_build_result *r)
     if (p->vtl > 2)
         return err_set(-EINVAL, "VTL %u: 0, 1 or 2 expected", p->vtl);
     if (p->kernel_data) {
-        if (!(kernel = malloc(p->kernel_len ? p->kernel_len : 1)))
-            return err_set(-ENOMEM, "%s: out of memory", p->kernel_path);
-        memcpy(kernel, p->kernel_data, p->kernel_len);
-        klen = p->kernel_len;
-    } else if ((rc = file_read_all(p->kernel_path, &kernel, &klen, 0))) {
+        kdata = p->kernel_data, klen = p->kernel_len;
+    } else if ((rc = kernel_load(p->kernel_path, &kernel, &klen, &mapped))) {
         return rc;
+    } else {
+        kdata = kernel;
     }
-    if ((rc = bzimage_parse(p->kernel_path, kernel, klen, &bz)))
+    if ((rc = bzimage_parse(p->kernel_path, kdata, klen, &bz)))
         goto out;
     uint32_t cmax = get_le32(bz.hdr + SH_CMDLINE_SIZE);
     if (p->cmdline_len > cmax) {
@@ -1081,9 +1165,10 @@ int igvm_build(const struct igvm_build_params *p, struct igvm_build_result *r)
         rc = rc ? rc : err_set(-ENOMEM, "out of memory");
         goto out;
     }
-    if ((rc = emit(p, &g, &c, pages, r)))
+    if ((rc = emit(p, &g, &c, pages, fd, what, r)))
         goto out;
-    sha256_buf(kernel, klen, r->kernel_sha256);
+    if (p->kernel_sha256)
+        sha256_buf(kdata, klen, r->kernel_sha256);
     sha256_buf(p->cmdline, p->cmdline_len, r->cmdline_sha256);
     r->acpi = acpi.inputs, r->n_acpi = acpi.n_inputs;
     acpi.inputs = NULL, acpi.n_inputs = 0;
@@ -1099,8 +1184,21 @@ out:
     free(g.skipped);
     if (g.mem)
         munmap(g.mem, g.cap);
-    free(kernel);
+    if (mapped)
+        munmap(kernel, klen);
+    else
+        free(kernel);
     return rc;
+}
+
+int igvm_build(const struct igvm_build_params *p, struct igvm_build_result *r)
+{
+    return build(p, -1, NULL, r);
+}
+
+int igvm_build_write(const struct igvm_build_params *p, int fd, const char *what, struct igvm_build_result *r)
+{
+    return build(p, fd, what, r);
 }
 
 void igvm_build_result_free(struct igvm_build_result *r)
