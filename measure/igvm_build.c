@@ -24,7 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -669,9 +668,10 @@ struct vh {
     size_t len, cap;
     int oom;
     struct gctx gc;
-    /* page headers whose data goes in the file, in header order */
-    struct { size_t fo_off; const uint8_t *src; } *data;
-    size_t n_data;
+    /* every page below the end that is not skipped, in GPA order: how it is
+     * measured, and where its file offset goes if the file carries it */
+    struct vh_page { uint64_t gpa; const uint8_t *src; size_t fo_off; enum snp_page_type type; } *pages;
+    size_t n_pages, cap_pages;
 };
 
 static uint8_t *vh_add(struct vh *v, uint32_t type, uint32_t body_len)
@@ -698,20 +698,25 @@ static uint8_t *vh_add(struct vh *v, uint32_t type, uint32_t body_len)
     return h + 8;
 }
 
-static void vh_data(struct vh *v, uint8_t *fo_field, const uint8_t *src)
+/* A page of the measurement; fo_field (NULL: not in the file) is the
+ * header's file offset field, src its contents (NULL: zeros). */
+static void vh_page(struct vh *v, uint8_t *fo_field, uint64_t gpa, const uint8_t *src, enum snp_page_type type)
 {
-    void *d = realloc(v->data, (v->n_data + 1) * sizeof(*v->data));
-    if (!d) {
-        v->oom = 1;
-        return;
+    if (v->n_pages == v->cap_pages) {
+        size_t cap = v->cap_pages ? 2 * v->cap_pages : 4096;
+        void *d = realloc(v->pages, cap * sizeof(*v->pages));
+        if (!d) {
+            v->oom = 1;
+            return;
+        }
+        v->pages = d, v->cap_pages = cap;
     }
-    v->data = d;
-    v->data[v->n_data].fo_off = (size_t)(fo_field - v->buf);
-    v->data[v->n_data].src = src;
-    v->n_data++;
+    v->pages[v->n_pages++] = (struct vh_page){gpa, src, fo_field ? (size_t)(fo_field - v->buf) : 0, type};
 }
 
-static void vh_page_data(struct vh *v, uint64_t gpa, const uint8_t *src, uint16_t flags, uint16_t type)
+/* A PAGE_DATA header; src: the page's contents if the file carries them. */
+static void vh_page_data(struct vh *v, uint64_t gpa, const uint8_t *src, uint16_t data_type,
+                         enum snp_page_type type)
 {
     uint8_t *b = vh_add(v, IGVM_PAGE_DATA, 24);
     if (!b)
@@ -719,10 +724,8 @@ static void vh_page_data(struct vh *v, uint64_t gpa, const uint8_t *src, uint16_
     put_le64(b, gpa);
     put_le32(b + 8, 1);
     put_le32(b + 12, src != NULL);
-    put_le16(b + 16, flags);
-    put_le16(b + 20, type);
-    if (src)
-        vh_data(v, b + 12, src);
+    put_le16(b + 20, data_type);
+    vh_page(v, src ? b + 12 : NULL, gpa, src, type);
 }
 
 static bool all_zero(const uint8_t *p, size_t n)
@@ -941,52 +944,81 @@ out:
     return rc;
 }
 
-/* The file to fd: the headers, then each data page from where it lies (the
- * bzImage or the guest memory), runs of adjacent pages in one iovec and no
- * copy in between. */
-static int vh_write(const struct vh *v, int fd, const char *what)
+/* Where the file's bytes go: fd (the data pages written as they are hashed,
+ * SINK_PAGES at a time, in one iovec per run of adjacent pages, their
+ * write-back started at once so that the disk works while we hash), or one
+ * buffer. */
+#define SINK_PAGES 256
+#define SINK_IOV 64
+struct sink {
+    int fd;
+    const char *what;
+    uint8_t *mem;                /* fd < 0: the file */
+    uint64_t at;                 /* file offset of the first page pending */
+    struct iovec iov[SINK_IOV];
+    int n, pages;
+};
+
+/* writev at off, all of it. */
+static int pwritev_all(int fd, struct iovec *iov, int n, uint64_t off, const char *what)
 {
-    struct iovec iov[IOV_MAX];
-    size_t i = 0;
-    int n = 0;
-    iov[n++] = (struct iovec){v->buf, v->len};
-    for (;;) {
-        for (; i < v->n_data && n < IOV_MAX; i++) {
-            uint8_t *src = (uint8_t *)v->data[i].src;
-            if (n > 0 && (uint8_t *)iov[n - 1].iov_base + iov[n - 1].iov_len == src)
-                iov[n - 1].iov_len += PG;
-            else
-                iov[n++] = (struct iovec){src, PG};
+    while (n) {
+        ssize_t w = pwritev(fd, iov, n, (off_t)off);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return err_sys(-errno, "%s: write failed", what);
         }
-        struct iovec *at = iov;
-        int left = n;
-        while (left) {
-            ssize_t w = writev(fd, at, left);
-            if (w < 0) {
-                if (errno == EINTR)
-                    continue;
-                return err_sys(-errno, "%s: write failed", what);
-            }
-            for (; left && (size_t)w >= at->iov_len; at++, left--)
-                w -= (ssize_t)at->iov_len;
-            if (left)
-                at->iov_base = (uint8_t *)at->iov_base + w, at->iov_len -= (size_t)w;
-        }
-        if (i == v->n_data)
-            return 0;
-        n = 0;
+        off += (uint64_t)w;
+        for (; n && (size_t)w >= iov->iov_len; iov++, n--)
+            w -= (ssize_t)iov->iov_len;
+        if (n)
+            iov->iov_base = (uint8_t *)iov->iov_base + w, iov->iov_len -= (size_t)w;
     }
+    return 0;
+}
+
+static int sink_flush(struct sink *s)
+{
+    if (!s->pages)
+        return 0;
+    uint64_t len = (uint64_t)s->pages * PG;
+    int rc = pwritev_all(s->fd, s->iov, s->n, s->at, s->what);
+    /* only a hint: the fsync that commits the file waits for it all */
+    (void)sync_file_range(s->fd, (off_t)s->at, (off_t)len, SYNC_FILE_RANGE_WRITE);
+    s->at += len, s->n = s->pages = 0;
+    return rc;
+}
+
+static int sink_page(struct sink *s, const uint8_t *src)
+{
+    if (s->fd < 0) {
+        memcpy(s->mem + s->at, src, PG);
+        s->at += PG;
+        return 0;
+    }
+    if (s->n && (const uint8_t *)s->iov[s->n - 1].iov_base + s->iov[s->n - 1].iov_len == src)
+        s->iov[s->n - 1].iov_len += PG;
+    else
+        s->iov[s->n++] = (struct iovec){(void *)src, PG};
+    return ++s->pages == SINK_PAGES || s->n == SINK_IOV ? sink_flush(s) : 0;
 }
 
 /* The headers and file data: one directive per page below the end, in GPA
- * order; the file written to fd (named what), or into r->data when fd < 0. */
+ * order; the file written to fd (named what), or into r->data when fd < 0.
+ * The headers are laid out first (each page's only needs to know whether it
+ * is all zeros); then every page is hashed into the launch digest and, if
+ * the file carries it, written while it is in the cache; the headers, with
+ * the ID block signed over that digest, last, at the start. */
 static int emit(const struct igvm_build_params *p, struct guest *g, const struct cpu *c, const uint64_t pages[4],
                 int fd, const char *what, struct igvm_build_result *r)
 {
+    static const uint8_t zero_page[PG];
     struct vh v = {0};
+    struct sink s = {.fd = fd, .what = what};
     uint64_t end = g->len;
     int rc = 0;
-    uint8_t zero_digest[48], d[48];
+    uint8_t zero_digest[48], zero_page_digest[48], d[48];
 
     gctx_init(&v.gc, NULL);
     memcpy(g->mem + pages[3], c->vmsa, VMSA_LEN);
@@ -1009,7 +1041,6 @@ static int emit(const struct igvm_build_params *p, struct guest *g, const struct
         put_le64(b, p->id.policy);
         put_le32(b + 8, 1);
     }
-    memset(zero_digest, 0, sizeof(zero_digest));
     for (uint64_t gpa = 0; gpa < end && !v.oom; gpa += PG) {
         const uint8_t *page = mem_page(g, gpa);
         if (gpa == pages[3]) {
@@ -1017,10 +1048,8 @@ static int emit(const struct igvm_build_params *p, struct guest *g, const struct
                 put_le64(b, gpa);
                 put_le32(b + 8, 1);
                 put_le32(b + 12, 0xffffffff);
-                vh_data(&v, b + 12, page);
+                vh_page(&v, b + 12, gpa, page, SNP_PAGE_VMSA);
             }
-            gctx_page_digest(&v.gc, page, d);
-            gctx_update(&v.gc, SNP_PAGE_VMSA, gpa, d);
         } else if (gpa == pages[2]) {
             if ((b = vh_add(&v, IGVM_PARAMETER_AREA, 16)))
                 put_le64(b, PG);
@@ -1031,38 +1060,62 @@ static int emit(const struct igvm_build_params *p, struct guest *g, const struct
                 put_le64(b, gpa);
                 put_le32(b + 8, 1);
             }
-            gctx_update(&v.gc, SNP_PAGE_UNMEASURED, gpa, zero_digest);
+            vh_page(&v, NULL, gpa, NULL, SNP_PAGE_UNMEASURED);
         } else if (gpa == pages[0]) {
-            vh_page_data(&v, gpa, page, 0, IGVM_DATA_CPUID_DATA);
-            gctx_update(&v.gc, SNP_PAGE_CPUID, gpa, zero_digest);
+            vh_page_data(&v, gpa, page, IGVM_DATA_CPUID_DATA, SNP_PAGE_CPUID);
         } else if (gpa == pages[1]) {
-            vh_page_data(&v, gpa, NULL, 0, IGVM_DATA_SECRETS);
-            gctx_update(&v.gc, SNP_PAGE_SECRETS, gpa, zero_digest);
+            vh_page_data(&v, gpa, NULL, IGVM_DATA_SECRETS, SNP_PAGE_SECRETS);
         } else if (!mem_skipped(g, gpa)) {
-            vh_page_data(&v, gpa, all_zero(page, PG) ? NULL : page, 0, IGVM_DATA_NORMAL);
-            gctx_update_normal_pages(&v.gc, gpa, page, PG);
+            vh_page_data(&v, gpa, all_zero(page, PG) ? NULL : page, IGVM_DATA_NORMAL, SNP_PAGE_NORMAL);
         }
     }
+    size_t ib_off = 0;
+    if (!v.oom && (b = vh_add(&v, IGVM_SNP_ID_BLOCK, 696)))
+        ib_off = (size_t)(b - v.buf);
     if (v.oom) {
         rc = -ENOMEM;
         goto out;
     }
-    memcpy(r->digest, v.gc.ld, 48);
-    if (!(b = vh_add(&v, IGVM_SNP_ID_BLOCK, 696))) {
-        rc = -ENOMEM;
-        goto out;
-    }
-    size_t ib_off = (size_t)(b - v.buf);
-    if ((rc = sign_id_block(p, r->digest, v.buf + ib_off, r->id_key_digest)))
-        goto out;
-    /* file offsets, fixed header, CRC over the headers as they lie */
-    uint64_t total = v.len + (uint64_t)v.n_data * PG;
+    /* file offsets: the data pages follow the headers in header order */
+    uint64_t total = v.len, n_data = 0;
+    for (size_t i = 0; i < v.n_pages; i++)
+        if (v.pages[i].fo_off)
+            put_le32(v.buf + v.pages[i].fo_off, (uint32_t)(v.len + n_data++ * PG));
+    total += n_data * PG;
     if (total > UINT32_MAX) {
         rc = err_set(-EFBIG, "%s: the IGVM file would exceed 4 GiB", p->kernel_path);
         goto out;
     }
-    for (size_t i = 0; i < v.n_data; i++)
-        put_le32(v.buf + v.data[i].fo_off, (uint32_t)(v.len + i * PG));
+    s.at = v.len;
+    if (fd < 0 && !(s.mem = r->data = malloc(total))) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    r->len = total;
+
+    memset(zero_digest, 0, sizeof(zero_digest));
+    gctx_page_digest(&v.gc, zero_page, zero_page_digest);
+    for (size_t i = 0; i < v.n_pages && !rc; i++) {
+        const struct vh_page *pg = &v.pages[i];
+        const uint8_t *cd = zero_digest;
+        if (pg->type == SNP_PAGE_NORMAL || pg->type == SNP_PAGE_VMSA) {
+            if (pg->src) {
+                gctx_page_digest(&v.gc, pg->src, d);
+                cd = d;
+            } else {
+                cd = zero_page_digest;
+            }
+        }
+        gctx_update(&v.gc, pg->type, pg->gpa, cd);
+        if (pg->fo_off)
+            rc = sink_page(&s, pg->src);
+    }
+    if (rc || (fd >= 0 && (rc = sink_flush(&s))))
+        goto out;
+    memcpy(r->digest, v.gc.ld, 48);
+    if ((rc = sign_id_block(p, r->digest, v.buf + ib_off, r->id_key_digest)))
+        goto out;
+    /* fixed header, CRC over the headers as they lie */
     put_le32(v.buf, IGVM_MAGIC);
     put_le32(v.buf + 4, 1);
     put_le32(v.buf + 8, 24);
@@ -1070,24 +1123,16 @@ static int emit(const struct igvm_build_params *p, struct guest *g, const struct
     put_le32(v.buf + 16, (uint32_t)total);
     put_le32(v.buf + 20, 0);
     put_le32(v.buf + 20, igvm_crc32(0, v.buf, v.len));
-    r->len = total;
-    if (fd >= 0) {
-        rc = vh_write(&v, fd, what);
-        goto out;
-    }
-    if (!(r->data = malloc(total))) {
-        rc = -ENOMEM;
-        goto out;
-    }
-    memcpy(r->data, v.buf, v.len);
-    for (size_t i = 0; i < v.n_data; i++)
-        memcpy(r->data + v.len + i * PG, v.data[i].src, PG);
+    if (fd >= 0)
+        rc = pwritev_all(fd, &(struct iovec){v.buf, v.len}, 1, 0, what);
+    else
+        memcpy(r->data, v.buf, v.len);
 out:
     if (rc == -ENOMEM)
         err_set(rc, "%s: out of memory building the IGVM file", p->kernel_path);
     gctx_free(&v.gc);
     free(v.buf);
-    free(v.data);
+    free(v.pages);
     return rc;
 }
 
