@@ -174,7 +174,7 @@ refused() {
     run "$GUESTIMG" igvm build -o "$T/out.igvm" "$@"
     assert_error "$want" "$pattern"
     [ ! -e "$T/out.igvm" ]
-    [ -z "$(ls "$T" | grep -F out.igvm)" ] # no temporary left either
+    [ -z "$(ls -A "$T" | grep -F out.igvm)" ] # no temporary (.out.igvm.tmp-*) left either
 }
 
 @test "igvm build: bad kernels are refused, naming the file and the problem" {
@@ -217,6 +217,21 @@ refused() {
     refused 1 "^guestimg: $T/tei.json: image_id: not hex" --kernel "$K" --config-file "$T/tei.json"
     echo '{}' > "$T/tei.json"
     refused 1 "^guestimg: $T/tei.json: no tei_config_data object" --kernel "$K" --config-file "$T/tei.json"
+}
+
+@test "igvm build: a write that fails part way (file size limit) is one error; no output, no temporary left" {
+    # the file is written while it is built: a 1 MiB limit stops it in the
+    # kernel's pages, after the temporary has been created
+    { cat "$K"; head -c $((4 << 20)) /dev/urandom; } >"$T/big"
+    mkdir "$T/out"
+    run bash -c 'ulimit -f 1024 && exec "$@"' - "$GUESTIMG" igvm build -o "$T/out/x.igvm" --kernel "$T/big" \
+        --measurement-file "$T/out/m.json"
+    assert_error 1 "^guestimg: $T/out/x.igvm: .*File too large$"
+    assert_equal "$(ls -A "$T/out")" ""
+    # without the limit the same command writes both
+    run "$GUESTIMG" igvm build -o "$T/out/x.igvm" --kernel "$T/big" --measurement-file "$T/out/m.json"
+    [ "$status" -eq 0 ]
+    assert_equal "$(ls -A "$T/out" | tr '\n' ' ')" "m.json x.igvm "
 }
 
 @test "igvm build: usage errors exit 2 and write nothing" {
