@@ -51,10 +51,11 @@ struct igvm_build_result {
 };
 
 int igvm_build(const struct igvm_build_params *p, struct igvm_build_result *r);
-/* The same with the file written to fd (what names it in errors) instead
- * of r->data: the headers, then each page from where it lies (the mapped
- * bzImage, the layout's memory), no copy made. On failure part of the file
- * may have been written: write to a temporary (atomic_open) and abort. */
+/* The same with the file written to fd (a regular file, written at
+ * offsets; what names it in errors) instead of r->data: each page as it is
+ * hashed, from where it lies (the mapped bzImage, the layout's memory), no
+ * copy made; the headers last. On failure part of the file may have been
+ * written: write to a temporary (atomic_open) and abort it. */
 int igvm_build_write(const struct igvm_build_params *p, int fd, const char *what, struct igvm_build_result *r);
 void igvm_build_result_free(struct igvm_build_result *r);
 json_t *igvm_measurement_file_json(const struct igvm_build_result *r, uint32_t svn);
