@@ -1137,24 +1137,48 @@ out:
 }
 
 /* The bzImage where it lies: a regular file mapped (no copy: its pages
- * are the page cache's), anything else read. *mapped tells which to undo. */
-static int kernel_load(const char *path, uint8_t **data, size_t *len, bool *mapped)
+ * are the page cache's), anything else read. *mapped tells which to undo;
+ * *fd_out stays open (or -1) and *st is what it was, for kernel_unchanged(). */
+static int kernel_load(const char *path, uint8_t **data, size_t *len, bool *mapped, int *fd_out, struct stat *st)
 {
-    struct stat st;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     *mapped = false;
+    *fd_out = -1;
     if (fd < 0)
         return err_sys(-errno, "%s: cannot open", path);
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 && (uint64_t)st.st_size <= SIZE_MAX) {
-        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    if (fstat(fd, st) < 0) {
+        int e = errno;
+        close(fd);
+        return err_sys(-e, "%s: cannot stat", path);
+    }
+    if (S_ISREG(st->st_mode) && st->st_size > 0 && (uint64_t)st->st_size <= SIZE_MAX) {
+        void *m = mmap(NULL, (size_t)st->st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
         if (m != MAP_FAILED) {
-            close(fd);
-            *data = m, *len = (size_t)st.st_size, *mapped = true;
+            *fd_out = fd;
+            *data = m, *len = (size_t)st->st_size, *mapped = true;
             return 0;
         }
     }
     close(fd);
     return file_read_all(path, data, len, 0);
+}
+
+/* The mapped kernel was not written to while the file was built from it:
+ * its pages were hashed and then written from the mapping, so a change in
+ * between would make the file and its digest disagree. (A file cut short
+ * faults instead: SIGBUS, the CLI's handler removes the temporary.) */
+static int kernel_unchanged(const char *path, int fd, const struct stat *was)
+{
+    struct stat now;
+    if (fd < 0)
+        return 0;
+    if (fstat(fd, &now) < 0)
+        return err_sys(-errno, "%s: cannot stat", path);
+    if (now.st_size != was->st_size || now.st_mtim.tv_sec != was->st_mtim.tv_sec ||
+        now.st_mtim.tv_nsec != was->st_mtim.tv_nsec || now.st_ctim.tv_sec != was->st_ctim.tv_sec ||
+        now.st_ctim.tv_nsec != was->st_ctim.tv_nsec)
+        return err_set(-EAGAIN, "%s: changed while the IGVM file was built from it", path);
+    return 0;
 }
 
 static int build(const struct igvm_build_params *p, int fd, const char *what, struct igvm_build_result *r)
@@ -1167,6 +1191,8 @@ static int build(const struct igvm_build_params *p, int fd, const char *what, st
     const uint8_t *kdata;
     size_t klen = 0;
     bool mapped = false;
+    int kfd = -1;
+    struct stat kst;
     uint64_t pages[4];
     int rc;
 
@@ -1175,7 +1201,7 @@ static int build(const struct igvm_build_params *p, int fd, const char *what, st
         return err_set(-EINVAL, "VTL %u: 0, 1 or 2 expected", p->vtl);
     if (p->kernel_data) {
         kdata = p->kernel_data, klen = p->kernel_len;
-    } else if ((rc = kernel_load(p->kernel_path, &kernel, &klen, &mapped))) {
+    } else if ((rc = kernel_load(p->kernel_path, &kernel, &klen, &mapped, &kfd, &kst))) {
         return rc;
     } else {
         kdata = kernel;
@@ -1210,7 +1236,7 @@ static int build(const struct igvm_build_params *p, int fd, const char *what, st
         rc = rc ? rc : err_set(-ENOMEM, "out of memory");
         goto out;
     }
-    if ((rc = emit(p, &g, &c, pages, fd, what, r)))
+    if ((rc = emit(p, &g, &c, pages, fd, what, r)) || (rc = kernel_unchanged(p->kernel_path, kfd, &kst)))
         goto out;
     if (p->kernel_sha256)
         sha256_buf(kdata, klen, r->kernel_sha256);
@@ -1233,6 +1259,8 @@ out:
         munmap(kernel, klen);
     else
         free(kernel);
+    if (kfd >= 0)
+        close(kfd);
     return rc;
 }
 
