@@ -37,8 +37,8 @@ CPPFLAGS  += -I. -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 \
              -DGUESTIMG_VERSION='"$(VERSION)"'
 CFLAGS    += -std=c11 $(OPT) -g -Wall -Wextra -Wshadow -Wstrict-prototypes \
              -Wmissing-prototypes -Wno-unused-parameter -fno-common \
-             -ffile-prefix-map=$(CURDIR)/= -fPIC $(SANFLAGS)
-LDFLAGS   += $(SANFLAGS)
+             -ffile-prefix-map=$(CURDIR)/= -fPIC -pthread $(SANFLAGS)
+LDFLAGS   += -pthread $(SANFLAGS)
 # Resolved lazily: the package list may not be installed yet when `make deps`
 # runs, and pkg-config would complain.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -169,7 +169,7 @@ bench: deps
 # sources compiled afresh with coverage instrumentation.
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
-FUZZ_FLAGS   := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
+FUZZ_FLAGS   := -std=c11 -g -O1 -pthread -fsanitize=fuzzer,address,undefined \
                 -fno-sanitize-recover=undefined -I. -D_GNU_SOURCE \
                 -D_FILE_OFFSET_BITS=64 -DGUESTIMG_VERSION='"$(VERSION)"'
 FUZZ_LIBSRC  := $(foreach c,$(COMPONENTS),$($(c)_SRCS))

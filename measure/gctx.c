@@ -2,6 +2,7 @@
 #include "common/le.h"
 
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,13 +16,21 @@
 #define PI_VMPL_PERMS 0x64 /* VMPL3, VMPL2, VMPL1 permissions and a reserved byte: all 0 */
 #define PI_GPA 0x68
 
+/* Fetched once: an explicit fetch spares OpenSSL 3 a lookup per page
+ * (once for all threads: igvm build hashes pages on several). */
+static EVP_MD *sha384_md;
+
+static void sha384_fetch(void)
+{
+    if (!(sha384_md = EVP_MD_fetch(NULL, "SHA384", NULL)))
+        abort();
+}
+
 static const EVP_MD *sha384(void)
 {
-    /* Fetched once: an explicit fetch spares OpenSSL 3 a lookup per page. */
-    static EVP_MD *md;
-    if (!md && !(md = EVP_MD_fetch(NULL, "SHA384", NULL)))
-        abort();
-    return md;
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, sha384_fetch);
+    return sha384_md;
 }
 
 static void digest(struct gctx *g, const void *buf, size_t len, uint8_t out[GCTX_LD_LEN])

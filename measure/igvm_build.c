@@ -20,6 +20,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -952,22 +953,22 @@ out:
 #define SINK_IOV 64
 struct sink {
     int fd;
-    const char *what;
     uint8_t *mem;                /* fd < 0: the file */
     uint64_t at;                 /* file offset of the first page pending */
     struct iovec iov[SINK_IOV];
     int n, pages;
 };
 
-/* writev at off, all of it. */
-static int pwritev_all(int fd, struct iovec *iov, int n, uint64_t off, const char *what)
+/* writev at off, all of it; -errno (no message: it may run on a worker
+ * thread, the caller names the file). */
+static int pwritev_all(int fd, struct iovec *iov, int n, uint64_t off)
 {
     while (n) {
         ssize_t w = pwritev(fd, iov, n, (off_t)off);
         if (w < 0) {
             if (errno == EINTR)
                 continue;
-            return err_sys(-errno, "%s: write failed", what);
+            return -errno;
         }
         off += (uint64_t)w;
         for (; n && (size_t)w >= iov->iov_len; iov++, n--)
@@ -983,7 +984,7 @@ static int sink_flush(struct sink *s)
     if (!s->pages)
         return 0;
     uint64_t len = (uint64_t)s->pages * PG;
-    int rc = pwritev_all(s->fd, s->iov, s->n, s->at, s->what);
+    int rc = pwritev_all(s->fd, s->iov, s->n, s->at);
     /* only a hint: the fsync that commits the file waits for it all */
     (void)sync_file_range(s->fd, (off_t)s->at, (off_t)len, SYNC_FILE_RANGE_WRITE);
     s->at += len, s->n = s->pages = 0;
@@ -1004,6 +1005,108 @@ static int sink_page(struct sink *s, const uint8_t *src)
     return ++s->pages == SINK_PAGES || s->n == SINK_IOV ? sink_flush(s) : 0;
 }
 
+/* ------------------------------------------------------- page hashing */
+
+/* The pages' contents digests are independent (only the PAGE_INFO chain
+ * over them is sequential): they are computed, and the file's pages
+ * written, on up to HASH_THREADS_MAX threads (one per online core;
+ * GUESTIMG_IGVM_THREADS=N sets it, 1: all on the calling thread), each
+ * taking a contiguous share of the pages; the caller then runs the chain
+ * over the digests in page order. A share of fewer than HASH_SHARE_MIN
+ * pages to hash or write is not worth a thread. */
+#define HASH_THREADS_MAX 4
+#define HASH_SHARE_MIN 256
+
+/* Whether a page's contents are hashed (the rest measure a zero digest,
+ * or the all-zero page's, shared). */
+static bool page_hashed(const struct vh_page *pg)
+{
+    return pg->src && (pg->type == SNP_PAGE_NORMAL || pg->type == SNP_PAGE_VMSA);
+}
+
+/* One thread's share, pages[lo, hi): each hashed page's digest into
+ * cd[i], the pages the file carries written from s.at on. It touches only
+ * its own rows of cd and its own range of the file; a failed write is
+ * returned as -errno for the caller to name. */
+struct share {
+    const struct vh *v;
+    uint8_t (*cd)[GCTX_LD_LEN];
+    size_t lo, hi;
+    struct sink s;
+    int rc;
+    pthread_t thread;
+    bool started;
+};
+
+static int share_run(struct share *w)
+{
+    struct gctx gc;
+    int rc = 0;
+    gctx_init(&gc, NULL);
+    for (size_t i = w->lo; i < w->hi && !rc; i++) {
+        const struct vh_page *pg = &w->v->pages[i];
+        if (page_hashed(pg))
+            gctx_page_digest(&gc, pg->src, w->cd[i]);
+        if (pg->fo_off)
+            rc = sink_page(&w->s, pg->src);
+    }
+    if (!rc && w->s.fd >= 0)
+        rc = sink_flush(&w->s);
+    gctx_free(&gc);
+    return rc;
+}
+
+static void *share_thread(void *arg)
+{
+    struct share *w = arg;
+    w->rc = share_run(w);
+    return NULL;
+}
+
+static unsigned hash_threads(size_t work)
+{
+    const char *env = getenv("GUESTIMG_IGVM_THREADS");
+    long n = env && *env ? strtol(env, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
+    if (n > HASH_THREADS_MAX)
+        n = HASH_THREADS_MAX;
+    if ((size_t)n > work / HASH_SHARE_MIN)
+        n = (long)(work / HASH_SHARE_MIN);
+    return n < 1 ? 1 : (unsigned)n;
+}
+
+/* Every page's contents digest into cd (v->n_pages rows), the pages the
+ * file carries written to fd (or copied into mem) from file offset at:
+ * shares of about equal work (pages hashed or written), in page order, the
+ * first on this thread. Returns the first share's error that has one. */
+static int hash_pages(const struct vh *v, uint8_t (*cd)[GCTX_LD_LEN], int fd, uint8_t *mem, uint64_t at)
+{
+    struct share w[HASH_THREADS_MAX];
+    size_t work = 0, done = 0, i = 0;
+    for (size_t j = 0; j < v->n_pages; j++)
+        work += v->pages[j].src != NULL;
+    unsigned n = hash_threads(work);
+    for (unsigned k = 0; k < n; k++) {
+        w[k] = (struct share){.v = v, .cd = cd, .lo = i, .s = {.fd = fd, .mem = mem, .at = at}};
+        for (size_t goal = work * (k + 1) / n; i < v->n_pages && (done < goal || k == n - 1); i++) {
+            done += v->pages[i].src != NULL;
+            at += v->pages[i].fo_off ? PG : 0;
+        }
+        w[k].hi = i;
+    }
+    for (unsigned k = 1; k < n; k++)
+        w[k].started = pthread_create(&w[k].thread, NULL, share_thread, &w[k]) == 0;
+    w[0].rc = share_run(&w[0]);
+    int rc = w[0].rc;
+    for (unsigned k = 1; k < n; k++) {
+        if (w[k].started)
+            pthread_join(w[k].thread, NULL);
+        else if (!rc)
+            w[k].rc = share_run(&w[k]); /* no thread to be had: here, in turn */
+        rc = rc ? rc : w[k].rc;
+    }
+    return rc;
+}
+
 /* The headers and file data: one directive per page below the end, in GPA
  * order; the file written to fd (named what), or into r->data when fd < 0.
  * The headers are laid out first (each page's only needs to know whether it
@@ -1015,10 +1118,10 @@ static int emit(const struct igvm_build_params *p, struct guest *g, const struct
 {
     static const uint8_t zero_page[PG];
     struct vh v = {0};
-    struct sink s = {.fd = fd, .what = what};
+    uint8_t(*cd)[GCTX_LD_LEN] = NULL;
     uint64_t end = g->len;
     int rc = 0;
-    uint8_t zero_digest[48], zero_page_digest[48], d[48];
+    uint8_t zero_digest[48], zero_page_digest[48];
 
     gctx_init(&v.gc, NULL);
     memcpy(g->mem + pages[3], c->vmsa, VMSA_LEN);
@@ -1086,32 +1189,26 @@ static int emit(const struct igvm_build_params *p, struct guest *g, const struct
         rc = err_set(-EFBIG, "%s: the IGVM file would exceed 4 GiB", p->kernel_path);
         goto out;
     }
-    s.at = v.len;
-    if (fd < 0 && !(s.mem = r->data = malloc(total))) {
+    if ((fd < 0 && !(r->data = malloc(total))) || !(cd = malloc(v.n_pages * sizeof(*cd)))) {
         rc = -ENOMEM;
         goto out;
     }
     r->len = total;
-
+    if ((rc = hash_pages(&v, cd, fd, r->data, v.len))) {
+        rc = err_sys(rc, "%s: write failed", what);
+        goto out;
+    }
     memset(zero_digest, 0, sizeof(zero_digest));
     gctx_page_digest(&v.gc, zero_page, zero_page_digest);
-    for (size_t i = 0; i < v.n_pages && !rc; i++) {
+    for (size_t i = 0; i < v.n_pages; i++) {
         const struct vh_page *pg = &v.pages[i];
-        const uint8_t *cd = zero_digest;
-        if (pg->type == SNP_PAGE_NORMAL || pg->type == SNP_PAGE_VMSA) {
-            if (pg->src) {
-                gctx_page_digest(&v.gc, pg->src, d);
-                cd = d;
-            } else {
-                cd = zero_page_digest;
-            }
-        }
-        gctx_update(&v.gc, pg->type, pg->gpa, cd);
-        if (pg->fo_off)
-            rc = sink_page(&s, pg->src);
+        const uint8_t *pd = zero_digest;
+        if (page_hashed(pg))
+            pd = cd[i];
+        else if (pg->type == SNP_PAGE_NORMAL || pg->type == SNP_PAGE_VMSA)
+            pd = zero_page_digest;
+        gctx_update(&v.gc, pg->type, pg->gpa, pd);
     }
-    if (rc || (fd >= 0 && (rc = sink_flush(&s))))
-        goto out;
     memcpy(r->digest, v.gc.ld, 48);
     if ((rc = sign_id_block(p, r->digest, v.buf + ib_off, r->id_key_digest)))
         goto out;
@@ -1123,14 +1220,15 @@ static int emit(const struct igvm_build_params *p, struct guest *g, const struct
     put_le32(v.buf + 16, (uint32_t)total);
     put_le32(v.buf + 20, 0);
     put_le32(v.buf + 20, igvm_crc32(0, v.buf, v.len));
-    if (fd >= 0)
-        rc = pwritev_all(fd, &(struct iovec){v.buf, v.len}, 1, 0, what);
-    else
+    if (fd >= 0 && (rc = pwritev_all(fd, &(struct iovec){v.buf, v.len}, 1, 0)))
+        rc = err_sys(rc, "%s: write failed", what);
+    else if (fd < 0)
         memcpy(r->data, v.buf, v.len);
 out:
     if (rc == -ENOMEM)
         err_set(rc, "%s: out of memory building the IGVM file", p->kernel_path);
     gctx_free(&v.gc);
+    free(cd);
     free(v.buf);
     free(v.pages);
     return rc;
