@@ -1009,11 +1009,12 @@ static int sink_page(struct sink *s, const uint8_t *src)
 
 /* The pages' contents digests are independent (only the PAGE_INFO chain
  * over them is sequential): they are computed, and the file's pages
- * written, on up to HASH_THREADS_MAX threads (one per online core;
- * GUESTIMG_IGVM_THREADS=N sets it, 1: all on the calling thread), each
+ * written, on up to HASH_THREADS_MAX threads, one per online core, each
  * taking a contiguous share of the pages; the caller then runs the chain
  * over the digests in page order. A share of fewer than HASH_SHARE_MIN
- * pages to hash or write is not worth a thread. */
+ * pages to hash or write is not worth a thread. GUESTIMG_IGVM_THREADS=N
+ * (tests, the bench) sets the count whatever the size, 1: all on the
+ * calling thread. */
 #define HASH_THREADS_MAX 4
 #define HASH_SHARE_MIN 256
 
@@ -1067,11 +1068,9 @@ static unsigned hash_threads(size_t work)
 {
     const char *env = getenv("GUESTIMG_IGVM_THREADS");
     long n = env && *env ? strtol(env, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
-    if (n > HASH_THREADS_MAX)
-        n = HASH_THREADS_MAX;
-    if ((size_t)n > work / HASH_SHARE_MIN)
+    if (!(env && *env) && (size_t)n > work / HASH_SHARE_MIN)
         n = (long)(work / HASH_SHARE_MIN);
-    return n < 1 ? 1 : (unsigned)n;
+    return n < 1 ? 1 : n > HASH_THREADS_MAX ? HASH_THREADS_MAX : (unsigned)n;
 }
 
 /* Every page's contents digest into cd (v->n_pages rows), the pages the
