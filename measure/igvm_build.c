@@ -369,7 +369,8 @@ static int acpi_from_dir(struct acpi *a, const char *dir)
         (void)l;
     }
     closedir(d);
-    qsort(names, n_names, sizeof(*names), name_cmp);
+    if (n_names) /* an empty directory: NULL, which qsort may not take */
+        qsort(names, n_names, sizeof(*names), name_cmp);
     for (size_t i = 0; i < n_names && rc == 0; i++) {
         const char *nm = names[i];
         size_t l = strlen(nm);
@@ -417,7 +418,8 @@ static int acpi_from_dir(struct acpi *a, const char *dir)
     free(names);
     if (rc)
         goto out;
-    qsort(t, n, sizeof(*t), table_cmp);
+    if (n)
+        qsort(t, n, sizeof(*t), table_cmp);
     struct table *rsdp = NULL, *xsdt = NULL, *facp = NULL, *dsdt = NULL, *facs = NULL;
     for (size_t i = 0; i < n; i++) {
         if (!strcmp(t[i].sig, "RSD "))
