@@ -6,6 +6,7 @@
  * writers. Archive content is streamed into one unlinked spool file, each
  * file starting on a TREE_BLOCK_SIZE boundary, and hashed on the way. */
 #include "builder/fs/tree.h"
+#include "builder/fs/arena.h"
 #include "common/err.h"
 #include "common/strbuf.h"
 #include "common/util.h"
@@ -30,18 +31,20 @@
  * content_scan), which never hashes a hole. */
 #define DENSE_ID_MAX ((uint64_t)4 << 30)
 
-/* A node and what only this file needs to know about it. */
+/* A node and what only this file needs to know about it. Nodes, names,
+ * digests and host paths come from the tree's arena (no malloc each);
+ * freed nodes go to a free list for the next. */
 struct node {
     struct tree_node pub;
-    struct node *hnext;            /* hash chain */
+    struct node *hnext;            /* hash chain; the free list's link */
     struct node *links;            /* hard links to this node, newest first, via link_next */
     struct node *link_next;
+    uint8_t *id;                   /* sparse digest, 32 bytes (files past DENSE_ID_MAX); NULL: not known */
+    uint32_t data_blocks, data_runs; /* ext4 caps a file at 2^32 - 1 blocks (TREE_FILE_MAX) */
     bool implicit;                 /* made as a missing parent, no entry of its own */
     bool counted;                  /* data_blocks / data_runs known */
-    uint64_t data_blocks, data_runs;
-    bool have_id;                  /* sparse digest known (files past DENSE_ID_MAX) */
-    uint8_t id[32];
-    char *first_name;              /* tree_digest(): the inode's first name in sorted order */
+    bool host_derived;             /* pub.host_path is only the prefix of the host path:
+                                      the rest is the node's own path (host_full_path()) */
 };
 
 struct tree {
@@ -51,6 +54,10 @@ struct tree {
     size_t nbuckets, nnodes;
     char **origins;                /* interned origin strings */
     size_t norigins;
+    const char **prefixes;         /* interned host path prefixes (in the arena) */
+    size_t nprefixes;
+    struct arena arena;
+    struct node *free_nodes;
     char *spool_dir;
     int spool_fd;
     uint64_t spool_end;
@@ -141,13 +148,19 @@ static const char *intern_origin(struct tree *t, const char *origin)
 
 static struct node *node_new(struct tree *t, struct node *parent, const char *name, size_t len)
 {
-    struct node *n = xcalloc(1, sizeof(*n));
-    n->pub.name = xstrndup(name, len);
+    struct node *n = t->free_nodes;
+    if (n) {
+        t->free_nodes = n->hnext;
+        memset(n, 0, sizeof(*n));
+    } else {
+        n = arena_alloc(&t->arena, sizeof(*n));
+    }
+    n->pub.name = arena_strndup(&t->arena, name, len);
     n->pub.parent = parent ? &parent->pub : NULL;
     if (parent) {
         struct tree_node *p = &parent->pub;
         if (p->nchildren == p->cap_children) {
-            p->cap_children = p->cap_children ? p->cap_children * 2 : 4;
+            p->cap_children = p->cap_children ? p->cap_children * 2 : 4;   /* < 2^32: ext4's inodes */
             p->children = xrealloc(p->children, p->cap_children * sizeof(*p->children));
         }
         p->children[p->nchildren++] = &n->pub;
@@ -167,22 +180,29 @@ static void xattrs_free(struct tree_node *n)
     n->nxattrs = 0;
 }
 
+/* The spooled data blocks a node holds, in bytes (t->spool_data). */
+static uint64_t spooled_bytes(const struct node *n)
+{
+    return n->pub.content == TREE_CONTENT_SPOOL ? (uint64_t)n->data_blocks * TREE_BLOCK_SIZE : 0;
+}
+
 /* Drop what an entry says about its inode (type-specific fields). */
 static void node_clear_inode(struct tree *t, struct node *n)
 {
     struct tree_node *p = &n->pub;
-    if (p->content == TREE_CONTENT_SPOOL)
-        t->spool_data -= n->data_blocks * TREE_BLOCK_SIZE;
+    t->spool_data -= spooled_bytes(n);
     free(p->link_target);
-    free(p->host_path);
-    free(p->inline_data);
+    if (p->content == TREE_CONTENT_INLINE)
+        free(p->inline_data);
     xattrs_free(p);
-    p->link_target = p->host_path = NULL;
-    p->inline_data = NULL;
+    p->link_target = NULL;
+    p->spool_offset = 0;           /* and the rest of the union */
     p->content = TREE_CONTENT_NONE;
-    p->size = p->spool_offset = 0;
+    p->size = 0;
     p->have_sha256 = false;
-    n->have_id = false;
+    p->sha256 = NULL;
+    n->id = NULL;
+    n->host_derived = false;
     p->rdev_major = p->rdev_minor = 0;
     n->counted = false;
     n->data_blocks = n->data_runs = 0;
@@ -192,8 +212,8 @@ static void node_free(struct tree *t, struct node *n)
 {
     node_clear_inode(t, n);
     free(n->pub.children);
-    free(n->pub.name);
-    free(n);
+    n->hnext = t->free_nodes;
+    t->free_nodes = n;
 }
 
 static void subtree_free(struct tree *t, struct node *n)
@@ -225,6 +245,8 @@ void tree_free(struct tree *t)
     for (size_t i = 0; i < t->norigins; i++)
         free(t->origins[i]);
     free(t->origins);
+    free(t->prefixes);
+    arena_free(&t->arena);
     free(t->buckets);
     free(t->spool_dir);
     free(t->buf);
@@ -316,6 +338,37 @@ static char *path_of(const struct tree_node *n)
 {
     struct strbuf sb = STRBUF_INIT;
     node_path(n, &sb);
+    return sb_detach(&sb);
+}
+
+/* A host path that ends in the node's own path ("/in/usr/bin/sh" for
+ * /usr/bin/sh) is kept as the part before it, interned: a directory
+ * input's million files hold one copy of the input's path between them. */
+static const char *host_path_keep(struct tree *t, struct node *n, const char *host_path)
+{
+    struct strbuf own = STRBUF_INIT;
+    node_path(&n->pub, &own);
+    size_t len = strlen(host_path), own_len = own.len;
+    n->host_derived = len > own_len && !strcmp(host_path + len - own_len, own.buf);
+    sb_release(&own);
+    if (!n->host_derived)
+        return arena_strdup(&t->arena, host_path);
+    len -= own_len;
+    for (size_t i = t->nprefixes; i-- > 0;)   /* the newest first: entries come in runs */
+        if (!strncmp(t->prefixes[i], host_path, len) && !t->prefixes[i][len])
+            return t->prefixes[i];
+    t->prefixes = xrealloc(t->prefixes, (t->nprefixes + 1) * sizeof(*t->prefixes));
+    return t->prefixes[t->nprefixes++] = arena_strndup(&t->arena, host_path, len);
+}
+
+/* The host file a TREE_CONTENT_HOST node reads; allocated. */
+static char *host_full_path(const struct node *n)
+{
+    if (!n->host_derived)
+        return xstrdup(n->pub.host_path);
+    struct strbuf sb = STRBUF_INIT;
+    sb_puts(&sb, n->pub.host_path);
+    node_path(&n->pub, &sb);
     return sb_detach(&sb);
 }
 
@@ -645,7 +698,7 @@ static uint64_t spool_data_below(const struct node *n)
 {
     if (!n)
         return 0;
-    uint64_t sum = n->pub.content == TREE_CONTENT_SPOOL ? n->data_blocks * TREE_BLOCK_SIZE : 0;
+    uint64_t sum = spooled_bytes(n);
     for (size_t i = 0; i < n->pub.nchildren; i++)
         sum += spool_data_below(N(n->pub.children[i]));
     return sum;
@@ -733,6 +786,7 @@ struct tree_reader {
     struct tree *t;
     const struct tree_node *n;
     int fd;                     /* host file, or -1 */
+    char *host_path;            /* its path */
     uint64_t pos;
 };
 
@@ -747,16 +801,19 @@ int tree_reader_open(struct tree *t, const struct tree_node *n, struct tree_read
     r->n = n;
     r->fd = -1;
     if (n->content == TREE_CONTENT_HOST) {
-        r->fd = open(n->host_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        r->host_path = host_full_path(N((struct tree_node *)n));
+        r->fd = open(r->host_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         struct stat st;
         if (r->fd < 0 || fstat(r->fd, &st) < 0) {
             int e = errno;
+            err_sys(-e, "%s: cannot open", r->host_path);
             tree_reader_close(r);
-            return err_sys(-e, "%s: cannot open", n->host_path);
+            return -e;
         }
         if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != n->size) {
+            err_set(-ESTALE, "%s: changed while the image was being built", r->host_path);
             tree_reader_close(r);
-            return err_set(-ESTALE, "%s: changed while the image was being built", n->host_path);
+            return -ESTALE;
         }
     }
     *out = r;
@@ -785,10 +842,10 @@ ssize_t tree_reader_read(struct tree_reader *r, void *buf, size_t len)
         } while (got < 0 && errno == EINTR);
         if (got < 0)
             return err_sys(-errno, "%s: read failed",
-                           n->content == TREE_CONTENT_HOST ? n->host_path : r->t->spool_dir);
+                           n->content == TREE_CONTENT_HOST ? r->host_path : r->t->spool_dir);
         if (got == 0)
             return err_set(-ESTALE, "%s: shrank while the image was being built",
-                           n->content == TREE_CONTENT_HOST ? n->host_path : r->t->spool_dir);
+                           n->content == TREE_CONTENT_HOST ? r->host_path : r->t->spool_dir);
         break;
     default:
         return 0;
@@ -827,6 +884,7 @@ void tree_reader_close(struct tree_reader *r)
         return;
     if (r->fd >= 0)
         close(r->fd);
+    free(r->host_path);
     free(r);
 }
 
@@ -854,17 +912,15 @@ static int scan_content(struct tree *t, struct node *n, bool sha256, bool sparse
     struct content c = {0};
     scan_finish(&s, got == 0, &c);
     if (c.have_sha256) {
-        memcpy(n->pub.sha256, c.sha256, 32);
+        n->pub.sha256 = arena_memdup(&t->arena, c.sha256, 32);
         n->pub.have_sha256 = true;
     }
-    if (c.have_id) {
-        memcpy(n->id, c.id, 32);
-        n->have_id = true;
-    }
+    if (c.have_id)
+        n->id = arena_memdup(&t->arena, c.id, 32);
     if (c.counted) {
         n->counted = true;
-        n->data_blocks = c.data_blocks;
-        n->data_runs = c.data_runs;
+        n->data_blocks = (uint32_t)c.data_blocks;
+        n->data_runs = (uint32_t)c.data_runs;
     }
     return got < 0 ? (int)got : 0;
 }
@@ -888,7 +944,7 @@ static int tree_file_id(struct tree *t, struct node *n, uint8_t out[32])
         n = N(n->pub.hardlink);
     if (n->pub.size <= DENSE_ID_MAX)
         return tree_file_sha256(t, &n->pub, out);
-    if (!n->have_id) {
+    if (!n->id) {
         int r = scan_content(t, n, false, true);
         if (r < 0)
             return r;
@@ -931,21 +987,31 @@ static void apply_attr(struct tree *t, struct node *n, const struct tree_attr *a
     n->pub.origin = intern_origin(t, a->origin);
 }
 
-static void set_content(struct node *n, struct content *c)
+/* Give n the content c describes; c keeps no memory of its own. A node
+ * in the tree keeps its host path in the arena, as the interned prefix
+ * before its own path when it ends so (a directory input's files: the
+ * prefix is the input); a detached node (same_inode()) borrows c's. */
+static void set_content(struct tree *t, struct node *n, struct content *c)
 {
     struct tree_node *p = &n->pub;
     p->content = c->kind;
     p->size = c->size;
-    p->spool_offset = c->spool_offset;
-    p->host_path = c->host_path;
-    p->inline_data = c->inline_data;
+    switch (c->kind) {
+    case TREE_CONTENT_HOST:
+        p->host_path = n->pub.parent ? host_path_keep(t, n, c->host_path) : c->host_path;
+        if (n->pub.parent)
+            free(c->host_path);
+        break;
+    case TREE_CONTENT_SPOOL: p->spool_offset = c->spool_offset; break;
+    case TREE_CONTENT_INLINE: p->inline_data = c->inline_data; break;
+    default: p->spool_offset = 0; break;
+    }
     p->have_sha256 = c->have_sha256;
-    memcpy(p->sha256, c->sha256, 32);
-    n->have_id = c->have_id;
-    memcpy(n->id, c->id, 32);
+    p->sha256 = c->have_sha256 ? arena_memdup(&t->arena, c->sha256, 32) : NULL;
+    n->id = c->have_id ? arena_memdup(&t->arena, c->id, 32) : NULL;
     n->counted = c->counted;
-    n->data_blocks = c->data_blocks;
-    n->data_runs = c->data_runs;
+    n->data_blocks = (uint32_t)c->data_blocks;
+    n->data_runs = (uint32_t)c->data_runs;
     c->host_path = NULL;
     c->inline_data = NULL;
 }
@@ -954,15 +1020,24 @@ static void set_content(struct node *n, struct content *c)
 static void take_content(struct node *n, struct content *c)
 {
     struct tree_node *p = &n->pub;
-    *c = (struct content){.kind = p->content, .size = p->size, .spool_offset = p->spool_offset,
-                          .host_path = p->host_path, .inline_data = p->inline_data,
-                          .have_sha256 = p->have_sha256, .have_id = n->have_id, .counted = n->counted,
+    *c = (struct content){.kind = p->content, .size = p->size, .have_sha256 = p->have_sha256,
+                          .have_id = n->id != NULL, .counted = n->counted,
                           .data_blocks = n->data_blocks, .data_runs = n->data_runs};
-    memcpy(c->sha256, p->sha256, 32);
-    memcpy(c->id, n->id, 32);
-    p->host_path = NULL;
-    p->inline_data = NULL;
+    switch (p->content) {
+    case TREE_CONTENT_HOST:
+        c->host_path = n->pub.parent ? host_full_path(n) : (char *)p->host_path;
+        break;
+    case TREE_CONTENT_SPOOL: c->spool_offset = p->spool_offset; break;
+    case TREE_CONTENT_INLINE: c->inline_data = p->inline_data; break;
+    default: break;
+    }
+    if (p->have_sha256)
+        memcpy(c->sha256, p->sha256, 32);
+    if (n->id)
+        memcpy(c->id, n->id, 32);
+    p->spool_offset = 0;
     p->content = TREE_CONTENT_NONE;
+    n->host_derived = false;
 }
 
 /* Move a node's inode (content, attributes, xattrs) to dst. */
@@ -985,7 +1060,7 @@ static void move_inode(struct tree *t, struct node *dst, struct node *src)
     s->nxattrs = 0;
     struct content c;
     take_content(src, &c);
-    set_content(dst, &c);
+    set_content(t, dst, &c);
 }
 
 static void unlink_from_target(struct node *n)
@@ -1070,9 +1145,8 @@ static void fill_node(struct tree *t, struct node *n, struct entry *e)
     }
     apply_attr(t, n, e->attr);
     if (e->type == TREE_REG) {
-        set_content(n, &e->content);
-        if (n->pub.content == TREE_CONTENT_SPOOL)
-            t->spool_data += n->data_blocks * TREE_BLOCK_SIZE;
+        set_content(t, n, &e->content);
+        t->spool_data += spooled_bytes(n);
     }
     else if (e->type == TREE_SYMLINK)
         n->pub.link_target = xstrdup(e->link_target);
@@ -1103,7 +1177,7 @@ static int same_inode(struct tree *t, struct node *old, struct entry *e, bool *s
             return r;
         /* the entry's content, in a node of its own for as long as that takes */
         struct node tmp = {0};
-        set_content(&tmp, &e->content);
+        set_content(t, &tmp, &e->content);
         tmp.pub.type = TREE_REG;
         r = tree_file_id(t, &tmp, eh);
         take_content(&tmp, &e->content);
@@ -1343,14 +1417,13 @@ int tree_set_content_archive(struct tree *t, const char *path, struct archive *a
     int r = check_file_size(n->pub.origin, path, size);
     if (r < 0 || (r = spool_archive(t, ar, size, n->pub.origin, path, n, &c)) < 0)
         return r;
-    if (n->pub.content == TREE_CONTENT_SPOOL)
-        t->spool_data -= n->data_blocks * TREE_BLOCK_SIZE;
-    free(n->pub.host_path);
-    free(n->pub.inline_data);
-    n->pub.host_path = NULL;
-    n->pub.inline_data = NULL;
-    set_content(n, &c);
-    t->spool_data += c.data_blocks * TREE_BLOCK_SIZE;
+    t->spool_data -= spooled_bytes(n);
+    if (n->pub.content == TREE_CONTENT_INLINE)
+        free(n->pub.inline_data);
+    n->pub.spool_offset = 0;
+    n->host_derived = false;
+    set_content(t, n, &c);
+    t->spool_data += spooled_bytes(n);
     return 0;
 }
 
@@ -1486,9 +1559,48 @@ int tree_walk(struct tree *t, int (*fn)(struct tree_node *n, const char *path, v
     return r;
 }
 
+/* tree_digest(): the first name, in sorted order, of each hard-linked
+ * inode, found by the inode's node (open addressing, half full at most). */
+struct first_names {
+    struct first_name {
+        const struct node *inode;
+        char *name;
+    } *v;
+    size_t cap, len;
+};
+
+static size_t first_name_slot(const struct first_names *f, const struct node *inode)
+{
+    size_t i = (size_t)(((uintptr_t)inode >> 4) * 0x9E3779B97F4A7C15ull) & (f->cap - 1);
+    while (f->v[i].inode && f->v[i].inode != inode)
+        i = (i + 1) & (f->cap - 1);
+    return i;
+}
+
+static void first_name_add(struct first_names *f, const struct node *inode, const char *name)
+{
+    if (2 * (f->len + 1) > f->cap) {
+        struct first_names g = {.cap = f->cap ? f->cap * 2 : 64, .len = f->len};
+        g.v = xcalloc(g.cap, sizeof(*g.v));
+        for (size_t i = 0; i < f->cap; i++)
+            if (f->v[i].inode)
+                g.v[first_name_slot(&g, f->v[i].inode)] = f->v[i];
+        free(f->v);
+        *f = g;
+    }
+    f->v[first_name_slot(f, inode)] = (struct first_name){inode, xstrdup(name)};
+    f->len++;
+}
+
+static const char *first_name_of(const struct first_names *f, const struct node *inode)
+{
+    return f->cap ? f->v[first_name_slot(f, inode)].name : NULL;
+}
+
 struct digest_walk {
     struct tree *t;
     EVP_MD_CTX *md;
+    struct first_names first;
 };
 
 /* A hard-linked inode is described at its first name; its other names
@@ -1500,11 +1612,12 @@ static int digest_node(struct tree_node *n, const char *path, void *ctx)
     digest_u64(d->md, n->type);
     struct node *inode = N(n->hardlink ? n->hardlink : n);
     if (inode->links || n->hardlink) {
-        if (inode->first_name) {
-            digest_str(d->md, inode->first_name);
+        const char *first = first_name_of(&d->first, inode);
+        if (first) {
+            digest_str(d->md, first);
             return 0;
         }
-        inode->first_name = xstrdup(path);
+        first_name_add(&d->first, inode, path);
     }
     n = &inode->pub;
     digest_u64(d->md, n->mode);
@@ -1532,20 +1645,15 @@ static int digest_node(struct tree_node *n, const char *path, void *ctx)
     return 0;
 }
 
-static int digest_forget(struct tree_node *n, const char *path, void *ctx)
-{
-    free(N(n)->first_name);
-    N(n)->first_name = NULL;
-    return 0;
-}
-
 int tree_digest(struct tree *t, uint8_t out[32])
 {
     tree_sort(t);
     struct digest_walk d = {.t = t, .md = EVP_MD_CTX_new()};
     EVP_DigestInit_ex(d.md, EVP_sha256(), NULL);
     int r = tree_walk(t, digest_node, &d);
-    tree_walk(t, digest_forget, NULL);
+    for (size_t i = 0; i < d.first.cap; i++)
+        free(d.first.v[i].name);
+    free(d.first.v);
     EVP_DigestFinal_ex(d.md, out, NULL);
     EVP_MD_CTX_free(d.md);
     return r;

@@ -43,33 +43,37 @@ enum tree_content_kind {
     TREE_CONTENT_INLINE, /* small buffer owned by the node */
 };
 
+/* Packed for trees of millions of entries (docs/rootfs.md "Memory"): names,
+ * host paths and digests live in the tree's arena, counts are 32-bit, and
+ * the three kinds of content reference share one word. */
 struct tree_node {
-    char *name;                  /* last component ("" for the root) */
+    const char *name;            /* last component ("" for the root) */
     struct tree_node *parent;
-    enum tree_type type;
-    uint32_t mode;               /* permission bits incl. setuid/setgid/sticky (07777) */
-    uint32_t uid, gid;
-    int64_t mtime;               /* as given by the input; the writer uses the epoch */
-    uint64_t size;               /* regular files: content length */
-    uint32_t rdev_major, rdev_minor;
-    char *link_target;           /* symlinks */
     struct tree_node *hardlink;  /* non-NULL: this entry is another name for that node
                                     (never itself a hard link); the inode's
                                     attributes, content and xattrs are that node's */
-    struct tree_xattr *xattrs;   /* sorted by name */
-    size_t nxattrs;
     struct tree_node **children; /* directories; sorted by name after tree_sort() */
-    size_t nchildren, cap_children;
+    uint32_t nchildren, cap_children;
+    enum tree_type type;
+    uint32_t mode;               /* permission bits incl. setuid/setgid/sticky (07777) */
+    uint32_t uid, gid;
+    uint32_t rdev_major, rdev_minor;
+    uint32_t nxattrs;
+    uint32_t ino;                /* assigned by the image writer */
+    int64_t mtime;               /* as given by the input; the writer uses the epoch */
+    uint64_t size;               /* regular files: content length */
+    char *link_target;           /* symlinks */
+    struct tree_xattr *xattrs;   /* sorted by name */
     const char *origin;          /* input or package that placed it (interned) */
 
     enum tree_content_kind content;
-    char *host_path;             /* TREE_CONTENT_HOST */
-    uint64_t spool_offset;       /* TREE_CONTENT_SPOOL */
-    uint8_t *inline_data;        /* TREE_CONTENT_INLINE */
     bool have_sha256;            /* content digest known (computed while spooling) */
-    uint8_t sha256[32];
-
-    uint32_t ino;                /* assigned by the image writer */
+    union {
+        const char *host_path;   /* TREE_CONTENT_HOST: private, see tree_reader_open() */
+        uint64_t spool_offset;   /* TREE_CONTENT_SPOOL */
+        uint8_t *inline_data;    /* TREE_CONTENT_INLINE */
+    };
+    const uint8_t *sha256;       /* 32 bytes when have_sha256 */
 };
 
 /* Attributes of a new entry. */
