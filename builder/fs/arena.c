@@ -13,22 +13,27 @@ struct arena_chunk {
     _Alignas(8) unsigned char data[];
 };
 
-void *arena_alloc(struct arena *a, size_t len)
+/* len bytes at a multiple of align (a power of two, at most 8), zeroed. */
+static void *take(struct arena *a, size_t len, size_t align)
 {
-    len = ALIGN_UP(len ? len : 1, 8);
-    if (!a->head || a->head->size - a->used < len) {
+    size_t at = a->head ? ALIGN_UP(a->used, align) : 0;
+    if (!a->head || at > a->head->size || a->head->size - at < len) {
         /* An object larger than a chunk gets a chunk of its own. */
         size_t size = len > CHUNK_BYTES ? len : CHUNK_BYTES;
         struct arena_chunk *c = xcalloc(1, sizeof(*c) + size);
         c->size = size;
         c->prev = a->head;
         a->head = c;
-        a->used = 0;
         a->bytes += size;
+        at = 0;
     }
-    void *p = a->head->data + a->used;
-    a->used += len;
-    return p;
+    a->used = at + len;
+    return a->head->data + at;
+}
+
+void *arena_alloc(struct arena *a, size_t len)
+{
+    return take(a, len, 8);
 }
 
 void *arena_memdup(struct arena *a, const void *p, size_t len)
@@ -41,7 +46,7 @@ void *arena_memdup(struct arena *a, const void *p, size_t len)
 
 char *arena_strndup(struct arena *a, const char *s, size_t len)
 {
-    char *q = arena_alloc(a, len + 1);   /* zeroed: q[len] is the NUL */
+    char *q = take(a, len + 1, 1);       /* zeroed: q[len] is the NUL; strings need no alignment */
     memcpy(q, s, len);
     return q;
 }

@@ -16,7 +16,7 @@ struct arena {
 
 #define ARENA_INIT {0}
 
-/* len bytes aligned to 8, zeroed. */
+/* len bytes aligned to 8, zeroed (strings: not aligned). */
 void *arena_alloc(struct arena *a, size_t len);
 /* A copy of s[0, len) with a NUL after it. */
 char *arena_strndup(struct arena *a, const char *s, size_t len);

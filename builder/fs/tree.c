@@ -39,13 +39,28 @@ struct node {
     struct node *hnext;            /* hash chain; the free list's link */
     struct node *links;            /* hard links to this node, newest first, via link_next */
     struct node *link_next;
-    uint8_t *id;                   /* sparse digest, 32 bytes (files past DENSE_ID_MAX); NULL: not known */
     uint32_t data_blocks, data_runs; /* ext4 caps a file at 2^32 - 1 blocks (TREE_FILE_MAX) */
-    bool implicit;                 /* made as a missing parent, no entry of its own */
-    bool counted;                  /* data_blocks / data_runs known */
-    bool host_derived;             /* pub.host_path is only the prefix of the host path:
-                                      the rest is the node's own path (host_full_path()) */
 };
+
+/* pub.internal: */
+enum {
+    IMPLICIT = 1,                  /* made as a missing parent, no entry of its own */
+    COUNTED = 2,                   /* data_blocks / data_runs known */
+    HOST_DERIVED = 4,              /* pub.host_path is only the prefix of the host path:
+                                      the rest is the node's own path (host_full_path()) */
+    HAVE_ID = 8,                   /* sparse digest known (files past DENSE_ID_MAX): the
+                                      32 bytes after the sha256's (digests_of()) */
+};
+
+static bool has(const struct node *n, unsigned flag)
+{
+    return n->pub.internal & flag;
+}
+
+static void set_flag(struct node *n, unsigned flag, bool on)
+{
+    n->pub.internal = (uint8_t)(on ? n->pub.internal | flag : n->pub.internal & ~flag);
+}
 
 struct tree {
     struct node *root;
@@ -201,10 +216,8 @@ static void node_clear_inode(struct tree *t, struct node *n)
     p->size = 0;
     p->have_sha256 = false;
     p->sha256 = NULL;
-    n->id = NULL;
-    n->host_derived = false;
+    n->pub.internal &= IMPLICIT;
     p->rdev_major = p->rdev_minor = 0;
-    n->counted = false;
     n->data_blocks = n->data_runs = 0;
 }
 
@@ -232,7 +245,7 @@ struct tree *tree_new(const char *spool_dir)
     t->root = node_new(t, NULL, "", 0);
     t->root->pub.type = TREE_DIR;
     t->root->pub.mode = 0755;
-    t->root->implicit = true;
+    set_flag(t->root, IMPLICIT, true);
     t->root->pub.origin = intern_origin(t, "(root)");
     return t;
 }
@@ -349,9 +362,9 @@ static const char *host_path_keep(struct tree *t, struct node *n, const char *ho
     struct strbuf own = STRBUF_INIT;
     node_path(&n->pub, &own);
     size_t len = strlen(host_path), own_len = own.len;
-    n->host_derived = len > own_len && !strcmp(host_path + len - own_len, own.buf);
+    set_flag(n, HOST_DERIVED, len > own_len && !strcmp(host_path + len - own_len, own.buf));
     sb_release(&own);
-    if (!n->host_derived)
+    if (!has(n, HOST_DERIVED))
         return arena_strdup(&t->arena, host_path);
     len -= own_len;
     for (size_t i = t->nprefixes; i-- > 0;)   /* the newest first: entries come in runs */
@@ -364,7 +377,7 @@ static const char *host_path_keep(struct tree *t, struct node *n, const char *ho
 /* The host file a TREE_CONTENT_HOST node reads; allocated. */
 static char *host_full_path(const struct node *n)
 {
-    if (!n->host_derived)
+    if (!has(n, HOST_DERIVED))
         return xstrdup(n->pub.host_path);
     struct strbuf sb = STRBUF_INIT;
     sb_puts(&sb, n->pub.host_path);
@@ -412,7 +425,7 @@ static int resolve_parent(struct tree *t, const char *path, const char *origin, 
             c = node_new(t, dir, s, l);
             c->pub.type = TREE_DIR;
             c->pub.mode = 0755;
-            c->implicit = true;
+            set_flag(c, IMPLICIT, true);
             c->pub.origin = intern_origin(t, origin);
         } else if (c->pub.type != TREE_DIR) {
             _cleanup_free_ char *cp = path_of(&c->pub);
@@ -888,6 +901,28 @@ void tree_reader_close(struct tree_reader *r)
     free(r);
 }
 
+/* A node's digests: 32 bytes for the sha256, and for a file past
+ * DENSE_ID_MAX 32 more for the sparse digest, in the arena. */
+static uint8_t *digests_of(struct tree *t, struct node *n)
+{
+    if (!n->pub.sha256)
+        n->pub.sha256 = arena_alloc(&t->arena, n->pub.size > DENSE_ID_MAX ? 64 : 32);
+    return n->pub.sha256;
+}
+
+/* Keep the digests c has learnt (content of n's size). */
+static void keep_digests(struct tree *t, struct node *n, const struct content *c)
+{
+    if (c->have_sha256) {
+        memcpy(digests_of(t, n), c->sha256, 32);
+        n->pub.have_sha256 = true;
+    }
+    if (c->have_id && n->pub.size > DENSE_ID_MAX) {
+        memcpy(digests_of(t, n) + 32, c->id, 32);
+        set_flag(n, HAVE_ID, true);
+    }
+}
+
 /* Read a whole file once, counting its blocks and computing its sha256
  * and/or its sparse digest. Holes are skipped unless the sha256 needs
  * their zeros. */
@@ -911,14 +946,9 @@ static int scan_content(struct tree *t, struct node *n, bool sha256, bool sparse
     tree_reader_close(r);
     struct content c = {0};
     scan_finish(&s, got == 0, &c);
-    if (c.have_sha256) {
-        n->pub.sha256 = arena_memdup(&t->arena, c.sha256, 32);
-        n->pub.have_sha256 = true;
-    }
-    if (c.have_id)
-        n->id = arena_memdup(&t->arena, c.id, 32);
+    keep_digests(t, n, &c);
     if (c.counted) {
-        n->counted = true;
+        set_flag(n, COUNTED, true);
         n->data_blocks = (uint32_t)c.data_blocks;
         n->data_runs = (uint32_t)c.data_runs;
     }
@@ -944,19 +974,19 @@ static int tree_file_id(struct tree *t, struct node *n, uint8_t out[32])
         n = N(n->pub.hardlink);
     if (n->pub.size <= DENSE_ID_MAX)
         return tree_file_sha256(t, &n->pub, out);
-    if (!n->id) {
+    if (!has(n, HAVE_ID)) {
         int r = scan_content(t, n, false, true);
         if (r < 0)
             return r;
     }
-    memcpy(out, n->id, 32);
+    memcpy(out, n->pub.sha256 + 32, 32);
     return 0;
 }
 
 int tree_file_data_blocks(struct tree *t, struct tree_node *tn, uint64_t *blocks, uint64_t *runs)
 {
     struct node *n = N(tn->hardlink ? tn->hardlink : tn);
-    if (!n->counted) {
+    if (!has(n, COUNTED)) {
         int r = scan_content(t, n, false, false);
         if (r < 0)
             return r;
@@ -996,6 +1026,9 @@ static void set_content(struct tree *t, struct node *n, struct content *c)
     struct tree_node *p = &n->pub;
     p->content = c->kind;
     p->size = c->size;
+    p->have_sha256 = false;
+    p->sha256 = NULL;
+    n->pub.internal &= IMPLICIT;
     switch (c->kind) {
     case TREE_CONTENT_HOST:
         p->host_path = n->pub.parent ? host_path_keep(t, n, c->host_path) : c->host_path;
@@ -1006,10 +1039,8 @@ static void set_content(struct tree *t, struct node *n, struct content *c)
     case TREE_CONTENT_INLINE: p->inline_data = c->inline_data; break;
     default: p->spool_offset = 0; break;
     }
-    p->have_sha256 = c->have_sha256;
-    p->sha256 = c->have_sha256 ? arena_memdup(&t->arena, c->sha256, 32) : NULL;
-    n->id = c->have_id ? arena_memdup(&t->arena, c->id, 32) : NULL;
-    n->counted = c->counted;
+    keep_digests(t, n, c);
+    set_flag(n, COUNTED, c->counted);
     n->data_blocks = (uint32_t)c->data_blocks;
     n->data_runs = (uint32_t)c->data_runs;
     c->host_path = NULL;
@@ -1021,7 +1052,7 @@ static void take_content(struct node *n, struct content *c)
 {
     struct tree_node *p = &n->pub;
     *c = (struct content){.kind = p->content, .size = p->size, .have_sha256 = p->have_sha256,
-                          .have_id = n->id != NULL, .counted = n->counted,
+                          .have_id = has(n, HAVE_ID), .counted = has(n, COUNTED),
                           .data_blocks = n->data_blocks, .data_runs = n->data_runs};
     switch (p->content) {
     case TREE_CONTENT_HOST:
@@ -1033,11 +1064,11 @@ static void take_content(struct node *n, struct content *c)
     }
     if (p->have_sha256)
         memcpy(c->sha256, p->sha256, 32);
-    if (n->id)
-        memcpy(c->id, n->id, 32);
+    if (has(n, HAVE_ID))
+        memcpy(c->id, p->sha256 + 32, 32);
     p->spool_offset = 0;
     p->content = TREE_CONTENT_NONE;
-    n->host_derived = false;
+    set_flag(n, HOST_DERIVED, false);
 }
 
 /* Move a node's inode (content, attributes, xattrs) to dst. */
@@ -1129,7 +1160,7 @@ static void node_reset(struct tree *t, struct node *n)
     n->pub.nchildren = 0;
     release_inode(t, n);
     node_clear_inode(t, n);
-    n->implicit = false;
+    set_flag(n, IMPLICIT, false);
 }
 
 static void fill_node(struct tree *t, struct node *n, struct entry *e)
@@ -1203,11 +1234,11 @@ static int same_inode(struct tree *t, struct node *old, struct entry *e, bool *s
  * entry (RPM) or the last (inputs) sets the attributes. */
 static void merge_directory(struct tree *t, struct node *old, struct entry *e)
 {
-    if (old->implicit || t->policy == TREE_REPLACE) {
+    if (has(old, IMPLICIT) || t->policy == TREE_REPLACE) {
         apply_attr(t, old, e->attr);
         if (t->policy == TREE_REPLACE)
             xattrs_free(&old->pub);
-        old->implicit = false;
+        set_flag(old, IMPLICIT, false);
     }
 }
 
@@ -1421,7 +1452,6 @@ int tree_set_content_archive(struct tree *t, const char *path, struct archive *a
     if (n->pub.content == TREE_CONTENT_INLINE)
         free(n->pub.inline_data);
     n->pub.spool_offset = 0;
-    n->host_derived = false;
     set_content(t, n, &c);
     t->spool_data += spooled_bytes(n);
     return 0;

@@ -68,12 +68,13 @@ struct tree_node {
 
     enum tree_content_kind content;
     bool have_sha256;            /* content digest known (computed while spooling) */
+    uint8_t internal;            /* tree.c's own flags (in what would be padding) */
     union {
         const char *host_path;   /* TREE_CONTENT_HOST: private, see tree_reader_open() */
         uint64_t spool_offset;   /* TREE_CONTENT_SPOOL */
         uint8_t *inline_data;    /* TREE_CONTENT_INLINE */
     };
-    const uint8_t *sha256;       /* 32 bytes when have_sha256 */
+    uint8_t *sha256;             /* 32 bytes, valid when have_sha256 */
 };
 
 /* Attributes of a new entry. */
