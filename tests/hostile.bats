@@ -309,6 +309,15 @@ hostile_tar() {
     [ "$(debugfs -R 'ls -p /' "$OUT/name-invalid-utf8.img" 2>/dev/null | awk -F/ 'NF > 5 && $6 != "." && $6 != ".." && $6 != "lost+found"' | wc -l)" -eq 3 ]
 }
 
+# The limit is on the image path, "/" included: a relative archive name of
+# 4,095 bytes is one byte past it (a host tree's paths count the same).
+@test "hostile archives: a 4,095-byte name, a 4,096-byte image path, is refused at the path limit" {
+    mkdir -p "$T/in"
+    hostile_tar path-4096
+    rootfs_refused "^guestimg: $T/in/path-4096.tar: d{64}\.\.\.: path longer than 4095 bytes$" "$T/in/path-4096.tar"
+    [ ! -e "$OUT/x.img" ]
+}
+
 @test "hostile trees: a host directory 10,000 levels deep (past PATH_MAX) is refused at the path limit" {
     $HOSTILE deep-dir "$T/in/deep" 10000
     rootfs_refused "^guestimg: $T/in/deep: /d/d/d/.*\.\.\.: path longer than 4095 bytes$" "$T/in/deep"

@@ -301,10 +301,22 @@ static uint8_t *scratch(struct tree *t)
 
 /* --------------------------------------------------------------- paths --- */
 
-/* Refuse what no path may hold: "..", over-long components or paths. */
+static size_t next_component(const char **s);
+
+/* Refuse what no path may hold: "..", over-long components or paths. The
+ * length is the image path's, normalised: "a/b" counts as "/a/b", as a
+ * host tree's paths do. */
 static int path_check(const char *path, const char *origin)
 {
-    if (strlen(path) > PATH_MAX_BYTES)
+    size_t image_len = 0;
+    for (const char *s = path;;) {
+        size_t len = next_component(&s);
+        if (!len)
+            break;
+        image_len += 1 + len;
+        s += len;
+    }
+    if (image_len > PATH_MAX_BYTES)
         return err_set(-ENAMETOOLONG, "%s: %.64s...: path longer than %d bytes", origin, path, PATH_MAX_BYTES);
     for (const char *s = path; *s;) {
         while (*s == '/')
