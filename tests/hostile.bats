@@ -331,6 +331,18 @@ hostile_tar() {
     [ "$(debugfs -R "cat $(printf '/d%.0s' {1..1990})/f" "$OUT/deep.img" 2>/dev/null)" = bottom ]
 }
 
+# A legal image path under a long input path: the host path passes PATH_MAX
+# (4,096), so the file is opened through its directories, not by path.
+@test "hostile trees: a file whose host path is past PATH_MAX (a 4,002-byte image path under a long input) builds" {
+    long="$T/in/$(printf 'L%.0s' {1..250})"
+    $HOSTILE deep-dir "$long" 2000
+    [ $(( ${#long} + 2000 * 2 + 2 )) -gt 4096 ]
+    run --separate-stderr timeout "$HANG" "$GUESTIMG" rootfs -q -o "$OUT/long.img" "$long"
+    [ "$status" -eq 0 ] || { echo "$stderr" >&2; return 1; }
+    e2fsck -fn "$OUT/long.img" >/dev/null
+    [ "$(debugfs -R "cat $(printf '/d%.0s' {1..2000})/f" "$OUT/long.img" 2>/dev/null)" = bottom ]
+}
+
 @test "hostile archives: 200,000 empty files build, e2fsck counts them" {
     $PY - "$T/in/many.tar.gz" <<'PY'
 import io, sys, tarfile

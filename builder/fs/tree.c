@@ -14,6 +14,7 @@
 #include <archive.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -815,6 +816,50 @@ struct tree_reader {
     uint64_t pos;
 };
 
+/* open(2) of a host file by a path of any length (a deep tree under a long
+ * input path passes PATH_MAX): past it, through the directories of at most
+ * PATH_MAX - 1 bytes at a time, which resolve as open's would; the file
+ * itself is never a symlink (O_NOFOLLOW). -1 and errno on failure. */
+static int open_host(const char *path)
+{
+    int dir = AT_FDCWD, fd = -1;
+    const char *s = path;
+    while (strlen(s) >= PATH_MAX) {
+        const char *cut = s + PATH_MAX - 1;
+        while (cut > s && *cut != '/')
+            cut--;
+        if (cut == s) {
+            errno = ENAMETOOLONG;
+            goto out;
+        }
+        _cleanup_free_ char *part = xstrndup(s, (size_t)(cut - s));
+        int sub = openat(dir, part, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (sub < 0)
+            goto out;
+        if (dir != AT_FDCWD)
+            close(dir);
+        dir = sub;
+        for (s = cut; *s == '/'; s++) {
+        }
+    }
+    fd = openat(dir, s, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+out:
+    if (dir != AT_FDCWD) {
+        int e = errno;
+        close(dir);
+        errno = e;
+    }
+    return fd;
+}
+
+/* A host path as messages quote it: whole up to 512 bytes, else its start
+ * and end (an error line stays whole and keeps its reason); allocated. */
+static char *path_for_message(const char *path)
+{
+    size_t len = strlen(path);
+    return len <= 512 ? xstrdup(path) : xasprintf("%.160s...%s", path, path + len - 320);
+}
+
 int tree_reader_open(struct tree *t, const struct tree_node *n, struct tree_reader **out)
 {
     if (n->hardlink)
@@ -827,16 +872,18 @@ int tree_reader_open(struct tree *t, const struct tree_node *n, struct tree_read
     r->fd = -1;
     if (n->content == TREE_CONTENT_HOST) {
         r->host_path = host_full_path(N((struct tree_node *)n));
-        r->fd = open(r->host_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        r->fd = open_host(r->host_path);
         struct stat st;
         if (r->fd < 0 || fstat(r->fd, &st) < 0) {
             int e = errno;
-            err_sys(-e, "%s: cannot open", r->host_path);
+            _cleanup_free_ char *p = path_for_message(r->host_path);
+            err_sys(-e, "%s: cannot open", p);
             tree_reader_close(r);
             return -e;
         }
         if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != n->size) {
-            err_set(-ESTALE, "%s: changed while the image was being built", r->host_path);
+            _cleanup_free_ char *p = path_for_message(r->host_path);
+            err_set(-ESTALE, "%s: changed while the image was being built", p);
             tree_reader_close(r);
             return -ESTALE;
         }
@@ -865,12 +912,13 @@ ssize_t tree_reader_read(struct tree_reader *r, void *buf, size_t len)
             got = n->content == TREE_CONTENT_HOST ? read(r->fd, buf, len)
                                                   : pread(r->t->spool_fd, buf, len, (off_t)(n->spool_offset + r->pos));
         } while (got < 0 && errno == EINTR);
-        if (got < 0)
-            return err_sys(-errno, "%s: read failed",
-                           n->content == TREE_CONTENT_HOST ? r->host_path : r->t->spool_dir);
-        if (got == 0)
-            return err_set(-ESTALE, "%s: shrank while the image was being built",
-                           n->content == TREE_CONTENT_HOST ? r->host_path : r->t->spool_dir);
+        if (got <= 0) {
+            int e = got < 0 ? errno : ESTALE;
+            _cleanup_free_ char *p = path_for_message(n->content == TREE_CONTENT_HOST ? r->host_path
+                                                                                      : r->t->spool_dir);
+            return got < 0 ? err_sys(-e, "%s: read failed", p)
+                           : err_set(-e, "%s: shrank while the image was being built", p);
+        }
         break;
     default:
         return 0;
