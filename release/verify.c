@@ -6,6 +6,7 @@
 #include "common/hash.h"
 #include "common/hex.h"
 #include "common/log.h"
+#include "common/snp_policy.h"
 #include "common/strbuf.h"
 #include "common/util.h"
 #include "release/assemble.h"
@@ -310,6 +311,29 @@ static void check_igvm_chain(struct verifier *v, const struct release_igvm *g, c
     igvm_build_result_free(&res);
 }
 
+/* What build makes sure of (manifest.c, release/build.c), checked again on
+ * what is published: the appraisal admits the production IGVM's own guest
+ * policy, and in a release that publishes only IGVM launches, the ID key
+ * it expects is the production IGVM's. (A debug IGVM's policy allows
+ * debugging: appraisal refuses it as a debug launch, whatever the policy.)
+ * The IGVM's recorded policy and key are the file's (check_igvm_digest). */
+static void check_appraisal(struct verifier *v, const struct release_igvm *g)
+{
+    const struct release_appraisal *a = &v->r.appraisal;
+    if (!v->r.has_appraisal || strcmp(g->variant, "production") != 0)
+        return;
+    _cleanup_free_ char *wd = NULL, *gd = NULL;
+    bool ok = snp_policy_within(a->guest_policy, g->guest_policy, &wd, &gd);
+    _cleanup_free_ char *want = xasprintf("a policy within 0x%llx%s%s%s", (unsigned long long)a->guest_policy,
+                                          wd ? " (" : "", wd ? wd : "", wd ? ")" : "");
+    _cleanup_free_ char *got = xasprintf("0x%llx%s%s%s", (unsigned long long)g->guest_policy, gd ? " (" : "",
+                                         gd ? gd : "", gd ? ")" : "");
+    check(v, ok, want, got, "appraisal admits igvm %s guest policy", g->name);
+    if (!v->r.nmeasurements && a->id_key_digest && g->id_key_digest)
+        check(v, !strcmp(a->id_key_digest, g->id_key_digest), g->id_key_digest, a->id_key_digest,
+              "appraisal ID key digest is igvm %s's", g->name);
+}
+
 static void check_igvms(struct verifier *v)
 {
     for (size_t i = 0; i < v->r.nigvms; i++) {
@@ -317,6 +341,7 @@ static void check_igvms(struct verifier *v)
         _cleanup_free_ char *path = artifact_path(v, g->name);
         check_igvm_digest(v, g, path);
         check_igvm_chain(v, g, path);
+        check_appraisal(v, g);
         _cleanup_free_ char *want = publish_measurement_json(g->digest, v->r.svn);
         check_derived(v, g->measurement_file, want);
     }

@@ -42,7 +42,7 @@ nothing_published() {
     run "$GUESTIMG" verify "$A/release.json" --pubkey "$KEYS/ed.pub"
     [ "$status" -eq 0 ]
     [ "${lines[0]}" = "ok signature $A/release.json.sig (key $KEYS/ed.pub)" ]
-    [ "${lines[-1]}" = "$A/release.json: all 59 checks passed" ]
+    [ "${lines[-1]}" = "$A/release.json: all 60 checks passed" ]
     ! grep -q MISMATCH <<<"$output" || false
 }
 
@@ -183,7 +183,7 @@ flip() {
     # the IGVM files' command lines no longer carry the image's root hash
     [[ $output == *"MISMATCH igvm kata-containers-igvm.img cmdline carries the dm-verity table: expected "* ]]
     [[ $output == *"MISMATCH igvm kata-containers-igvm-debug.img cmdline carries the dm-verity table: expected "* ]]
-    [ "${lines[-1]}" = "$T/r/release.json: 6 of 59 checks failed" ]
+    [ "${lines[-1]}" = "$T/r/release.json: 6 of 60 checks failed" ]
 
     cp "$A/kata-containers.img" "$T/r/"
     flip "$T/r/vmlinuz" 70000
@@ -195,7 +195,7 @@ flip() {
     # the IGVM files carry the kernel: rebuilt from this one they differ
     [[ $output == *"MISMATCH igvm kata-containers-igvm.img contents: expected the bytes its kernel, cmdline and ACPI tables give actual a file that differs first in header SNP_ID_BLOCK"* ]]
     [[ $output == *"MISMATCH igvm kata-containers-igvm-debug.img contents: "* ]]
-    [ "${lines[-1]}" = "$T/r/release.json: 3 of 59 checks failed" ]
+    [ "${lines[-1]}" = "$T/r/release.json: 3 of 60 checks failed" ]
 
     cp "$A/vmlinuz" "$T/r/"
     sed -i 's/"svn":0/"svn":1/' "$T/r/release.json"
@@ -212,7 +212,7 @@ flip() {
     [ "${lines[0]}" = "MISMATCH signature $A/release.json.sig (key $T/other.pub): expected a signature by this key actual a signature that does not verify" ]
     # the build provenance is signed by the same key
     [[ $output == *"MISMATCH provenance signature (key $T/other.pub): expected a signature by the key actual "* ]]
-    [ "${lines[-1]}" = "$A/release.json: 2 of 59 checks failed" ]
+    [ "${lines[-1]}" = "$A/release.json: 2 of 60 checks failed" ]
 }
 
 @test "verify: a missing artifact, a file release.json does not list, a kernel record that disagrees, --artifacts that is no directory" {
@@ -235,7 +235,7 @@ flip() {
     purl=$(jq -r '.components[] | select(.name == "busybox-static") | .purl' "$A/sbom.cdx.json")
     grep -qxF "MISMATCH sbom sbom.cdx.json packages: expected 1 package with the sha256 lock.json gives actual $purl sha256 $other_sha" <<<"$output"
     grep -qx "ok sbom sbom.spdx.json packages" <<<"$output"
-    [ "${lines[-1]}" = "$T/r/release.json: 7 of 59 checks failed" ]
+    [ "${lines[-1]}" = "$T/r/release.json: 7 of 60 checks failed" ]
     # an artifacts directory that is not there is one error, not a MISMATCH per file
     run "$GUESTIMG" verify "$A/release.json" --pubkey "$KEYS/ed.pub" --artifacts "$T/none"
     assert_error 1 "^guestimg: $T/none: cannot read the artifacts directory: No such file or directory$"
@@ -800,6 +800,27 @@ igvm_entry() { jq -r --arg n "$1" ".igvm[] | select(.name == \$n) | .$2" "${3:-$
 
 # tampered_copy DIR: a copy of the demo release to change.
 tampered_copy() { cp -a "$A" "$1"; }
+
+@test "verify: the appraisal admits the production IGVM's policy; an edited one that does not, or another ID key, fails naming it" {
+    run "$GUESTIMG" verify "$A/release.json"
+    [ "$status" -eq 0 ]
+    grep -q "^ok appraisal admits igvm kata-containers-igvm.img guest policy" <<<"$output"
+    # the debug IGVM (debugging allowed) is not held to the production appraisal
+    ! grep -q "appraisal admits igvm kata-containers-igvm-debug.img" <<<"$output" || false
+    # SMT off in the appraisal: the IGVM, which allows SMT, is looser
+    tampered_copy "$T/smt"
+    jq '.appraisal.guest_policy = 131072' "$A/release.json" >"$T/smt/release.json"
+    run "$GUESTIMG" verify "$T/smt/release.json"
+    [ "$status" -eq 1 ]
+    [ "$(grep -c '^MISMATCH' <<<"$output")" -eq 1 ]
+    grep -q "^MISMATCH appraisal admits igvm kata-containers-igvm.img guest policy: expected a policy within 0x20000 (smt_allowed 0) actual 0x3001f (smt_allowed 1)" <<<"$output"
+    # an IGVM-only release whose appraisal names another ID key
+    tampered_copy "$T/key"
+    jq --arg k "$(printf '00%.0s' {1..48})" '.measurements = [] | .appraisal.id_key_digest = $k' "$A/release.json" >"$T/key/release.json"
+    run "$GUESTIMG" verify "$T/key/release.json"
+    [ "$status" -eq 1 ]
+    grep -q "^MISMATCH appraisal ID key digest is igvm kata-containers-igvm.img's: expected $(jq -r '.igvm[] | select(.variant == "production") | .id_key_digest' "$A/release.json") actual 0000" <<<"$output"
+}
 
 @test "verify: a tampered IGVM page, a swapped kernel, an edited command line or root hash each fail their own check" {
     # a byte of the kernel's pages: the digest and the contents check, which names the kernel

@@ -67,6 +67,29 @@ envelope() {
     [[ $(cat "$S") != *"$BATS_FILE_TMPDIR"* ]]
 }
 
+@test "provenance: the statement is valid by in-toto's own protobuf definitions and the SLSA v1 requirements" {
+    command -v protoc >/dev/null || skip "protoc not installed (package protobuf-compiler)"
+    /usr/bin/python3 -c 'import google.protobuf' 2>/dev/null || skip "python3-protobuf not installed"
+    V=("$ROOT/tests/lib/validate_in_toto.py" "$ROOT/tests/fixtures/in-toto")
+    statement "$A/provenance.dsse.json" "$T/st.json"
+    run /usr/bin/python3 "${V[@]}" "$T/st.json"
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    assert_equal "$output" valid
+    # the validator refuses what the definitions do not allow: a field they
+    # do not have, a timestamp that is not one, no builder id, a subject
+    # without a digest
+    jq '.predicate.buildDefinition.extra = 1' "$T/st.json" >"$T/extra.json"
+    run /usr/bin/python3 "${V[@]}" "$T/extra.json"
+    [ "$status" -eq 1 ] && [[ $output == *'no field named "extra"'* ]]
+    jq '.predicate.runDetails.metadata = {startedOn: "yesterday"}' "$T/st.json" >"$T/time.json"
+    run /usr/bin/python3 "${V[@]}" "$T/time.json"
+    [ "$status" -eq 1 ] && [[ $output == *"startedOn field: Failed to parse timestamp"* ]]
+    jq 'del(.predicate.runDetails.builder.id) | .subject[0].digest = {}' "$T/st.json" >"$T/req.json"
+    run /usr/bin/python3 "${V[@]}" "$T/req.json"
+    [ "$status" -eq 1 ]
+    [[ $output == *"subject[0] has no digest"* ]] && [[ $output == *"runDetails.builder.id is missing"* ]]
+}
+
 @test "provenance: the resolved dependencies, each digest checked against the file itself" {
     statement "$A/provenance.dsse.json" "$T/st.json"
     deps() { jq -r --arg r "$1" '.predicate.buildDefinition.resolvedDependencies[] | select(.annotations.role == $r) | "\(.digest.sha256)  \(.name)"' "$T/st.json"; }
