@@ -839,8 +839,7 @@ static int open_host(const char *path)
         if (dir != AT_FDCWD)
             close(dir);
         dir = sub;
-        for (s = cut; *s == '/'; s++) {
-        }
+        s = cut + strspn(cut, "/");
     }
     fd = openat(dir, s, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 out:
