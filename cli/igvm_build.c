@@ -186,37 +186,37 @@ int cmd_igvm_build(int argc, char **argv)
     if (key_path && !(p.sign_key = id_key_load(key_path)))
         return cli_fail();
 
+    p.kernel_sha256 = json;
+
+    /* the file is written into a temporary beside it as it is built; both
+     * outputs are renamed into place only when all succeeded */
     struct igvm_build_result r;
-    rc = igvm_build(&p, &r);
-    EVP_PKEY_free(p.sign_key);
-    if (rc < 0)
+    struct atomic_file of = {0}, mf = {0};
+    if (atomic_open(&of, out, 0644) < 0) {
+        EVP_PKEY_free(p.sign_key);
         return cli_fail();
-    struct atomic_file mf = {0};
-    char *mtext = NULL;
+    }
+    rc = igvm_build_write(&p, of.fd, out, &r);
+    EVP_PKEY_free(p.sign_key);
+    if (rc < 0) {
+        atomic_abort(&of);
+        return cli_fail();
+    }
     if (mfile) {
         json_t *m = igvm_measurement_file_json(&r, p.svn);
-        mtext = json_dumps(m, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        char *mtext = json_dumps(m, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         json_decref(m);
-        if (!mtext || atomic_open(&mf, mfile, 0644) < 0 ||
-            write_all(mf.fd, mtext, strlen(mtext), mfile) < 0) {
-            free(mtext);
-            atomic_abort(&mf);
-            igvm_build_result_free(&r);
-            return cli_fail();
-        }
+        rc = !mtext ? err_set(-ENOMEM, "%s: out of memory", mfile) : atomic_open(&mf, mfile, 0644);
+        if (rc == 0)
+            rc = write_all(mf.fd, mtext, strlen(mtext), mfile);
+        free(mtext);
     }
-    if (file_write_atomic(out, r.data, r.len, 0644) < 0) {
+    if (rc < 0 || atomic_commit(&of) < 0 || (mfile && atomic_commit(&mf) < 0)) {
+        atomic_abort(&of);
         atomic_abort(&mf);
-        free(mtext);
         igvm_build_result_free(&r);
         return cli_fail();
     }
-    if (mfile && atomic_commit(&mf) < 0) {
-        free(mtext);
-        igvm_build_result_free(&r);
-        return cli_fail();
-    }
-    free(mtext);
     if (json) {
         json_t *j = result_json(&p, &r, key_path);
         char *s = json_pretty(j);

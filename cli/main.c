@@ -140,12 +140,24 @@ static char interrupted_suffix[512];
 
 static void say_interrupted(int sig)
 {
+    if (sig == SIGBUS)
+        return; /* say_bus */
     const char *name = sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP" : "a signal";
     static const char clear[] = "\r\033[K", prefix[] = "guestimg: interrupted by ";
     if ((progress_line && write(STDERR_FILENO, clear, sizeof(clear) - 1) < 0) ||
         write(STDERR_FILENO, prefix, sizeof(prefix) - 1) < 0 ||
         write(STDERR_FILENO, name, strlen(name)) < 0 ||
         write(STDERR_FILENO, interrupted_suffix, strlen(interrupted_suffix)) < 0)
+        return;
+}
+
+/* SIGBUS: a file the command had mapped (igvm build's kernel) was cut
+ * short while it read it. */
+static void say_bus(int sig)
+{
+    static const char msg[] = "guestimg: an input file was truncated while it was read (SIGBUS); "
+                              "the temporary files are removed\n";
+    if (sig == SIGBUS && write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
         return;
 }
 
@@ -227,6 +239,7 @@ int main(int argc, char **argv)
     progress_on_tty = isatty(STDERR_FILENO);
     log_set_handler(on_log, NULL);
     fileio_install_signal_cleanup();
+    cleanup_on_signal(say_bus);
     /* Past a file size limit (ulimit -f) a write is to fail with EFBIG, an
      * error like a full disk, not to kill the process before it removes
      * its temporary files. */

@@ -344,6 +344,10 @@ void fileio_install_signal_cleanup(void)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
+    /* A mapped input that shrinks under the reader (igvm build maps the
+     * kernel) faults with SIGBUS: the temporaries go too, then the signal
+     * ends the process as it would have. */
+    sigaction(SIGBUS, &sa, NULL);
 }
 
 /* ---------------------------------------------------------- atomic files --- */

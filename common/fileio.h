@@ -42,7 +42,7 @@ int file_write_atomic(const char *path, const void *buf, size_t len, mode_t mode
 /* Write all of buf to fd (retrying short writes); sets the error naming what. */
 int write_all(int fd, const void *buf, size_t len, const char *what);
 
-/* Temporary paths removed on SIGINT/SIGTERM (files or whole directories). */
+/* Temporary paths removed on SIGINT/SIGTERM/SIGHUP/SIGBUS (files or whole directories). */
 void cleanup_register(const char *path);
 void cleanup_unregister(const char *path);
 /* Functions the handler calls first, with the signal's number, before it
@@ -58,7 +58,8 @@ void fatal_signals_release(const sigset_t *old);
  * that none leaves it behind. 0, or -errno (no message: the caller names
  * what it was for). */
 int mkdtemp_registered(char *tmpl);
-/* Install handlers that remove registered paths and re-raise the signal. */
+/* Install handlers (SIGINT, SIGTERM, SIGHUP; and SIGBUS, a mapped input
+ * that shrank) that remove registered paths and re-raise the signal. */
 void fileio_install_signal_cleanup(void);
 /* In a child fork()ed to do part of the work: forget the parent's
  * temporary paths and signal hooks (the parent removes its own; a hook

@@ -23,7 +23,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #define PG 4096u
 #define ALN(x, a) (((x) + (a) - 1) / (a) * (a))
@@ -104,6 +108,10 @@ struct range { uint64_t start, end; };
 struct guest {
     uint8_t *mem;
     uint64_t len, cap;
+    /* the kernel's whole pages, read from the bzImage where it lies (never
+     * copied into mem): [kbase, kbase + klen) is ksrc */
+    const uint8_t *ksrc;
+    uint64_t kbase, klen;
     struct range *skipped;
     size_t n_skipped;
     struct igvm_region *regions;
@@ -155,6 +163,14 @@ static int mem_seek(struct guest *g, uint64_t addr, const char *what)
         return grow(g, addr);
     }
     return 0;
+}
+
+/* The contents of the page at gpa. */
+static const uint8_t *mem_page(const struct guest *g, uint64_t gpa)
+{
+    if (gpa - g->kbase < g->klen)
+        return g->ksrc + (gpa - g->kbase);
+    return g->mem + gpa;
 }
 
 static bool mem_skipped(const struct guest *g, uint64_t gpa)
@@ -504,14 +520,14 @@ out:
 /* --------------------------------------------------------------- kernel */
 
 struct bzimage {
-    uint8_t *data;
+    const uint8_t *data;
     size_t len;
     const uint8_t *hdr;          /* setup header, at 0x1f1 */
     uint64_t pref_address, init_size;
     size_t pm_off;               /* protected-mode kernel: after the setup sectors */
 };
 
-static int bzimage_parse(const char *path, uint8_t *data, size_t len, struct bzimage *b)
+static int bzimage_parse(const char *path, const uint8_t *data, size_t len, struct bzimage *b)
 {
     b->data = data, b->len = len;
     if (len < SH_OFF + SH_LEN || memcmp(data + SH_OFF + SH_HEADER, "HdrS", 4) != 0) {
@@ -652,9 +668,10 @@ struct vh {
     size_t len, cap;
     int oom;
     struct gctx gc;
-    /* page headers whose data goes in the file, in header order */
-    struct { size_t fo_off; uint64_t gpa; } *data;
-    size_t n_data;
+    /* every page below the end that is not skipped, in GPA order: how it is
+     * measured, and where its file offset goes if the file carries it */
+    struct vh_page { uint64_t gpa; const uint8_t *src; size_t fo_off; enum snp_page_type type; } *pages;
+    size_t n_pages, cap_pages;
 };
 
 static uint8_t *vh_add(struct vh *v, uint32_t type, uint32_t body_len)
@@ -681,31 +698,34 @@ static uint8_t *vh_add(struct vh *v, uint32_t type, uint32_t body_len)
     return h + 8;
 }
 
-static void vh_data(struct vh *v, uint8_t *fo_field, uint64_t gpa)
+/* A page of the measurement; fo_field (NULL: not in the file) is the
+ * header's file offset field, src its contents (NULL: zeros). */
+static void vh_page(struct vh *v, uint8_t *fo_field, uint64_t gpa, const uint8_t *src, enum snp_page_type type)
 {
-    void *d = realloc(v->data, (v->n_data + 1) * sizeof(*v->data));
-    if (!d) {
-        v->oom = 1;
-        return;
+    if (v->n_pages == v->cap_pages) {
+        size_t cap = v->cap_pages ? 2 * v->cap_pages : 4096;
+        void *d = realloc(v->pages, cap * sizeof(*v->pages));
+        if (!d) {
+            v->oom = 1;
+            return;
+        }
+        v->pages = d, v->cap_pages = cap;
     }
-    v->data = d;
-    v->data[v->n_data].fo_off = (size_t)(fo_field - v->buf);
-    v->data[v->n_data].gpa = gpa;
-    v->n_data++;
+    v->pages[v->n_pages++] = (struct vh_page){gpa, src, fo_field ? (size_t)(fo_field - v->buf) : 0, type};
 }
 
-static void vh_page_data(struct vh *v, uint64_t gpa, bool has_data, uint16_t flags, uint16_t type)
+/* A PAGE_DATA header; src: the page's contents if the file carries them. */
+static void vh_page_data(struct vh *v, uint64_t gpa, const uint8_t *src, uint16_t data_type,
+                         enum snp_page_type type)
 {
     uint8_t *b = vh_add(v, IGVM_PAGE_DATA, 24);
     if (!b)
         return;
     put_le64(b, gpa);
     put_le32(b + 8, 1);
-    put_le32(b + 12, has_data);
-    put_le16(b + 16, flags);
-    put_le16(b + 20, type);
-    if (has_data)
-        vh_data(v, b + 12, gpa);
+    put_le32(b + 12, src != NULL);
+    put_le16(b + 20, data_type);
+    vh_page(v, src ? b + 12 : NULL, gpa, src, type);
 }
 
 static bool all_zero(const uint8_t *p, size_t n)
@@ -822,7 +842,10 @@ static int layout_bzimage(const struct igvm_build_params *p, const struct bzimag
     if (base + vmlinux_len > g->len || base + init_size < g->len)
         return err_set(-EFBIG, "%s: the kernel (%zu bytes) is too big for its init_size %#llx", kp, vmlinux_len,
                        (unsigned long long)init_size);
-    memcpy(g->mem + base, bz->data + bz->pm_off, vmlinux_len);
+    /* whole pages stay in the bzImage; the last part page is copied, the
+     * rest of it zeros */
+    g->ksrc = bz->data + bz->pm_off, g->kbase = base, g->klen = vmlinux_len / PG * PG;
+    memcpy(g->mem + base + g->klen, g->ksrc + g->klen, vmlinux_len - g->klen);
     region_add(g, base, vmlinux_len, "kernel");
     if ((rc = mem_seek(g, base + init_size, kp)))
         return rc;
@@ -921,14 +944,81 @@ out:
     return rc;
 }
 
-/* The headers and file data: one directive per page below the end, in GPA order. */
-static int emit(const struct igvm_build_params *p, struct guest *g, const struct cpu *c, const uint64_t pages[4],
-                struct igvm_build_result *r)
+/* Where the file's bytes go: fd (the data pages written as they are hashed,
+ * SINK_PAGES at a time, in one iovec per run of adjacent pages, their
+ * write-back started at once so that the disk works while we hash), or one
+ * buffer. */
+#define SINK_PAGES 256
+#define SINK_IOV 64
+struct sink {
+    int fd;
+    const char *what;
+    uint8_t *mem;                /* fd < 0: the file */
+    uint64_t at;                 /* file offset of the first page pending */
+    struct iovec iov[SINK_IOV];
+    int n, pages;
+};
+
+/* writev at off, all of it. */
+static int pwritev_all(int fd, struct iovec *iov, int n, uint64_t off, const char *what)
 {
+    while (n) {
+        ssize_t w = pwritev(fd, iov, n, (off_t)off);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return err_sys(-errno, "%s: write failed", what);
+        }
+        off += (uint64_t)w;
+        for (; n && (size_t)w >= iov->iov_len; iov++, n--)
+            w -= (ssize_t)iov->iov_len;
+        if (n)
+            iov->iov_base = (uint8_t *)iov->iov_base + w, iov->iov_len -= (size_t)w;
+    }
+    return 0;
+}
+
+static int sink_flush(struct sink *s)
+{
+    if (!s->pages)
+        return 0;
+    uint64_t len = (uint64_t)s->pages * PG;
+    int rc = pwritev_all(s->fd, s->iov, s->n, s->at, s->what);
+    /* only a hint: the fsync that commits the file waits for it all */
+    (void)sync_file_range(s->fd, (off_t)s->at, (off_t)len, SYNC_FILE_RANGE_WRITE);
+    s->at += len, s->n = s->pages = 0;
+    return rc;
+}
+
+static int sink_page(struct sink *s, const uint8_t *src)
+{
+    if (s->fd < 0) {
+        memcpy(s->mem + s->at, src, PG);
+        s->at += PG;
+        return 0;
+    }
+    if (s->n && (const uint8_t *)s->iov[s->n - 1].iov_base + s->iov[s->n - 1].iov_len == src)
+        s->iov[s->n - 1].iov_len += PG;
+    else
+        s->iov[s->n++] = (struct iovec){(void *)src, PG};
+    return ++s->pages == SINK_PAGES || s->n == SINK_IOV ? sink_flush(s) : 0;
+}
+
+/* The headers and file data: one directive per page below the end, in GPA
+ * order; the file written to fd (named what), or into r->data when fd < 0.
+ * The headers are laid out first (each page's only needs to know whether it
+ * is all zeros); then every page is hashed into the launch digest and, if
+ * the file carries it, written while it is in the cache; the headers, with
+ * the ID block signed over that digest, last, at the start. */
+static int emit(const struct igvm_build_params *p, struct guest *g, const struct cpu *c, const uint64_t pages[4],
+                int fd, const char *what, struct igvm_build_result *r)
+{
+    static const uint8_t zero_page[PG];
     struct vh v = {0};
+    struct sink s = {.fd = fd, .what = what};
     uint64_t end = g->len;
     int rc = 0;
-    uint8_t zero_digest[48], d[48];
+    uint8_t zero_digest[48], zero_page_digest[48], d[48];
 
     gctx_init(&v.gc, NULL);
     memcpy(g->mem + pages[3], c->vmsa, VMSA_LEN);
@@ -951,18 +1041,15 @@ static int emit(const struct igvm_build_params *p, struct guest *g, const struct
         put_le64(b, p->id.policy);
         put_le32(b + 8, 1);
     }
-    memset(zero_digest, 0, sizeof(zero_digest));
     for (uint64_t gpa = 0; gpa < end && !v.oom; gpa += PG) {
-        const uint8_t *page = g->mem + gpa;
+        const uint8_t *page = mem_page(g, gpa);
         if (gpa == pages[3]) {
             if ((b = vh_add(&v, IGVM_VP_CONTEXT, 20))) {
                 put_le64(b, gpa);
                 put_le32(b + 8, 1);
                 put_le32(b + 12, 0xffffffff);
-                vh_data(&v, b + 12, gpa);
+                vh_page(&v, b + 12, gpa, page, SNP_PAGE_VMSA);
             }
-            gctx_page_digest(&v.gc, page, d);
-            gctx_update(&v.gc, SNP_PAGE_VMSA, gpa, d);
         } else if (gpa == pages[2]) {
             if ((b = vh_add(&v, IGVM_PARAMETER_AREA, 16)))
                 put_le64(b, PG);
@@ -973,38 +1060,62 @@ static int emit(const struct igvm_build_params *p, struct guest *g, const struct
                 put_le64(b, gpa);
                 put_le32(b + 8, 1);
             }
-            gctx_update(&v.gc, SNP_PAGE_UNMEASURED, gpa, zero_digest);
+            vh_page(&v, NULL, gpa, NULL, SNP_PAGE_UNMEASURED);
         } else if (gpa == pages[0]) {
-            vh_page_data(&v, gpa, true, 0, IGVM_DATA_CPUID_DATA);
-            gctx_update(&v.gc, SNP_PAGE_CPUID, gpa, zero_digest);
+            vh_page_data(&v, gpa, page, IGVM_DATA_CPUID_DATA, SNP_PAGE_CPUID);
         } else if (gpa == pages[1]) {
-            vh_page_data(&v, gpa, false, 0, IGVM_DATA_SECRETS);
-            gctx_update(&v.gc, SNP_PAGE_SECRETS, gpa, zero_digest);
+            vh_page_data(&v, gpa, NULL, IGVM_DATA_SECRETS, SNP_PAGE_SECRETS);
         } else if (!mem_skipped(g, gpa)) {
-            vh_page_data(&v, gpa, !all_zero(page, PG), 0, IGVM_DATA_NORMAL);
-            gctx_update_normal_pages(&v.gc, gpa, page, PG);
+            vh_page_data(&v, gpa, all_zero(page, PG) ? NULL : page, IGVM_DATA_NORMAL, SNP_PAGE_NORMAL);
         }
     }
+    size_t ib_off = 0;
+    if (!v.oom && (b = vh_add(&v, IGVM_SNP_ID_BLOCK, 696)))
+        ib_off = (size_t)(b - v.buf);
     if (v.oom) {
         rc = -ENOMEM;
         goto out;
     }
-    memcpy(r->digest, v.gc.ld, 48);
-    if (!(b = vh_add(&v, IGVM_SNP_ID_BLOCK, 696))) {
-        rc = -ENOMEM;
-        goto out;
-    }
-    size_t ib_off = (size_t)(b - v.buf);
-    if ((rc = sign_id_block(p, r->digest, v.buf + ib_off, r->id_key_digest)))
-        goto out;
-    /* file offsets, fixed header, CRC over the headers as they lie */
-    uint64_t total = v.len + (uint64_t)v.n_data * PG;
+    /* file offsets: the data pages follow the headers in header order */
+    uint64_t total = v.len, n_data = 0;
+    for (size_t i = 0; i < v.n_pages; i++)
+        if (v.pages[i].fo_off)
+            put_le32(v.buf + v.pages[i].fo_off, (uint32_t)(v.len + n_data++ * PG));
+    total += n_data * PG;
     if (total > UINT32_MAX) {
         rc = err_set(-EFBIG, "%s: the IGVM file would exceed 4 GiB", p->kernel_path);
         goto out;
     }
-    for (size_t i = 0; i < v.n_data; i++)
-        put_le32(v.buf + v.data[i].fo_off, (uint32_t)(v.len + i * PG));
+    s.at = v.len;
+    if (fd < 0 && !(s.mem = r->data = malloc(total))) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    r->len = total;
+
+    memset(zero_digest, 0, sizeof(zero_digest));
+    gctx_page_digest(&v.gc, zero_page, zero_page_digest);
+    for (size_t i = 0; i < v.n_pages && !rc; i++) {
+        const struct vh_page *pg = &v.pages[i];
+        const uint8_t *cd = zero_digest;
+        if (pg->type == SNP_PAGE_NORMAL || pg->type == SNP_PAGE_VMSA) {
+            if (pg->src) {
+                gctx_page_digest(&v.gc, pg->src, d);
+                cd = d;
+            } else {
+                cd = zero_page_digest;
+            }
+        }
+        gctx_update(&v.gc, pg->type, pg->gpa, cd);
+        if (pg->fo_off)
+            rc = sink_page(&s, pg->src);
+    }
+    if (rc || (fd >= 0 && (rc = sink_flush(&s))))
+        goto out;
+    memcpy(r->digest, v.gc.ld, 48);
+    if ((rc = sign_id_block(p, r->digest, v.buf + ib_off, r->id_key_digest)))
+        goto out;
+    /* fixed header, CRC over the headers as they lie */
     put_le32(v.buf, IGVM_MAGIC);
     put_le32(v.buf + 4, 1);
     put_le32(v.buf + 8, 24);
@@ -1012,31 +1123,76 @@ static int emit(const struct igvm_build_params *p, struct guest *g, const struct
     put_le32(v.buf + 16, (uint32_t)total);
     put_le32(v.buf + 20, 0);
     put_le32(v.buf + 20, igvm_crc32(0, v.buf, v.len));
-    if (!(r->data = malloc(total))) {
-        rc = -ENOMEM;
-        goto out;
-    }
-    memcpy(r->data, v.buf, v.len);
-    for (size_t i = 0; i < v.n_data; i++)
-        memcpy(r->data + v.len + i * PG, g->mem + v.data[i].gpa, PG);
-    r->len = total;
+    if (fd >= 0)
+        rc = pwritev_all(fd, &(struct iovec){v.buf, v.len}, 1, 0, what);
+    else
+        memcpy(r->data, v.buf, v.len);
 out:
     if (rc == -ENOMEM)
         err_set(rc, "%s: out of memory building the IGVM file", p->kernel_path);
     gctx_free(&v.gc);
     free(v.buf);
-    free(v.data);
+    free(v.pages);
     return rc;
 }
 
-int igvm_build(const struct igvm_build_params *p, struct igvm_build_result *r)
+/* The bzImage where it lies: a regular file mapped (no copy: its pages
+ * are the page cache's), anything else read. *mapped tells which to undo;
+ * *fd_out stays open (or -1) and *st is what it was, for kernel_unchanged(). */
+static int kernel_load(const char *path, uint8_t **data, size_t *len, bool *mapped, int *fd_out, struct stat *st)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    *mapped = false;
+    *fd_out = -1;
+    if (fd < 0)
+        return err_sys(-errno, "%s: cannot open", path);
+    if (fstat(fd, st) < 0) {
+        int e = errno;
+        close(fd);
+        return err_sys(-e, "%s: cannot stat", path);
+    }
+    if (S_ISREG(st->st_mode) && st->st_size > 0 && (uint64_t)st->st_size <= SIZE_MAX) {
+        void *m = mmap(NULL, (size_t)st->st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+        if (m != MAP_FAILED) {
+            *fd_out = fd;
+            *data = m, *len = (size_t)st->st_size, *mapped = true;
+            return 0;
+        }
+    }
+    close(fd);
+    return file_read_all(path, data, len, 0);
+}
+
+/* The mapped kernel was not written to while the file was built from it:
+ * its pages were hashed and then written from the mapping, so a change in
+ * between would make the file and its digest disagree. (A file cut short
+ * faults instead: SIGBUS, the CLI's handler removes the temporary.) */
+static int kernel_unchanged(const char *path, int fd, const struct stat *was)
+{
+    struct stat now;
+    if (fd < 0)
+        return 0;
+    if (fstat(fd, &now) < 0)
+        return err_sys(-errno, "%s: cannot stat", path);
+    if (now.st_size != was->st_size || now.st_mtim.tv_sec != was->st_mtim.tv_sec ||
+        now.st_mtim.tv_nsec != was->st_mtim.tv_nsec || now.st_ctim.tv_sec != was->st_ctim.tv_sec ||
+        now.st_ctim.tv_nsec != was->st_ctim.tv_nsec)
+        return err_set(-EAGAIN, "%s: changed while the IGVM file was built from it", path);
+    return 0;
+}
+
+static int build(const struct igvm_build_params *p, int fd, const char *what, struct igvm_build_result *r)
 {
     struct acpi acpi = {0};
     struct guest g = {0};
     struct cpu c = {0};
     struct bzimage bz = {0};
     uint8_t *kernel = NULL;
+    const uint8_t *kdata;
     size_t klen = 0;
+    bool mapped = false;
+    int kfd = -1;
+    struct stat kst;
     uint64_t pages[4];
     int rc;
 
@@ -1044,14 +1200,13 @@ int igvm_build(const struct igvm_build_params *p, struct igvm_build_result *r)
     if (p->vtl > 2)
         return err_set(-EINVAL, "VTL %u: 0, 1 or 2 expected", p->vtl);
     if (p->kernel_data) {
-        if (!(kernel = malloc(p->kernel_len ? p->kernel_len : 1)))
-            return err_set(-ENOMEM, "%s: out of memory", p->kernel_path);
-        memcpy(kernel, p->kernel_data, p->kernel_len);
-        klen = p->kernel_len;
-    } else if ((rc = file_read_all(p->kernel_path, &kernel, &klen, 0))) {
+        kdata = p->kernel_data, klen = p->kernel_len;
+    } else if ((rc = kernel_load(p->kernel_path, &kernel, &klen, &mapped, &kfd, &kst))) {
         return rc;
+    } else {
+        kdata = kernel;
     }
-    if ((rc = bzimage_parse(p->kernel_path, kernel, klen, &bz)))
+    if ((rc = bzimage_parse(p->kernel_path, kdata, klen, &bz)))
         goto out;
     uint32_t cmax = get_le32(bz.hdr + SH_CMDLINE_SIZE);
     if (p->cmdline_len > cmax) {
@@ -1081,9 +1236,10 @@ int igvm_build(const struct igvm_build_params *p, struct igvm_build_result *r)
         rc = rc ? rc : err_set(-ENOMEM, "out of memory");
         goto out;
     }
-    if ((rc = emit(p, &g, &c, pages, r)))
+    if ((rc = emit(p, &g, &c, pages, fd, what, r)) || (rc = kernel_unchanged(p->kernel_path, kfd, &kst)))
         goto out;
-    sha256_buf(kernel, klen, r->kernel_sha256);
+    if (p->kernel_sha256)
+        sha256_buf(kdata, klen, r->kernel_sha256);
     sha256_buf(p->cmdline, p->cmdline_len, r->cmdline_sha256);
     r->acpi = acpi.inputs, r->n_acpi = acpi.n_inputs;
     acpi.inputs = NULL, acpi.n_inputs = 0;
@@ -1099,8 +1255,23 @@ out:
     free(g.skipped);
     if (g.mem)
         munmap(g.mem, g.cap);
-    free(kernel);
+    if (mapped)
+        munmap(kernel, klen);
+    else
+        free(kernel);
+    if (kfd >= 0)
+        close(kfd);
     return rc;
+}
+
+int igvm_build(const struct igvm_build_params *p, struct igvm_build_result *r)
+{
+    return build(p, -1, NULL, r);
+}
+
+int igvm_build_write(const struct igvm_build_params *p, int fd, const char *what, struct igvm_build_result *r)
+{
+    return build(p, fd, what, r);
 }
 
 void igvm_build_result_free(struct igvm_build_result *r)

@@ -27,6 +27,7 @@ struct igvm_build_params {
     unsigned vtl;                         /* default 2 */
     bool svme, encrypted_page, pvalidate_opt;   /* defaults: on */
     uint32_t svn;                         /* measurement file only (x-ms-sevsnpvm-guestsvn) */
+    bool kernel_sha256;                   /* fill the result's kernel_sha256 (one more pass over the kernel) */
     EVP_PKEY *sign_key;                   /* NULL: the published snakeoil key (keys/) */
     struct id_block_params id;            /* defaults = igvmgen's TEI defaults */
 };
@@ -40,15 +41,22 @@ struct igvm_region { uint64_t gpa, len; char *what; };
 struct igvm_acpi_input { char *name; uint8_t sha256[32]; };
 
 struct igvm_build_result {
-    uint8_t *data; size_t len;            /* the IGVM file bytes */
+    uint8_t *data; size_t len;            /* the IGVM file bytes (NULL from igvm_build_write) and length */
     uint8_t digest[48];                   /* SNP launch digest */
-    uint8_t kernel_sha256[32], cmdline_sha256[32];
+    uint8_t kernel_sha256[32];            /* the bzImage's SHA-256, when the params asked for it */
+    uint8_t cmdline_sha256[32];
     struct igvm_acpi_input *acpi; size_t n_acpi;
     struct igvm_region *regions; size_t n_regions;
     uint8_t id_key_digest[48];            /* SHA-384 of the ID key, as reports carry it */
 };
 
 int igvm_build(const struct igvm_build_params *p, struct igvm_build_result *r);
+/* The same with the file written to fd (a regular file, written at
+ * offsets; what names it in errors) instead of r->data: each page as it is
+ * hashed, from where it lies (the mapped bzImage, the layout's memory), no
+ * copy made; the headers last. On failure part of the file may have been
+ * written: write to a temporary (atomic_open) and abort it. */
+int igvm_build_write(const struct igvm_build_params *p, int fd, const char *what, struct igvm_build_result *r);
 void igvm_build_result_free(struct igvm_build_result *r);
 json_t *igvm_measurement_file_json(const struct igvm_build_result *r, uint32_t svn);
 

@@ -14,6 +14,11 @@ setup() {
     T=$BATS_TEST_TMPDIR
 }
 
+# a build a test started in the background and did not get to stop
+teardown() {
+    [ -z "${pid:-}" ] || kill -9 "$pid" 2>/dev/null || true
+}
+
 F=$ROOT/tests/fixtures/igvm-build
 K=$F/test_bzImage
 # The command line of every row: a TAB inside, as AKS's has.
@@ -174,7 +179,7 @@ refused() {
     run "$GUESTIMG" igvm build -o "$T/out.igvm" "$@"
     assert_error "$want" "$pattern"
     [ ! -e "$T/out.igvm" ]
-    [ -z "$(ls "$T" | grep -F out.igvm)" ] # no temporary left either
+    [ -z "$(ls -A "$T" | grep -F out.igvm)" ] # no temporary (.out.igvm.tmp-*) left either
 }
 
 @test "igvm build: bad kernels are refused, naming the file and the problem" {
@@ -217,6 +222,78 @@ refused() {
     refused 1 "^guestimg: $T/tei.json: image_id: not hex" --kernel "$K" --config-file "$T/tei.json"
     echo '{}' > "$T/tei.json"
     refused 1 "^guestimg: $T/tei.json: no tei_config_data object" --kernel "$K" --config-file "$T/tei.json"
+}
+
+@test "igvm build: a write that fails part way (file size limit) is one error; no output, no temporary left" {
+    # the file is written while it is built: a 1 MiB limit stops it in the
+    # kernel's pages, after the temporary has been created
+    { cat "$K"; head -c $((4 << 20)) /dev/urandom; } >"$T/big"
+    mkdir "$T/out"
+    run bash -c 'ulimit -f 1024 && exec "$@"' - "$GUESTIMG" igvm build -o "$T/out/x.igvm" --kernel "$T/big" \
+        --measurement-file "$T/out/m.json"
+    assert_error 1 "^guestimg: $T/out/x.igvm: .*File too large$"
+    assert_equal "$(ls -A "$T/out")" ""
+    # without the limit the same command writes both
+    run "$GUESTIMG" igvm build -o "$T/out/x.igvm" --kernel "$T/big" --measurement-file "$T/out/m.json"
+    [ "$status" -eq 0 ]
+    assert_equal "$(ls -A "$T/out" | tr '\n' ' ')" "m.json x.igvm "
+}
+
+@test "igvm build: SIGBUS (a mapped kernel cut short) removes the temporary and says so; the exit is the signal's" {
+    # the kernel is a FIFO nobody writes yet: the build waits in its read,
+    # after the output's temporary was made; SIGBUS arrives as a kernel
+    # truncated under the mapping would raise it
+    mkfifo "$T/k"
+    mkdir "$T/out"
+    "$GUESTIMG" igvm build -o "$T/out/x.igvm" --kernel "$T/k" 2>"$T/err" 3>&- &
+    pid=$!
+    for _ in $(seq 100); do
+        [ -n "$(ls -A "$T/out")" ] && break
+        sleep 0.1
+    done
+    [ -n "$(ls -A "$T/out")" ]
+    kill -BUS "$pid"   # the handler runs in its blocked open() of the FIFO
+    rc=0
+    wait "$pid" || rc=$?
+    [ "$rc" -eq $((128 + 7)) ]
+    assert_equal "$(cat "$T/err")" "guestimg: an input file was truncated while it was read (SIGBUS); the temporary files are removed"
+    assert_equal "$(ls -A "$T/out")" ""
+}
+
+@test "igvm build: a kernel written to while the file is built from it is an error naming it; no output" {
+    command -v gcc >/dev/null || skip "gcc not installed"
+    # a shim in the process (the executable calls pwritev64, the 64-bit
+    # off_t build's pwritev): its first write of the file's pages also
+    # rewrites one byte of the kernel in place (same size, a new mtime)
+    cat >"$T/shim.c" <<'EOF2'
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/uio.h>
+#include <unistd.h>
+ssize_t pwritev64(int fd, const struct iovec *iov, int n, off_t off)
+{
+    static int done;
+    ssize_t (*real)(int, const struct iovec *, int, off_t) = (ssize_t (*)(int, const struct iovec *, int, off_t))dlsym(RTLD_NEXT, "pwritev64");
+    if (!done++) {
+        int k = open(getenv("SHIM_KERNEL"), O_WRONLY);
+        if (k >= 0) { (void)pwrite(k, "X", 1, 0x300000); close(k); }
+    }
+    return real(fd, iov, n, off);
+}
+EOF2
+    gcc -shared -fPIC -o "$T/shim.so" "$T/shim.c" -ldl
+    { cat "$K"; head -c $((4 << 20)) /dev/urandom; } >"$T/big"
+    mkdir "$T/out"
+    SHIM_KERNEL=$T/big LD_PRELOAD=$T/shim.so ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+        run "$GUESTIMG" igvm build -o "$T/out/x.igvm" --kernel "$T/big"
+    assert_error 1 "^guestimg: $T/big: changed while the IGVM file was built from it$"
+    assert_equal "$(ls -A "$T/out")" ""
+    # the shim did its part, and without it the same kernel builds
+    [ "$(od -An -c -j $((0x300000)) -N1 "$T/big" | tr -d ' ')" = X ]
+    run "$GUESTIMG" igvm build -o "$T/out/x.igvm" --kernel "$T/big"
+    [ "$status" -eq 0 ]
 }
 
 @test "igvm build: usage errors exit 2 and write nothing" {
