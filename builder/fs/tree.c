@@ -30,7 +30,7 @@
  * every byte up to this size: hashing the zeros of a hole costs at most
  * this much. A larger file is known by its sparse digest (struct
  * content_scan), which never hashes a hole. */
-#define DENSE_ID_MAX ((uint64_t)4 << 30)
+#define DENSE_ID_MAX TREE_DENSE_ID_MAX
 
 /* A node and what only this file needs to know about it. Nodes, names,
  * digests and host paths come from the tree's arena (no malloc each);
@@ -1026,7 +1026,8 @@ int tree_file_sha256(struct tree *t, struct tree_node *tn, uint8_t out[32])
     return 0;
 }
 
-/* What tree_digest() and the conflict check compare (DENSE_ID_MAX). */
+/* What tree_digest(), the conflict check and files.tsv compare
+ * (DENSE_ID_MAX). */
 static int tree_file_id(struct tree *t, struct node *n, uint8_t out[32])
 {
     if (n->pub.hardlink)
@@ -1040,6 +1041,13 @@ static int tree_file_id(struct tree *t, struct node *n, uint8_t out[32])
     }
     memcpy(out, n->pub.sha256 + 32, 32);
     return 0;
+}
+
+int tree_file_content_id(struct tree *t, struct tree_node *tn, uint8_t out[32], bool *sparse)
+{
+    struct node *n = N(tn->hardlink ? tn->hardlink : tn);
+    *sparse = n->pub.size > DENSE_ID_MAX;
+    return tree_file_id(t, n, out);
 }
 
 int tree_file_data_blocks(struct tree *t, struct tree_node *tn, uint64_t *blocks, uint64_t *runs)

@@ -190,6 +190,15 @@ void tree_reader_close(struct tree_reader *r);
 /* sha256 of a regular file's content (computed and cached if needed;
  * every zero of a hole is hashed: for a huge sparse file, slow). */
 int tree_file_sha256(struct tree *t, struct tree_node *n, uint8_t out[32]);
+/* What identifies a regular file's content without hashing its holes: its
+ * sha256 up to TREE_DENSE_ID_MAX bytes (*sparse false); past that (*sparse
+ * true) its sparse digest: SHA-256 of "guestimg sparse content" and its NUL,
+ * then for each TREE_BLOCK_SIZE block holding a non-zero byte, in order,
+ * its index (u64 little-endian) and its bytes (the last block as long as it
+ * is), then the size (u64 little-endian): a hole and written zeros give
+ * the same, and a hole costs nothing. */
+#define TREE_DENSE_ID_MAX ((uint64_t)4 << 30)
+int tree_file_content_id(struct tree *t, struct tree_node *n, uint8_t out[32], bool *sparse);
 /* How many TREE_BLOCK_SIZE blocks of a regular file's content hold a
  * non-zero byte, and how many runs of consecutive such blocks there are
  * (the image writer stores all-zero blocks as holes). Known once spooled;
