@@ -76,12 +76,15 @@ static int add_line(struct tree_node *n, const char *path, void *ctx)
     } else if (ino->type == TREE_REG) {
         uint8_t d[32];
         char hex[65];
-        int r = tree_file_sha256(w->t, n, d);
+        bool sparse;
+        int r = tree_file_content_id(w->t, n, d, &sparse);
         if (r < 0) {
             sb_release(&sb);
             return r;
         }
         hex_encode(d, sizeof(d), hex);
+        if (sparse)   /* past 4 GiB: holes are not hashed (docs/release.md) */
+            sb_puts(&sb, "sparse-sha256:");
         sb_puts(&sb, hex);
     } else if (ino->type == TREE_SYMLINK) {
         escape(&sb, ino->link_target ? ino->link_target : "", "");

@@ -105,6 +105,47 @@ print(hashlib.sha384(key.ljust(1028, b"\0")).hexdigest())')
     [[ $output == *"ok igvm kata-containers-igvm.img contents"* ]]
 }
 
+@test "build: a 1 TiB sparse files[] entry: files.tsv gives its sparse digest (holes never hashed), as a reader of its data regions computes it" {
+    truncate -s 1T "$WS/big"
+    printf 'head' | dd of="$WS/big" conv=notrunc status=none
+    printf 'far data' | dd of="$WS/big" bs=1 seek=$(((5 << 30) + 4000)) conv=notrunc status=none
+    sed 's|^  - {src: ../tools/demo-guest/init, dst: /sbin/init, mode: "0755"}$|&\n  - {src: ../big, dst: /big}|' \
+        "$WS/manifests/demo.yaml" >"$WS/manifests/big.yaml"
+    ! cmp -s "$WS/manifests/demo.yaml" "$WS/manifests/big.yaml" || false
+    run "$GUESTIMG" build -q "$WS/manifests/big.yaml" -o "$T/rel"
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    # the digest docs/release.md defines, over the file's data regions
+    # (SEEK_DATA/SEEK_HOLE) only: its non-zero 4 KiB blocks with their index
+    want=$(/usr/bin/python3 - "$WS/big" <<'PY'
+import hashlib, os, struct, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+size = os.fstat(fd).st_size
+h = hashlib.sha256(b"guestimg sparse content\0")
+blocks = set()
+pos = 0
+while pos < size:
+    try:
+        start = os.lseek(fd, pos, os.SEEK_DATA)
+    except OSError:
+        break
+    end = os.lseek(fd, start, os.SEEK_HOLE)
+    blocks.update(range(start // 4096, (end + 4095) // 4096))
+    pos = end
+for b in sorted(blocks):
+    data = os.pread(fd, 4096, b * 4096)
+    if any(data):
+        h.update(struct.pack("<Q", b) + data)
+h.update(struct.pack("<Q", size))
+print(h.hexdigest())
+PY
+)
+    assert_equal "$(awk -F'\t' '$1 == "/big"' "$T/rel/files.tsv")" \
+                 "$(printf '/big\tfile\t0644\t0\t0\t%s\tsparse-sha256:%s\t-' $((1 << 40)) "$want")"
+    # and the release checks out
+    run "$GUESTIMG" verify "$T/rel/release.json"
+    [ "$status" -eq 0 ]
+}
+
 @test "build: byte-identical from another output path, working directory, umask, TZ, LC_ALL and clock" {
     mkdir -p "$T/elsewhere/cwd"
     manifest=$(realpath --relative-to="$T/elsewhere/cwd" "$WS/manifests/demo.yaml")

@@ -309,6 +309,15 @@ hostile_tar() {
     [ "$(debugfs -R 'ls -p /' "$OUT/name-invalid-utf8.img" 2>/dev/null | awk -F/ 'NF > 5 && $6 != "." && $6 != ".." && $6 != "lost+found"' | wc -l)" -eq 3 ]
 }
 
+# The limit is on the image path, "/" included: a relative archive name of
+# 4,095 bytes is one byte past it (a host tree's paths count the same).
+@test "hostile archives: a 4,095-byte name, a 4,096-byte image path, is refused at the path limit" {
+    mkdir -p "$T/in"
+    hostile_tar path-4096
+    rootfs_refused "^guestimg: $T/in/path-4096.tar: d{64}\.\.\.: path longer than 4095 bytes$" "$T/in/path-4096.tar"
+    [ ! -e "$OUT/x.img" ]
+}
+
 @test "hostile trees: a host directory 10,000 levels deep (past PATH_MAX) is refused at the path limit" {
     $HOSTILE deep-dir "$T/in/deep" 10000
     rootfs_refused "^guestimg: $T/in/deep: /d/d/d/.*\.\.\.: path longer than 4095 bytes$" "$T/in/deep"
@@ -320,6 +329,18 @@ hostile_tar() {
     [ "$status" -eq 0 ] || { echo "$stderr" >&2; return 1; }
     e2fsck -fn "$OUT/deep.img" >/dev/null
     [ "$(debugfs -R "cat $(printf '/d%.0s' {1..1990})/f" "$OUT/deep.img" 2>/dev/null)" = bottom ]
+}
+
+# A legal image path under a long input path: the host path passes PATH_MAX
+# (4,096), so the file is opened through its directories, not by path.
+@test "hostile trees: a file whose host path is past PATH_MAX (a 4,002-byte image path under a long input) builds" {
+    long="$T/in/$(printf 'L%.0s' {1..250})"
+    $HOSTILE deep-dir "$long" 2000
+    [ $(( ${#long} + 2000 * 2 + 2 )) -gt 4096 ]
+    run --separate-stderr timeout "$HANG" "$GUESTIMG" rootfs -q -o "$OUT/long.img" "$long"
+    [ "$status" -eq 0 ] || { echo "$stderr" >&2; return 1; }
+    e2fsck -fn "$OUT/long.img" >/dev/null
+    [ "$(debugfs -R "cat $(printf '/d%.0s' {1..2000})/f" "$OUT/long.img" 2>/dev/null)" = bottom ]
 }
 
 @test "hostile archives: 200,000 empty files build, e2fsck counts them" {

@@ -6,6 +6,7 @@
  * writers. Archive content is streamed into one unlinked spool file, each
  * file starting on a TREE_BLOCK_SIZE boundary, and hashed on the way. */
 #include "builder/fs/tree.h"
+#include "builder/fs/arena.h"
 #include "common/err.h"
 #include "common/strbuf.h"
 #include "common/util.h"
@@ -13,6 +14,7 @@
 #include <archive.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,21 +30,38 @@
  * every byte up to this size: hashing the zeros of a hole costs at most
  * this much. A larger file is known by its sparse digest (struct
  * content_scan), which never hashes a hole. */
-#define DENSE_ID_MAX ((uint64_t)4 << 30)
+#define DENSE_ID_MAX TREE_DENSE_ID_MAX
 
-/* A node and what only this file needs to know about it. */
+/* A node and what only this file needs to know about it. Nodes, names,
+ * digests and host paths come from the tree's arena (no malloc each);
+ * freed nodes go to a free list for the next. */
 struct node {
     struct tree_node pub;
-    struct node *hnext;            /* hash chain */
+    struct node *hnext;            /* hash chain; the free list's link */
     struct node *links;            /* hard links to this node, newest first, via link_next */
     struct node *link_next;
-    bool implicit;                 /* made as a missing parent, no entry of its own */
-    bool counted;                  /* data_blocks / data_runs known */
-    uint64_t data_blocks, data_runs;
-    bool have_id;                  /* sparse digest known (files past DENSE_ID_MAX) */
-    uint8_t id[32];
-    char *first_name;              /* tree_digest(): the inode's first name in sorted order */
+    uint32_t data_blocks, data_runs; /* ext4 caps a file at 2^32 - 1 blocks (TREE_FILE_MAX) */
 };
+
+/* pub.internal: */
+enum {
+    IMPLICIT = 1,                  /* made as a missing parent, no entry of its own */
+    COUNTED = 2,                   /* data_blocks / data_runs known */
+    HOST_DERIVED = 4,              /* pub.host_path is only the prefix of the host path:
+                                      the rest is the node's own path (host_full_path()) */
+    HAVE_ID = 8,                   /* sparse digest known (files past DENSE_ID_MAX): the
+                                      32 bytes after the sha256's (digests_of()) */
+};
+
+static bool has(const struct node *n, unsigned flag)
+{
+    return n->pub.internal & flag;
+}
+
+static void set_flag(struct node *n, unsigned flag, bool on)
+{
+    n->pub.internal = (uint8_t)(on ? n->pub.internal | flag : n->pub.internal & ~flag);
+}
 
 struct tree {
     struct node *root;
@@ -51,6 +70,10 @@ struct tree {
     size_t nbuckets, nnodes;
     char **origins;                /* interned origin strings */
     size_t norigins;
+    const char **prefixes;         /* interned host path prefixes (in the arena) */
+    size_t nprefixes;
+    struct arena arena;
+    struct node *free_nodes;
     char *spool_dir;
     int spool_fd;
     uint64_t spool_end;
@@ -141,13 +164,19 @@ static const char *intern_origin(struct tree *t, const char *origin)
 
 static struct node *node_new(struct tree *t, struct node *parent, const char *name, size_t len)
 {
-    struct node *n = xcalloc(1, sizeof(*n));
-    n->pub.name = xstrndup(name, len);
+    struct node *n = t->free_nodes;
+    if (n) {
+        t->free_nodes = n->hnext;
+        memset(n, 0, sizeof(*n));
+    } else {
+        n = arena_alloc(&t->arena, sizeof(*n));
+    }
+    n->pub.name = arena_strndup(&t->arena, name, len);
     n->pub.parent = parent ? &parent->pub : NULL;
     if (parent) {
         struct tree_node *p = &parent->pub;
         if (p->nchildren == p->cap_children) {
-            p->cap_children = p->cap_children ? p->cap_children * 2 : 4;
+            p->cap_children = p->cap_children ? p->cap_children * 2 : 4;   /* < 2^32: ext4's inodes */
             p->children = xrealloc(p->children, p->cap_children * sizeof(*p->children));
         }
         p->children[p->nchildren++] = &n->pub;
@@ -167,24 +196,29 @@ static void xattrs_free(struct tree_node *n)
     n->nxattrs = 0;
 }
 
+/* The spooled data blocks a node holds, in bytes (t->spool_data). */
+static uint64_t spooled_bytes(const struct node *n)
+{
+    return n->pub.content == TREE_CONTENT_SPOOL ? (uint64_t)n->data_blocks * TREE_BLOCK_SIZE : 0;
+}
+
 /* Drop what an entry says about its inode (type-specific fields). */
 static void node_clear_inode(struct tree *t, struct node *n)
 {
     struct tree_node *p = &n->pub;
-    if (p->content == TREE_CONTENT_SPOOL)
-        t->spool_data -= n->data_blocks * TREE_BLOCK_SIZE;
+    t->spool_data -= spooled_bytes(n);
     free(p->link_target);
-    free(p->host_path);
-    free(p->inline_data);
+    if (p->content == TREE_CONTENT_INLINE)
+        free(p->inline_data);
     xattrs_free(p);
-    p->link_target = p->host_path = NULL;
-    p->inline_data = NULL;
+    p->link_target = NULL;
+    p->spool_offset = 0;           /* and the rest of the union */
     p->content = TREE_CONTENT_NONE;
-    p->size = p->spool_offset = 0;
+    p->size = 0;
     p->have_sha256 = false;
-    n->have_id = false;
+    p->sha256 = NULL;
+    n->pub.internal &= IMPLICIT;
     p->rdev_major = p->rdev_minor = 0;
-    n->counted = false;
     n->data_blocks = n->data_runs = 0;
 }
 
@@ -192,8 +226,8 @@ static void node_free(struct tree *t, struct node *n)
 {
     node_clear_inode(t, n);
     free(n->pub.children);
-    free(n->pub.name);
-    free(n);
+    n->hnext = t->free_nodes;
+    t->free_nodes = n;
 }
 
 static void subtree_free(struct tree *t, struct node *n)
@@ -212,7 +246,7 @@ struct tree *tree_new(const char *spool_dir)
     t->root = node_new(t, NULL, "", 0);
     t->root->pub.type = TREE_DIR;
     t->root->pub.mode = 0755;
-    t->root->implicit = true;
+    set_flag(t->root, IMPLICIT, true);
     t->root->pub.origin = intern_origin(t, "(root)");
     return t;
 }
@@ -225,6 +259,8 @@ void tree_free(struct tree *t)
     for (size_t i = 0; i < t->norigins; i++)
         free(t->origins[i]);
     free(t->origins);
+    free(t->prefixes);
+    arena_free(&t->arena);
     free(t->buckets);
     free(t->spool_dir);
     free(t->buf);
@@ -266,10 +302,22 @@ static uint8_t *scratch(struct tree *t)
 
 /* --------------------------------------------------------------- paths --- */
 
-/* Refuse what no path may hold: "..", over-long components or paths. */
+static size_t next_component(const char **s);
+
+/* Refuse what no path may hold: "..", over-long components or paths. The
+ * length is the image path's, normalised: "a/b" counts as "/a/b", as a
+ * host tree's paths do. */
 static int path_check(const char *path, const char *origin)
 {
-    if (strlen(path) > PATH_MAX_BYTES)
+    size_t image_len = 0;
+    for (const char *s = path;;) {
+        size_t len = next_component(&s);
+        if (!len)
+            break;
+        image_len += 1 + len;
+        s += len;
+    }
+    if (image_len > PATH_MAX_BYTES)
         return err_set(-ENAMETOOLONG, "%s: %.64s...: path longer than %d bytes", origin, path, PATH_MAX_BYTES);
     for (const char *s = path; *s;) {
         while (*s == '/')
@@ -319,6 +367,37 @@ static char *path_of(const struct tree_node *n)
     return sb_detach(&sb);
 }
 
+/* A host path that ends in the node's own path ("/in/usr/bin/sh" for
+ * /usr/bin/sh) is kept as the part before it, interned: a directory
+ * input's million files hold one copy of the input's path between them. */
+static const char *host_path_keep(struct tree *t, struct node *n, const char *host_path)
+{
+    struct strbuf own = STRBUF_INIT;
+    node_path(&n->pub, &own);
+    size_t len = strlen(host_path), own_len = own.len;
+    set_flag(n, HOST_DERIVED, len > own_len && !strcmp(host_path + len - own_len, own.buf));
+    sb_release(&own);
+    if (!has(n, HOST_DERIVED))
+        return arena_strdup(&t->arena, host_path);
+    len -= own_len;
+    for (size_t i = t->nprefixes; i-- > 0;)   /* the newest first: entries come in runs */
+        if (!strncmp(t->prefixes[i], host_path, len) && !t->prefixes[i][len])
+            return t->prefixes[i];
+    t->prefixes = xrealloc(t->prefixes, (t->nprefixes + 1) * sizeof(*t->prefixes));
+    return t->prefixes[t->nprefixes++] = arena_strndup(&t->arena, host_path, len);
+}
+
+/* The host file a TREE_CONTENT_HOST node reads; allocated. */
+static char *host_full_path(const struct node *n)
+{
+    if (!has(n, HOST_DERIVED))
+        return xstrdup(n->pub.host_path);
+    struct strbuf sb = STRBUF_INIT;
+    sb_puts(&sb, n->pub.host_path);
+    node_path(&n->pub, &sb);
+    return sb_detach(&sb);
+}
+
 static const char *type_name(enum tree_type ty)
 {
     switch (ty) {
@@ -359,7 +438,7 @@ static int resolve_parent(struct tree *t, const char *path, const char *origin, 
             c = node_new(t, dir, s, l);
             c->pub.type = TREE_DIR;
             c->pub.mode = 0755;
-            c->implicit = true;
+            set_flag(c, IMPLICIT, true);
             c->pub.origin = intern_origin(t, origin);
         } else if (c->pub.type != TREE_DIR) {
             _cleanup_free_ char *cp = path_of(&c->pub);
@@ -645,7 +724,7 @@ static uint64_t spool_data_below(const struct node *n)
 {
     if (!n)
         return 0;
-    uint64_t sum = n->pub.content == TREE_CONTENT_SPOOL ? n->data_blocks * TREE_BLOCK_SIZE : 0;
+    uint64_t sum = spooled_bytes(n);
     for (size_t i = 0; i < n->pub.nchildren; i++)
         sum += spool_data_below(N(n->pub.children[i]));
     return sum;
@@ -733,8 +812,52 @@ struct tree_reader {
     struct tree *t;
     const struct tree_node *n;
     int fd;                     /* host file, or -1 */
+    char *host_path;            /* its path */
     uint64_t pos;
 };
+
+/* open(2) of a host file by a path of any length (a deep tree under a long
+ * input path passes PATH_MAX): past it, through the directories of at most
+ * PATH_MAX - 1 bytes at a time, which resolve as open's would; the file
+ * itself is never a symlink (O_NOFOLLOW). -1 and errno on failure. */
+static int open_host(const char *path)
+{
+    int dir = AT_FDCWD, fd = -1;
+    const char *s = path;
+    while (strlen(s) >= PATH_MAX) {
+        const char *cut = s + PATH_MAX - 1;
+        while (cut > s && *cut != '/')
+            cut--;
+        if (cut == s) {
+            errno = ENAMETOOLONG;
+            goto out;
+        }
+        _cleanup_free_ char *part = xstrndup(s, (size_t)(cut - s));
+        int sub = openat(dir, part, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (sub < 0)
+            goto out;
+        if (dir != AT_FDCWD)
+            close(dir);
+        dir = sub;
+        s = cut + strspn(cut, "/");
+    }
+    fd = openat(dir, s, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+out:
+    if (dir != AT_FDCWD) {
+        int e = errno;
+        close(dir);
+        errno = e;
+    }
+    return fd;
+}
+
+/* A host path as messages quote it: whole up to 512 bytes, else its start
+ * and end (an error line stays whole and keeps its reason); allocated. */
+static char *path_for_message(const char *path)
+{
+    size_t len = strlen(path);
+    return len <= 512 ? xstrdup(path) : xasprintf("%.160s...%s", path, path + len - 320);
+}
 
 int tree_reader_open(struct tree *t, const struct tree_node *n, struct tree_reader **out)
 {
@@ -747,16 +870,21 @@ int tree_reader_open(struct tree *t, const struct tree_node *n, struct tree_read
     r->n = n;
     r->fd = -1;
     if (n->content == TREE_CONTENT_HOST) {
-        r->fd = open(n->host_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        r->host_path = host_full_path(N((struct tree_node *)n));
+        r->fd = open_host(r->host_path);
         struct stat st;
         if (r->fd < 0 || fstat(r->fd, &st) < 0) {
             int e = errno;
+            _cleanup_free_ char *p = path_for_message(r->host_path);
+            err_sys(-e, "%s: cannot open", p);
             tree_reader_close(r);
-            return err_sys(-e, "%s: cannot open", n->host_path);
+            return -e;
         }
         if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != n->size) {
+            _cleanup_free_ char *p = path_for_message(r->host_path);
+            err_set(-ESTALE, "%s: changed while the image was being built", p);
             tree_reader_close(r);
-            return err_set(-ESTALE, "%s: changed while the image was being built", n->host_path);
+            return -ESTALE;
         }
     }
     *out = r;
@@ -783,12 +911,13 @@ ssize_t tree_reader_read(struct tree_reader *r, void *buf, size_t len)
             got = n->content == TREE_CONTENT_HOST ? read(r->fd, buf, len)
                                                   : pread(r->t->spool_fd, buf, len, (off_t)(n->spool_offset + r->pos));
         } while (got < 0 && errno == EINTR);
-        if (got < 0)
-            return err_sys(-errno, "%s: read failed",
-                           n->content == TREE_CONTENT_HOST ? n->host_path : r->t->spool_dir);
-        if (got == 0)
-            return err_set(-ESTALE, "%s: shrank while the image was being built",
-                           n->content == TREE_CONTENT_HOST ? n->host_path : r->t->spool_dir);
+        if (got <= 0) {
+            int e = got < 0 ? errno : ESTALE;
+            _cleanup_free_ char *p = path_for_message(n->content == TREE_CONTENT_HOST ? r->host_path
+                                                                                      : r->t->spool_dir);
+            return got < 0 ? err_sys(-e, "%s: read failed", p)
+                           : err_set(-e, "%s: shrank while the image was being built", p);
+        }
         break;
     default:
         return 0;
@@ -827,7 +956,30 @@ void tree_reader_close(struct tree_reader *r)
         return;
     if (r->fd >= 0)
         close(r->fd);
+    free(r->host_path);
     free(r);
+}
+
+/* A node's digests: 32 bytes for the sha256, and for a file past
+ * DENSE_ID_MAX 32 more for the sparse digest, in the arena. */
+static uint8_t *digests_of(struct tree *t, struct node *n)
+{
+    if (!n->pub.sha256)
+        n->pub.sha256 = arena_alloc(&t->arena, n->pub.size > DENSE_ID_MAX ? 64 : 32);
+    return n->pub.sha256;
+}
+
+/* Keep the digests c has learnt (content of n's size). */
+static void keep_digests(struct tree *t, struct node *n, const struct content *c)
+{
+    if (c->have_sha256) {
+        memcpy(digests_of(t, n), c->sha256, 32);
+        n->pub.have_sha256 = true;
+    }
+    if (c->have_id && n->pub.size > DENSE_ID_MAX) {
+        memcpy(digests_of(t, n) + 32, c->id, 32);
+        set_flag(n, HAVE_ID, true);
+    }
 }
 
 /* Read a whole file once, counting its blocks and computing its sha256
@@ -853,18 +1005,11 @@ static int scan_content(struct tree *t, struct node *n, bool sha256, bool sparse
     tree_reader_close(r);
     struct content c = {0};
     scan_finish(&s, got == 0, &c);
-    if (c.have_sha256) {
-        memcpy(n->pub.sha256, c.sha256, 32);
-        n->pub.have_sha256 = true;
-    }
-    if (c.have_id) {
-        memcpy(n->id, c.id, 32);
-        n->have_id = true;
-    }
+    keep_digests(t, n, &c);
     if (c.counted) {
-        n->counted = true;
-        n->data_blocks = c.data_blocks;
-        n->data_runs = c.data_runs;
+        set_flag(n, COUNTED, true);
+        n->data_blocks = (uint32_t)c.data_blocks;
+        n->data_runs = (uint32_t)c.data_runs;
     }
     return got < 0 ? (int)got : 0;
 }
@@ -881,26 +1026,34 @@ int tree_file_sha256(struct tree *t, struct tree_node *tn, uint8_t out[32])
     return 0;
 }
 
-/* What tree_digest() and the conflict check compare (DENSE_ID_MAX). */
+/* What tree_digest(), the conflict check and files.tsv compare
+ * (DENSE_ID_MAX). */
 static int tree_file_id(struct tree *t, struct node *n, uint8_t out[32])
 {
     if (n->pub.hardlink)
         n = N(n->pub.hardlink);
     if (n->pub.size <= DENSE_ID_MAX)
         return tree_file_sha256(t, &n->pub, out);
-    if (!n->have_id) {
+    if (!has(n, HAVE_ID)) {
         int r = scan_content(t, n, false, true);
         if (r < 0)
             return r;
     }
-    memcpy(out, n->id, 32);
+    memcpy(out, n->pub.sha256 + 32, 32);
     return 0;
+}
+
+int tree_file_content_id(struct tree *t, struct tree_node *tn, uint8_t out[32], bool *sparse)
+{
+    struct node *n = N(tn->hardlink ? tn->hardlink : tn);
+    *sparse = n->pub.size > DENSE_ID_MAX;
+    return tree_file_id(t, n, out);
 }
 
 int tree_file_data_blocks(struct tree *t, struct tree_node *tn, uint64_t *blocks, uint64_t *runs)
 {
     struct node *n = N(tn->hardlink ? tn->hardlink : tn);
-    if (!n->counted) {
+    if (!has(n, COUNTED)) {
         int r = scan_content(t, n, false, false);
         if (r < 0)
             return r;
@@ -931,21 +1084,32 @@ static void apply_attr(struct tree *t, struct node *n, const struct tree_attr *a
     n->pub.origin = intern_origin(t, a->origin);
 }
 
-static void set_content(struct node *n, struct content *c)
+/* Give n the content c describes; c keeps no memory of its own. A node
+ * in the tree keeps its host path in the arena, as the interned prefix
+ * before its own path when it ends so (a directory input's files: the
+ * prefix is the input); a detached node (same_inode()) borrows c's. */
+static void set_content(struct tree *t, struct node *n, struct content *c)
 {
     struct tree_node *p = &n->pub;
     p->content = c->kind;
     p->size = c->size;
-    p->spool_offset = c->spool_offset;
-    p->host_path = c->host_path;
-    p->inline_data = c->inline_data;
-    p->have_sha256 = c->have_sha256;
-    memcpy(p->sha256, c->sha256, 32);
-    n->have_id = c->have_id;
-    memcpy(n->id, c->id, 32);
-    n->counted = c->counted;
-    n->data_blocks = c->data_blocks;
-    n->data_runs = c->data_runs;
+    p->have_sha256 = false;
+    p->sha256 = NULL;
+    n->pub.internal &= IMPLICIT;
+    switch (c->kind) {
+    case TREE_CONTENT_HOST:
+        p->host_path = n->pub.parent ? host_path_keep(t, n, c->host_path) : c->host_path;
+        if (n->pub.parent)
+            free(c->host_path);
+        break;
+    case TREE_CONTENT_SPOOL: p->spool_offset = c->spool_offset; break;
+    case TREE_CONTENT_INLINE: p->inline_data = c->inline_data; break;
+    default: p->spool_offset = 0; break;
+    }
+    keep_digests(t, n, c);
+    set_flag(n, COUNTED, c->counted);
+    n->data_blocks = (uint32_t)c->data_blocks;
+    n->data_runs = (uint32_t)c->data_runs;
     c->host_path = NULL;
     c->inline_data = NULL;
 }
@@ -954,15 +1118,24 @@ static void set_content(struct node *n, struct content *c)
 static void take_content(struct node *n, struct content *c)
 {
     struct tree_node *p = &n->pub;
-    *c = (struct content){.kind = p->content, .size = p->size, .spool_offset = p->spool_offset,
-                          .host_path = p->host_path, .inline_data = p->inline_data,
-                          .have_sha256 = p->have_sha256, .have_id = n->have_id, .counted = n->counted,
+    *c = (struct content){.kind = p->content, .size = p->size, .have_sha256 = p->have_sha256,
+                          .have_id = has(n, HAVE_ID), .counted = has(n, COUNTED),
                           .data_blocks = n->data_blocks, .data_runs = n->data_runs};
-    memcpy(c->sha256, p->sha256, 32);
-    memcpy(c->id, n->id, 32);
-    p->host_path = NULL;
-    p->inline_data = NULL;
+    switch (p->content) {
+    case TREE_CONTENT_HOST:
+        c->host_path = n->pub.parent ? host_full_path(n) : (char *)p->host_path;
+        break;
+    case TREE_CONTENT_SPOOL: c->spool_offset = p->spool_offset; break;
+    case TREE_CONTENT_INLINE: c->inline_data = p->inline_data; break;
+    default: break;
+    }
+    if (p->have_sha256)
+        memcpy(c->sha256, p->sha256, 32);
+    if (has(n, HAVE_ID))
+        memcpy(c->id, p->sha256 + 32, 32);
+    p->spool_offset = 0;
     p->content = TREE_CONTENT_NONE;
+    set_flag(n, HOST_DERIVED, false);
 }
 
 /* Move a node's inode (content, attributes, xattrs) to dst. */
@@ -985,7 +1158,7 @@ static void move_inode(struct tree *t, struct node *dst, struct node *src)
     s->nxattrs = 0;
     struct content c;
     take_content(src, &c);
-    set_content(dst, &c);
+    set_content(t, dst, &c);
 }
 
 static void unlink_from_target(struct node *n)
@@ -1054,7 +1227,7 @@ static void node_reset(struct tree *t, struct node *n)
     n->pub.nchildren = 0;
     release_inode(t, n);
     node_clear_inode(t, n);
-    n->implicit = false;
+    set_flag(n, IMPLICIT, false);
 }
 
 static void fill_node(struct tree *t, struct node *n, struct entry *e)
@@ -1070,9 +1243,8 @@ static void fill_node(struct tree *t, struct node *n, struct entry *e)
     }
     apply_attr(t, n, e->attr);
     if (e->type == TREE_REG) {
-        set_content(n, &e->content);
-        if (n->pub.content == TREE_CONTENT_SPOOL)
-            t->spool_data += n->data_blocks * TREE_BLOCK_SIZE;
+        set_content(t, n, &e->content);
+        t->spool_data += spooled_bytes(n);
     }
     else if (e->type == TREE_SYMLINK)
         n->pub.link_target = xstrdup(e->link_target);
@@ -1103,7 +1275,7 @@ static int same_inode(struct tree *t, struct node *old, struct entry *e, bool *s
             return r;
         /* the entry's content, in a node of its own for as long as that takes */
         struct node tmp = {0};
-        set_content(&tmp, &e->content);
+        set_content(t, &tmp, &e->content);
         tmp.pub.type = TREE_REG;
         r = tree_file_id(t, &tmp, eh);
         take_content(&tmp, &e->content);
@@ -1129,11 +1301,11 @@ static int same_inode(struct tree *t, struct node *old, struct entry *e, bool *s
  * entry (RPM) or the last (inputs) sets the attributes. */
 static void merge_directory(struct tree *t, struct node *old, struct entry *e)
 {
-    if (old->implicit || t->policy == TREE_REPLACE) {
+    if (has(old, IMPLICIT) || t->policy == TREE_REPLACE) {
         apply_attr(t, old, e->attr);
         if (t->policy == TREE_REPLACE)
             xattrs_free(&old->pub);
-        old->implicit = false;
+        set_flag(old, IMPLICIT, false);
     }
 }
 
@@ -1343,14 +1515,12 @@ int tree_set_content_archive(struct tree *t, const char *path, struct archive *a
     int r = check_file_size(n->pub.origin, path, size);
     if (r < 0 || (r = spool_archive(t, ar, size, n->pub.origin, path, n, &c)) < 0)
         return r;
-    if (n->pub.content == TREE_CONTENT_SPOOL)
-        t->spool_data -= n->data_blocks * TREE_BLOCK_SIZE;
-    free(n->pub.host_path);
-    free(n->pub.inline_data);
-    n->pub.host_path = NULL;
-    n->pub.inline_data = NULL;
-    set_content(n, &c);
-    t->spool_data += c.data_blocks * TREE_BLOCK_SIZE;
+    t->spool_data -= spooled_bytes(n);
+    if (n->pub.content == TREE_CONTENT_INLINE)
+        free(n->pub.inline_data);
+    n->pub.spool_offset = 0;
+    set_content(t, n, &c);
+    t->spool_data += spooled_bytes(n);
     return 0;
 }
 
@@ -1486,9 +1656,48 @@ int tree_walk(struct tree *t, int (*fn)(struct tree_node *n, const char *path, v
     return r;
 }
 
+/* tree_digest(): the first name, in sorted order, of each hard-linked
+ * inode, found by the inode's node (open addressing, half full at most). */
+struct first_names {
+    struct first_name {
+        const struct node *inode;
+        char *name;
+    } *v;
+    size_t cap, len;
+};
+
+static size_t first_name_slot(const struct first_names *f, const struct node *inode)
+{
+    size_t i = (size_t)(((uintptr_t)inode >> 4) * 0x9E3779B97F4A7C15ull) & (f->cap - 1);
+    while (f->v[i].inode && f->v[i].inode != inode)
+        i = (i + 1) & (f->cap - 1);
+    return i;
+}
+
+static void first_name_add(struct first_names *f, const struct node *inode, const char *name)
+{
+    if (2 * (f->len + 1) > f->cap) {
+        struct first_names g = {.cap = f->cap ? f->cap * 2 : 64, .len = f->len};
+        g.v = xcalloc(g.cap, sizeof(*g.v));
+        for (size_t i = 0; i < f->cap; i++)
+            if (f->v[i].inode)
+                g.v[first_name_slot(&g, f->v[i].inode)] = f->v[i];
+        free(f->v);
+        *f = g;
+    }
+    f->v[first_name_slot(f, inode)] = (struct first_name){inode, xstrdup(name)};
+    f->len++;
+}
+
+static const char *first_name_of(const struct first_names *f, const struct node *inode)
+{
+    return f->cap ? f->v[first_name_slot(f, inode)].name : NULL;
+}
+
 struct digest_walk {
     struct tree *t;
     EVP_MD_CTX *md;
+    struct first_names first;
 };
 
 /* A hard-linked inode is described at its first name; its other names
@@ -1500,11 +1709,12 @@ static int digest_node(struct tree_node *n, const char *path, void *ctx)
     digest_u64(d->md, n->type);
     struct node *inode = N(n->hardlink ? n->hardlink : n);
     if (inode->links || n->hardlink) {
-        if (inode->first_name) {
-            digest_str(d->md, inode->first_name);
+        const char *first = first_name_of(&d->first, inode);
+        if (first) {
+            digest_str(d->md, first);
             return 0;
         }
-        inode->first_name = xstrdup(path);
+        first_name_add(&d->first, inode, path);
     }
     n = &inode->pub;
     digest_u64(d->md, n->mode);
@@ -1532,20 +1742,15 @@ static int digest_node(struct tree_node *n, const char *path, void *ctx)
     return 0;
 }
 
-static int digest_forget(struct tree_node *n, const char *path, void *ctx)
-{
-    free(N(n)->first_name);
-    N(n)->first_name = NULL;
-    return 0;
-}
-
 int tree_digest(struct tree *t, uint8_t out[32])
 {
     tree_sort(t);
     struct digest_walk d = {.t = t, .md = EVP_MD_CTX_new()};
     EVP_DigestInit_ex(d.md, EVP_sha256(), NULL);
     int r = tree_walk(t, digest_node, &d);
-    tree_walk(t, digest_forget, NULL);
+    for (size_t i = 0; i < d.first.cap; i++)
+        free(d.first.v[i].name);
+    free(d.first.v);
     EVP_DigestFinal_ex(d.md, out, NULL);
     EVP_MD_CTX_free(d.md);
     return r;

@@ -43,33 +43,38 @@ enum tree_content_kind {
     TREE_CONTENT_INLINE, /* small buffer owned by the node */
 };
 
+/* Packed for trees of millions of entries (docs/rootfs.md "Memory"): names,
+ * host paths and digests live in the tree's arena, counts are 32-bit, and
+ * the three kinds of content reference share one word. */
 struct tree_node {
-    char *name;                  /* last component ("" for the root) */
+    const char *name;            /* last component ("" for the root) */
     struct tree_node *parent;
-    enum tree_type type;
-    uint32_t mode;               /* permission bits incl. setuid/setgid/sticky (07777) */
-    uint32_t uid, gid;
-    int64_t mtime;               /* as given by the input; the writer uses the epoch */
-    uint64_t size;               /* regular files: content length */
-    uint32_t rdev_major, rdev_minor;
-    char *link_target;           /* symlinks */
     struct tree_node *hardlink;  /* non-NULL: this entry is another name for that node
                                     (never itself a hard link); the inode's
                                     attributes, content and xattrs are that node's */
-    struct tree_xattr *xattrs;   /* sorted by name */
-    size_t nxattrs;
     struct tree_node **children; /* directories; sorted by name after tree_sort() */
-    size_t nchildren, cap_children;
+    uint32_t nchildren, cap_children;
+    enum tree_type type;
+    uint32_t mode;               /* permission bits incl. setuid/setgid/sticky (07777) */
+    uint32_t uid, gid;
+    uint32_t rdev_major, rdev_minor;
+    uint32_t nxattrs;
+    uint32_t ino;                /* assigned by the image writer */
+    int64_t mtime;               /* as given by the input; the writer uses the epoch */
+    uint64_t size;               /* regular files: content length */
+    char *link_target;           /* symlinks */
+    struct tree_xattr *xattrs;   /* sorted by name */
     const char *origin;          /* input or package that placed it (interned) */
 
     enum tree_content_kind content;
-    char *host_path;             /* TREE_CONTENT_HOST */
-    uint64_t spool_offset;       /* TREE_CONTENT_SPOOL */
-    uint8_t *inline_data;        /* TREE_CONTENT_INLINE */
     bool have_sha256;            /* content digest known (computed while spooling) */
-    uint8_t sha256[32];
-
-    uint32_t ino;                /* assigned by the image writer */
+    uint8_t internal;            /* tree.c's own flags (in what would be padding) */
+    union {
+        const char *host_path;   /* TREE_CONTENT_HOST: private, see tree_reader_open() */
+        uint64_t spool_offset;   /* TREE_CONTENT_SPOOL */
+        uint8_t *inline_data;    /* TREE_CONTENT_INLINE */
+    };
+    uint8_t *sha256;             /* 32 bytes, valid when have_sha256 */
 };
 
 /* Attributes of a new entry. */
@@ -185,6 +190,15 @@ void tree_reader_close(struct tree_reader *r);
 /* sha256 of a regular file's content (computed and cached if needed;
  * every zero of a hole is hashed: for a huge sparse file, slow). */
 int tree_file_sha256(struct tree *t, struct tree_node *n, uint8_t out[32]);
+/* What identifies a regular file's content without hashing its holes: its
+ * sha256 up to TREE_DENSE_ID_MAX bytes (*sparse false); past that (*sparse
+ * true) its sparse digest: SHA-256 of "guestimg sparse content" and its NUL,
+ * then for each TREE_BLOCK_SIZE block holding a non-zero byte, in order,
+ * its index (u64 little-endian) and its bytes (the last block as long as it
+ * is), then the size (u64 little-endian): a hole and written zeros give
+ * the same, and a hole costs nothing. */
+#define TREE_DENSE_ID_MAX ((uint64_t)4 << 30)
+int tree_file_content_id(struct tree *t, struct tree_node *n, uint8_t out[32], bool *sparse);
 /* How many TREE_BLOCK_SIZE blocks of a regular file's content hold a
  * non-zero byte, and how many runs of consecutive such blocks there are
  * (the image writer stores all-zero blocks as holes). Known once spooled;

@@ -460,6 +460,36 @@ TEST(directory_input)
     CHECK_EQ_INT(rm_rf(dir), 0);
 }
 
+/* A host file's path is kept as its input's path when it ends in the
+ * entry's own image path (the rest is rebuilt when it is opened): another
+ * name that takes the inode over, or a host path named otherwise, still
+ * reads the file that was added. */
+TEST(host_paths_survive_the_inode_moving_to_another_name)
+{
+    char dir[] = "/tmp/test_tree.XXXXXX";
+    CHECK(mkdtemp(dir));
+    char p[256], buf[16];
+    snprintf(p, sizeof(p), "%s/a", dir);
+    write_file(p, "one");
+    struct tree *t = tree_new(NULL);
+    CHECK_EQ_INT(tree_add_input(t, dir, &(struct tree_input_opts){0}), 0);
+    /* a name only the tree has, not the host */
+    CHECK_EQ_INT(tree_add_hardlink(t, "/elsewhere/x", "/a", &B), 0);
+    /* the host file under a name that is not its path */
+    CHECK_EQ_INT(tree_add_file_host(t, "./other//name", p, 3, &A), 0);
+    CHECK_EQ_INT(tree_add_file_buffer(t, "/a", "two", 3, &B), 0);
+    struct tree_node *x = tree_lookup(t, "/elsewhere/x");
+    CHECK(x && x->hardlink == NULL && x->content == TREE_CONTENT_HOST);
+    CHECK_EQ_U64(read_all(t, x, buf, sizeof(buf)), 3);
+    CHECK(!memcmp(buf, "one", 3));
+    CHECK_EQ_U64(read_all(t, tree_lookup(t, "/other/name"), buf, sizeof(buf)), 3);
+    CHECK(!memcmp(buf, "one", 3));
+    CHECK_EQ_U64(read_all(t, tree_lookup(t, "/a"), buf, sizeof(buf)), 3);
+    CHECK(!memcmp(buf, "two", 3));
+    tree_free(t);
+    CHECK_EQ_INT(rm_rf(dir), 0);
+}
+
 /* A host directory as deep as the image's longest path (4095 bytes) allows,
  * its host path far past PATH_MAX: scanned without overflowing the stack
  * (a symlink buffer per level did at ~1,900 levels: SIGSEGV), extended
