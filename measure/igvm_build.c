@@ -1111,9 +1111,10 @@ static int hash_pages(const struct vh *v, uint8_t (*cd)[GCTX_LD_LEN], int fd, ui
 /* The headers and file data: one directive per page below the end, in GPA
  * order; the file written to fd (named what), or into r->data when fd < 0.
  * The headers are laid out first (each page's only needs to know whether it
- * is all zeros); then every page is hashed into the launch digest and, if
- * the file carries it, written while it is in the cache; the headers, with
- * the ID block signed over that digest, last, at the start. */
+ * is all zeros); then every page is hashed and, if the file carries it,
+ * written while it is in the cache (hash_pages, on a thread per core); the
+ * chain over those digests, in page order, gives the launch digest; the
+ * headers, with the ID block signed over it, last, at the start. */
 static int emit(const struct igvm_build_params *p, struct guest *g, const struct cpu *c, const uint64_t pages[4],
                 int fd, const char *what, struct igvm_build_result *r)
 {
