@@ -952,18 +952,19 @@ static int layout_bzimage(const struct igvm_build_params *p, const struct bzimag
     return 0;
 }
 
-/* A ramdisk or payload file: a regular file below 4 GiB, read whole. */
-static int extra_load(const char *path, uint8_t **data, size_t *len)
+/* A ramdisk or payload file: a regular file that can fit below 4 GiB at
+ * from (the layout's end is checked later), read whole. */
+static int extra_load(const char *path, const char *what, uint64_t from, uint8_t **data, size_t *len)
 {
     struct stat st;
     if (stat(path, &st) < 0)
         return err_sys(-errno, "%s: cannot open", path);
     if (!S_ISREG(st.st_mode))
         return err_set(-EINVAL, "%s: not a regular file", path);
-    if ((uint64_t)st.st_size >= MAX_GUEST_END)
-        return err_set(-EFBIG, "%s: %llu bytes, the guest layout ends at 4 GiB", path,
-                       (unsigned long long)st.st_size);
-    return file_read_all(path, data, len, (size_t)MAX_GUEST_END);
+    if ((uint64_t)st.st_size > MAX_GUEST_END - from)
+        return err_set(-EFBIG, "%s: the %s (%llu bytes) at %#llx does not fit below 4 GiB", path, what,
+                       (unsigned long long)st.st_size, (unsigned long long)from);
+    return file_read_all(path, data, len, (size_t)(MAX_GUEST_END - from));
 }
 
 static int sign_id_block(const struct igvm_build_params *p, const uint8_t ld[48], uint8_t *ib,
@@ -1275,12 +1276,12 @@ static int build(const struct igvm_build_params *p, int fd, const char *what, st
     if ((rc = bzimage_parse(p->kernel_path, kdata, klen, &bz)))
         goto out;
     if (!x.rd && p->rdinit_path) {
-        if ((rc = extra_load(p->rdinit_path, &rd_buf, &x.rd_len)))
+        if ((rc = extra_load(p->rdinit_path, "ramdisk", SNP_CPUID_PAGE_ADDR, &rd_buf, &x.rd_len)))
             goto out;
         x.rd = rd_buf ? rd_buf : (const uint8_t *)"";
     }
     if (!x.sp && p->shared_payload_path) {
-        if ((rc = extra_load(p->shared_payload_path, &sp_buf, &x.sp_len)))
+        if ((rc = extra_load(p->shared_payload_path, "shared payload", SHARED_PAYLOAD_GPA, &sp_buf, &x.sp_len)))
             goto out;
         x.sp = sp_buf ? sp_buf : (const uint8_t *)"";
     }
