@@ -204,6 +204,10 @@ EOF
     # without the flags, --json has neither key
     run --separate-stderr "$GUESTIMG" igvm build -o "$T/p.igvm" --kernel "$K" --json
     [ "$(jq 'has("rdinit_sha256"), has("shared_payload_sha256")' <<<"$output" | tr '\n' ' ')" = "false false " ]
+    # empty files are the same file as none (as igvmgen: ramdisk_size 0, no payload page)
+    : > "$T/empty"
+    "$GUESTIMG" igvm build -o "$T/e.igvm" --kernel "$K" --rdinit "$T/empty" --shared-payload "$T/empty" >/dev/null
+    cmp "$T/p.igvm" "$T/e.igvm"
 }
 
 @test "igvm build: the same inputs give the same bytes whatever the directory, umask, time zone, locale and clock" {
