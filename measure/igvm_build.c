@@ -787,7 +787,6 @@ static int e820_put(uint8_t *bp, unsigned i, uint64_t addr, uint64_t size, uint3
     return 0;
 }
 
-/* The guest memory and VMSA for a bzImage, as IGVMLinuxGenerator builds them. */
 /* The ramdisk and the shared payload, as build() read them. */
 struct extras {
     const char *rd_name, *sp_name;
@@ -795,6 +794,7 @@ struct extras {
     size_t rd_len, sp_len;
 };
 
+/* The guest memory and VMSA for a bzImage, as IGVMLinuxGenerator builds them. */
 static int layout_bzimage(const struct igvm_build_params *p, const struct bzimage *bz, const struct acpi *acpi,
                           const struct extras *x, struct guest *g, struct cpu *c, uint64_t pages[4])
 {
@@ -877,7 +877,7 @@ static int layout_bzimage(const struct igvm_build_params *p, const struct bzimag
         return rc;
     /* the ramdisk (igvmgen -rdinit) page-aligned after the command line,
      * then the boot stack and the CC blob page */
-    if (x->rd && ALN(g->len, PG) + x->rd_len + 2 * PG > MAX_GUEST_END)
+    if (x->rd && ALN(g->len, PG) + ALN((uint64_t)x->rd_len, PG) + 2 * PG >= MAX_GUEST_END)
         return err_set(-EFBIG, "%s: the ramdisk (%zu bytes) does not fit the guest layout below 4 GiB (from %#llx)",
                        x->rd_name, x->rd_len, (unsigned long long)ALN(g->len, PG));
     if ((rc = mem_alloc(g, x->rd_len, PG, &rd)) || (rc = mem_alloc(g, PG, 1, &stack)) ||
