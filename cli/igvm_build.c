@@ -47,7 +47,7 @@ void igvm_build_usage(void)
 {
     printf("       guestimg igvm build -o FILE --kernel BZIMAGE [--append CMDLINE] [--acpi-dir DIR]\n"
            "                  [--rdinit INITRD] [--shared-payload FILE]\n"
-           "                  [--boot-mode x64|x86] [--vtl N] [--svme 0|1] [--encrypted-page 0|1]\n"
+           "                  [--boot-mode x64|x86] [--vtl 0|2] [--svme 0|1] [--encrypted-page 0|1]\n"
            "                  [--pvalidate-opt 0|1] [--svn N] [--sign-key PEM] [--config-file JSON]\n"
            "                  [--measurement-file F] [--json]\n");
 }
@@ -64,7 +64,7 @@ static void help(void)
            "  --shared-payload FILE   bytes at GPA 0x10000000 in guest-invalid, unmeasured pages;\n"
            "                          implies igvmgen's -inform bzImage2 (-shared_payload FILE)\n"
            "  --boot-mode x64|x86     start in long mode with page tables, or in 32-bit mode (x86)\n"
-           "  --vtl N                 highest VTL in SUPPORTED_PLATFORM (2)\n"
+           "  --vtl 0|2               highest VTL in SUPPORTED_PLATFORM (2)\n"
            "  --svme 0|1              EFER.SVME in the VMSA (1)\n"
            "  --encrypted-page 0|1    C-bit in the page tables (1)\n"
            "  --pvalidate-opt 0|1     measure only the memory early boot uses (1)\n"
@@ -172,7 +172,12 @@ int cmd_igvm_build(int argc, char **argv)
             else
                 return cli_usage(CMD, "--boot-mode: x64 or x86, not '%s'", optarg);
             break;
-        case OPT_VTL: if ((rc = parse_uint("--vtl", optarg, 2, &p.vtl))) return rc; break;
+        case OPT_VTL:
+            /* IGVM: an SEV-SNP guest's highest VTL is 0 or 2 (igvm measure refuses 1) */
+            if (strcmp(optarg, "0") && strcmp(optarg, "2"))
+                return cli_usage(CMD, "--vtl: 0 or 2 expected, not '%s'", optarg);
+            p.vtl = optarg[0] == '2' ? 2 : 0;
+            break;
         case OPT_SVME: if ((rc = parse_bool("--svme", optarg, &p.svme))) return rc; break;
         case OPT_ENCRYPTED: if ((rc = parse_bool("--encrypted-page", optarg, &p.encrypted_page))) return rc; break;
         case OPT_PVALIDATE: if ((rc = parse_bool("--pvalidate-opt", optarg, &p.pvalidate_opt))) return rc; break;

@@ -1264,8 +1264,8 @@ static int build(const struct igvm_build_params *p, int fd, const char *what, st
     int rc;
 
     memset(r, 0, sizeof(*r));
-    if (p->vtl > 2)
-        return err_set(-EINVAL, "VTL %u: 0, 1 or 2 expected", p->vtl);
+    if (p->vtl != 0 && p->vtl != 2)   /* the IGVM spec's only SEV-SNP values; igvm_open() refuses others */
+        return err_set(-EINVAL, "VTL %u: 0 or 2 expected", p->vtl);
     if (p->kernel_data) {
         kdata = p->kernel_data, klen = p->kernel_len;
     } else if ((rc = kernel_load(p->kernel_path, &kernel, &klen, &mapped, &kfd, &kst))) {
