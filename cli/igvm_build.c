@@ -19,7 +19,7 @@
 
 enum {
     OPT_KERNEL = 256, OPT_APPEND, OPT_ACPI_DIR, OPT_BOOT_MODE, OPT_VTL, OPT_SVME, OPT_ENCRYPTED, OPT_PVALIDATE,
-    OPT_SVN, OPT_SIGN_KEY, OPT_CONFIG, OPT_MEASUREMENT, OPT_JSON,
+    OPT_SVN, OPT_SIGN_KEY, OPT_CONFIG, OPT_MEASUREMENT, OPT_JSON, OPT_RDINIT, OPT_SHARED_PAYLOAD,
 };
 
 static const struct option long_options[] = {
@@ -27,6 +27,8 @@ static const struct option long_options[] = {
     {"kernel", required_argument, NULL, OPT_KERNEL},
     {"append", required_argument, NULL, OPT_APPEND},
     {"acpi-dir", required_argument, NULL, OPT_ACPI_DIR},
+    {"rdinit", required_argument, NULL, OPT_RDINIT},
+    {"shared-payload", required_argument, NULL, OPT_SHARED_PAYLOAD},
     {"boot-mode", required_argument, NULL, OPT_BOOT_MODE},
     {"vtl", required_argument, NULL, OPT_VTL},
     {"svme", required_argument, NULL, OPT_SVME},
@@ -44,7 +46,8 @@ void igvm_build_usage(void);
 void igvm_build_usage(void)
 {
     printf("       guestimg igvm build -o FILE --kernel BZIMAGE [--append CMDLINE] [--acpi-dir DIR]\n"
-           "                  [--boot-mode x64|x86] [--vtl N] [--svme 0|1] [--encrypted-page 0|1]\n"
+           "                  [--rdinit INITRD] [--shared-payload FILE]\n"
+           "                  [--boot-mode x64|x86] [--vtl 0|2] [--svme 0|1] [--encrypted-page 0|1]\n"
            "                  [--pvalidate-opt 0|1] [--svn N] [--sign-key PEM] [--config-file JSON]\n"
            "                  [--measurement-file F] [--json]\n");
 }
@@ -57,8 +60,11 @@ static void help(void)
            "  --append CMDLINE        kernel command line, bytes as given\n"
            "  --acpi-dir DIR          compiled ACPI tables (.aml) with their addresses filled in\n"
            "                          (default: igvmgen's built-in tables)\n"
+           "  --rdinit INITRD         ramdisk, page-aligned after the command line (igvmgen -rdinit)\n"
+           "  --shared-payload FILE   bytes at GPA 0x10000000 in guest-invalid, unmeasured pages;\n"
+           "                          implies igvmgen's -inform bzImage2 (-shared_payload FILE)\n"
            "  --boot-mode x64|x86     start in long mode with page tables, or in 32-bit mode (x86)\n"
-           "  --vtl N                 highest VTL in SUPPORTED_PLATFORM (2)\n"
+           "  --vtl 0|2               highest VTL in SUPPORTED_PLATFORM (2)\n"
            "  --svme 0|1              EFER.SVME in the VMSA (1)\n"
            "  --encrypted-page 0|1    C-bit in the page tables (1)\n"
            "  --pvalidate-opt 0|1     measure only the memory early boot uses (1)\n"
@@ -105,6 +111,10 @@ static json_t *result_json(const struct igvm_build_params *p, const struct igvm_
     json_object_set_new(j, "kernel_sha256", hexj(r->kernel_sha256, 32));
     json_object_set_new(j, "cmdline_sha256", hexj(r->cmdline_sha256, 32));
     json_object_set_new(j, "cmdline", json_stringn((const char *)p->cmdline, p->cmdline_len));
+    if (r->has_rdinit)
+        json_object_set_new(j, "rdinit_sha256", hexj(r->rdinit_sha256, 32));
+    if (r->has_shared_payload)
+        json_object_set_new(j, "shared_payload_sha256", hexj(r->shared_payload_sha256, 32));
     for (size_t i = 0; i < r->n_acpi; i++)
         json_array_append_new(acpi, json_pack("{s:s, s:o}", "name", r->acpi[i].name, "sha256",
                                               hexj(r->acpi[i].sha256, 32)));
@@ -152,6 +162,8 @@ int cmd_igvm_build(int argc, char **argv)
         case OPT_KERNEL: p.kernel_path = optarg; break;
         case OPT_APPEND: append = optarg; break;
         case OPT_ACPI_DIR: p.acpi_dir = optarg; break;
+        case OPT_RDINIT: p.rdinit_path = optarg; break;
+        case OPT_SHARED_PAYLOAD: p.shared_payload_path = optarg; break;
         case OPT_BOOT_MODE:
             if (streq(optarg, "x64"))
                 p.boot_mode = IGVM_BOOT_X64;
@@ -160,7 +172,12 @@ int cmd_igvm_build(int argc, char **argv)
             else
                 return cli_usage(CMD, "--boot-mode: x64 or x86, not '%s'", optarg);
             break;
-        case OPT_VTL: if ((rc = parse_uint("--vtl", optarg, 2, &p.vtl))) return rc; break;
+        case OPT_VTL:
+            /* IGVM: an SEV-SNP guest's highest VTL is 0 or 2 (igvm measure refuses 1) */
+            if (strcmp(optarg, "0") && strcmp(optarg, "2"))
+                return cli_usage(CMD, "--vtl: 0 or 2 expected, not '%s'", optarg);
+            p.vtl = optarg[0] == '2' ? 2 : 0;
+            break;
         case OPT_SVME: if ((rc = parse_bool("--svme", optarg, &p.svme))) return rc; break;
         case OPT_ENCRYPTED: if ((rc = parse_bool("--encrypted-page", optarg, &p.encrypted_page))) return rc; break;
         case OPT_PVALIDATE: if ((rc = parse_bool("--pvalidate-opt", optarg, &p.pvalidate_opt))) return rc; break;

@@ -61,6 +61,13 @@ extern const char igvm_snakeoil_pem[], igvm_snakeoil_pem_end[];
 #define ACPI_XSDT_ADDR 0x100000u
 #define SNP_CPUID_PAGE_ADDR 0x800000u
 #define BIOS_END 0xa0000u
+/* IGVMLinux2Generator (-inform bzImage2): the shared payload's place */
+#define SHARED_PAYLOAD_GPA 0x10000000u
+/* PAGE_DATA flag igvm-tooling calls GUEST_INVALID (the IGVM spec's bit 2,
+ * IGVM_PAGE_SHARED in measure/igvm.h): such pages are in the file, but not
+ * measured, and igvmgen makes no measurement step for them at all. */
+#define PAGE_DATA_GUEST_INVALID IGVM_PAGE_SHARED
+#define SNP_PAGE_GUEST_INVALID ((enum snp_page_type)0)
 /* startup_32's needs beyond the decompressor image (head_64.S). */
 #define BOOT_HEAP_SIZE 0x10000u
 #define BOOT_STACK_SIZE 0x4000u
@@ -115,6 +122,8 @@ struct guest {
     uint64_t kbase, klen;
     struct range *skipped;
     size_t n_skipped;
+    /* the shared payload's pages: in the file, guest-invalid, not measured */
+    uint64_t nv_start, nv_len;
     struct igvm_region *regions;
     size_t n_regions;
     int oom;
@@ -728,6 +737,8 @@ static void vh_page_data(struct vh *v, uint64_t gpa, const uint8_t *src, uint16_
     put_le32(b + 8, 1);
     put_le32(b + 12, src != NULL);
     put_le16(b + 20, data_type);
+    if (type == SNP_PAGE_GUEST_INVALID)
+        put_le32(b + 16, PAGE_DATA_GUEST_INVALID);
     vh_page(v, src ? b + 12 : NULL, gpa, src, type);
 }
 
@@ -779,9 +790,16 @@ static int e820_put(uint8_t *bp, unsigned i, uint64_t addr, uint64_t size, uint3
     return 0;
 }
 
+/* The ramdisk and the shared payload, as build() read them. */
+struct extras {
+    const char *rd_name, *sp_name;
+    const uint8_t *rd, *sp;
+    size_t rd_len, sp_len;
+};
+
 /* The guest memory and VMSA for a bzImage, as IGVMLinuxGenerator builds them. */
 static int layout_bzimage(const struct igvm_build_params *p, const struct bzimage *bz, const struct acpi *acpi,
-                          struct guest *g, struct cpu *c, uint64_t pages[4])
+                          const struct extras *x, struct guest *g, struct cpu *c, uint64_t pages[4])
 {
     const char *kp = p->kernel_path;
     uint64_t base = bz->pref_address, init_size = bz->init_size;
@@ -858,14 +876,24 @@ static int layout_bzimage(const struct igvm_build_params *p, const struct bzimag
     uint64_t after = g->len, bp, cl, rd, stack, cc, end;
     if ((rc = setup_paging(g, c, p->encrypted_page)) || (rc = setup_gdt(g, c)))
         return rc;
-    if ((rc = mem_alloc(g, PG, 1, &bp)) || (rc = mem_alloc(g, p->cmdline_len + 1, 1, &cl)) ||
-        (rc = mem_alloc(g, 0, PG, &rd)) || (rc = mem_alloc(g, PG, 1, &stack)) || (rc = mem_alloc(g, PG, 1, &cc)) ||
-        (rc = mem_alloc(g, 0, PG, &end)))
+    if ((rc = mem_alloc(g, PG, 1, &bp)) || (rc = mem_alloc(g, p->cmdline_len + 1, 1, &cl)))
+        return rc;
+    /* the ramdisk (igvmgen -rdinit) page-aligned after the command line,
+     * then the boot stack and the CC blob page */
+    if (x->rd && ALN(g->len, PG) + ALN((uint64_t)x->rd_len, PG) + 2 * PG >= MAX_GUEST_END)
+        return err_set(-EFBIG, "%s: the ramdisk (%zu bytes) does not fit the guest layout below 4 GiB (from %#llx)",
+                       x->rd_name, x->rd_len, (unsigned long long)ALN(g->len, PG));
+    if ((rc = mem_alloc(g, x->rd_len, PG, &rd)) || (rc = mem_alloc(g, PG, 1, &stack)) ||
+        (rc = mem_alloc(g, PG, 1, &cc)) || (rc = mem_alloc(g, 0, PG, &end)))
         return rc;
     if (end >> 32)
         return err_set(-EFBIG, "%s: the layout ends at %#llx, above 4 GiB", kp, (unsigned long long)end);
     region_add(g, bp, PG, "boot_params");
     region_add(g, cl, p->cmdline_len + 1, "cmdline");
+    if (x->rd_len) {
+        region_add(g, rd, x->rd_len, "rdinit");
+        memcpy(g->mem + rd, x->rd, x->rd_len);
+    }
     region_add(g, stack, PG, "boot stack");
     region_add(g, cc, PG, "cc_blob");
     memcpy(g->mem + cl, p->cmdline, p->cmdline_len);
@@ -876,7 +904,7 @@ static int layout_bzimage(const struct igvm_build_params *p, const struct bzimag
     put_le32(h + SH_CMD_LINE_PTR, (uint32_t)cl);
     put_le32(h + SH_CMDLINE_SIZE, (uint32_t)p->cmdline_len);
     put_le32(h + SH_RAMDISK_IMAGE, (uint32_t)rd);
-    put_le32(h + SH_RAMDISK_SIZE, 0);
+    put_le32(h + SH_RAMDISK_SIZE, (uint32_t)x->rd_len);
     put_le64(b + BP_ACPI_RSDP, ACPI_RSDP_ADDR);
     put_le32(b + BP_CC_BLOB, (uint32_t)cc);
     uint8_t *blob = g->mem + cc;
@@ -910,7 +938,36 @@ static int layout_bzimage(const struct igvm_build_params *p, const struct bzimag
     put_le64(c->vmsa + VMSA_RSI, bp);
     put_le64(c->vmsa + VMSA_RSP, stack + PG);
     put_le64(c->vmsa + VMSA_RFLAGS, 2); /* igvmgen's default -arch Intel */
+
+    /* IGVMLinux2Generator: the shared payload at 256 MiB, the gap from the
+     * end of the layout skipped (neither in the file nor measured) */
+    if (x->sp) {
+        if (SHARED_PAYLOAD_GPA + (uint64_t)x->sp_len > MAX_GUEST_END)
+            return err_set(-EFBIG, "%s: the shared payload (%zu bytes) at %#x does not fit below 4 GiB", x->sp_name,
+                           x->sp_len, SHARED_PAYLOAD_GPA);
+        if ((rc = mem_seek(g, SHARED_PAYLOAD_GPA, x->sp_name)) || (rc = mem_alloc(g, x->sp_len, 1, NULL)))
+            return rc;
+        memcpy(g->mem + SHARED_PAYLOAD_GPA, x->sp, x->sp_len);
+        g->nv_start = SHARED_PAYLOAD_GPA, g->nv_len = x->sp_len;
+        if (x->sp_len)
+            region_add(g, SHARED_PAYLOAD_GPA, x->sp_len, "shared_payload");
+    }
     return 0;
+}
+
+/* A ramdisk or payload file: a regular file that can fit below 4 GiB at
+ * from (the layout's end is checked later), read whole. */
+static int extra_load(const char *path, const char *what, uint64_t from, uint8_t **data, size_t *len)
+{
+    struct stat st;
+    if (stat(path, &st) < 0)
+        return err_sys(-errno, "%s: cannot open", path);
+    if (!S_ISREG(st.st_mode))
+        return err_set(-EINVAL, "%s: not a regular file", path);
+    if ((uint64_t)st.st_size > MAX_GUEST_END - from)
+        return err_set(-EFBIG, "%s: the %s (%llu bytes) at %#llx does not fit below 4 GiB", path, what,
+                       (unsigned long long)st.st_size, (unsigned long long)from);
+    return file_read_all(path, data, len, (size_t)(MAX_GUEST_END - from));
 }
 
 static int sign_id_block(const struct igvm_build_params *p, const uint8_t ld[48], uint8_t *ib,
@@ -1171,7 +1228,8 @@ static int emit(const struct igvm_build_params *p, struct guest *g, const struct
         } else if (gpa == pages[1]) {
             vh_page_data(&v, gpa, NULL, IGVM_DATA_SECRETS, SNP_PAGE_SECRETS);
         } else if (!mem_skipped(g, gpa)) {
-            vh_page_data(&v, gpa, all_zero(page, PG) ? NULL : page, IGVM_DATA_NORMAL, SNP_PAGE_NORMAL);
+            vh_page_data(&v, gpa, all_zero(page, PG) ? NULL : page, IGVM_DATA_NORMAL,
+                         gpa - g->nv_start < g->nv_len ? SNP_PAGE_GUEST_INVALID : SNP_PAGE_NORMAL);
         }
     }
     size_t ib_off = 0;
@@ -1204,6 +1262,8 @@ static int emit(const struct igvm_build_params *p, struct guest *g, const struct
     gctx_page_digest(&v.gc, zero_page, zero_page_digest);
     for (size_t i = 0; i < v.n_pages; i++) {
         const struct vh_page *pg = &v.pages[i];
+        if (pg->type == SNP_PAGE_GUEST_INVALID)
+            continue; /* in the file (written by its share), not measured */
         const uint8_t *pd = zero_digest;
         if (page_hashed(pg))
             pd = cd[i];
@@ -1294,11 +1354,15 @@ static int build(const struct igvm_build_params *p, int fd, const char *what, st
     int kfd = -1;
     struct stat kst;
     uint64_t pages[4];
+    struct extras x = {p->rdinit_path ? p->rdinit_path : "rdinit",
+                       p->shared_payload_path ? p->shared_payload_path : "shared payload",
+                       p->rdinit_data, p->shared_payload_data, p->rdinit_len, p->shared_payload_len};
+    uint8_t *rd_buf = NULL, *sp_buf = NULL;
     int rc;
 
     memset(r, 0, sizeof(*r));
-    if (p->vtl > 2)
-        return err_set(-EINVAL, "VTL %u: 0, 1 or 2 expected", p->vtl);
+    if (p->vtl != 0 && p->vtl != 2)   /* the IGVM spec's only SEV-SNP values; igvm_open() refuses others */
+        return err_set(-EINVAL, "VTL %u: 0 or 2 expected", p->vtl);
     if (p->kernel_data) {
         kdata = p->kernel_data, klen = p->kernel_len;
     } else if ((rc = kernel_load(p->kernel_path, &kernel, &klen, &mapped, &kfd, &kst))) {
@@ -1308,6 +1372,16 @@ static int build(const struct igvm_build_params *p, int fd, const char *what, st
     }
     if ((rc = bzimage_parse(p->kernel_path, kdata, klen, &bz)))
         goto out;
+    if (!x.rd && p->rdinit_path) {
+        if ((rc = extra_load(p->rdinit_path, "ramdisk", SNP_CPUID_PAGE_ADDR, &rd_buf, &x.rd_len)))
+            goto out;
+        x.rd = rd_buf ? rd_buf : (const uint8_t *)"";
+    }
+    if (!x.sp && p->shared_payload_path) {
+        if ((rc = extra_load(p->shared_payload_path, "shared payload", SHARED_PAYLOAD_GPA, &sp_buf, &x.sp_len)))
+            goto out;
+        x.sp = sp_buf ? sp_buf : (const uint8_t *)"";
+    }
     uint32_t cmax = get_le32(bz.hdr + SH_CMDLINE_SIZE);
     if (p->cmdline_len > cmax) {
         rc = err_set(-EINVAL, "%s: the command line is %zu bytes, the kernel takes at most %u", p->kernel_path,
@@ -1327,7 +1401,7 @@ static int build(const struct igvm_build_params *p, int fd, const char *what, st
                                      (c.long_mode ? EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE : 0));
     put_le64(c.vmsa + VMSA_SEV_FEATURES, SEV_FEATURES);
     put_le64(c.vmsa + VMSA_XCR0, 1);
-    rc = layout_bzimage(p, &bz, &acpi, &g, &c, pages);
+    rc = layout_bzimage(p, &bz, &acpi, &x, &g, &c, pages);
     if (rc == -E2BIG)
         rc = err_set(-EFBIG, "%s: the kernel does not fit the guest layout (below 4 GiB)", p->kernel_path);
     else if (rc == -ENOMEM)
@@ -1341,6 +1415,10 @@ static int build(const struct igvm_build_params *p, int fd, const char *what, st
     if (p->kernel_sha256)
         sha256_buf(kdata, klen, r->kernel_sha256);
     sha256_buf(p->cmdline, p->cmdline_len, r->cmdline_sha256);
+    if ((r->has_rdinit = x.rd != NULL))
+        sha256_buf(x.rd, x.rd_len, r->rdinit_sha256);
+    if ((r->has_shared_payload = x.sp != NULL))
+        sha256_buf(x.sp, x.sp_len, r->shared_payload_sha256);
     r->acpi = acpi.inputs, r->n_acpi = acpi.n_inputs;
     acpi.inputs = NULL, acpi.n_inputs = 0;
     r->regions = g.regions, r->n_regions = g.n_regions;
@@ -1353,6 +1431,8 @@ out:
         free(g.regions[i].what);
     free(g.regions);
     free(g.skipped);
+    free(rd_buf);
+    free(sp_buf);
     if (g.mem)
         munmap(g.mem, g.cap);
     if (mapped)

@@ -22,6 +22,14 @@ struct igvm_build_params {
     const char *kernel_path;              /* bzImage (its name in errors when kernel_data is set) */
     const uint8_t *kernel_data; size_t kernel_len;  /* the bzImage in memory; NULL: read kernel_path */
     const uint8_t *cmdline; size_t cmdline_len;   /* bytes exactly as given (TABs kept) */
+    /* igvmgen -rdinit: a ramdisk page-aligned after the command line
+     * (boot_params ramdisk_image/size); NULL path and data: none */
+    const char *rdinit_path;              /* its name in errors; read when rdinit_data is NULL */
+    const uint8_t *rdinit_data; size_t rdinit_len;
+    /* igvmgen -inform bzImage2 -shared_payload: bytes at GPA 0x10000000 in
+     * guest-invalid pages (in the file, not measured); NULL path and data: none */
+    const char *shared_payload_path;
+    const uint8_t *shared_payload_data; size_t shared_payload_len;
     const char *acpi_dir;                 /* directory of compiled ACPI tables (.aml); NULL: igvmgen's built-in defaults */
     enum igvm_boot_mode boot_mode;        /* igvmgen default: x86 */
     unsigned vtl;                         /* default 2 */
@@ -45,6 +53,8 @@ struct igvm_build_result {
     uint8_t digest[48];                   /* SNP launch digest */
     uint8_t kernel_sha256[32];            /* the bzImage's SHA-256, when the params asked for it */
     uint8_t cmdline_sha256[32];
+    bool has_rdinit, has_shared_payload;  /* the params named one */
+    uint8_t rdinit_sha256[32], shared_payload_sha256[32];
     struct igvm_acpi_input *acpi; size_t n_acpi;
     struct igvm_region *regions; size_t n_regions;
     uint8_t id_key_digest[48];            /* SHA-384 of the ID key, as reports carry it */
