@@ -544,7 +544,10 @@ static int bzimage_parse(const char *path, const uint8_t *data, size_t len, stru
     b->data = data, b->len = len;
     if (len < SH_OFF + SH_LEN || memcmp(data + SH_OFF + SH_HEADER, "HdrS", 4) != 0) {
         if (len >= 4 && memcmp(data, "\x7f" "ELF", 4) == 0)
-            return err_set(-EINVAL, "%s: an ELF kernel (vmlinux): only bzImages are built so far", path);
+            return err_set(-EINVAL,
+                           "%s: an ELF kernel (vmlinux): igvm build takes a bzImage "
+                           "(igvmgen's ELF input is a security-monitor layout, not a Linux loader)",
+                           path);
         return err_set(-EINVAL, "%s: not a bzImage (no HdrS setup header)", path);
     }
     b->hdr = data + SH_OFF;

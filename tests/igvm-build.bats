@@ -247,7 +247,7 @@ refused() {
     : > "$T/empty"
     refused 1 "^guestimg: $T/empty: not a bzImage" --kernel "$T/empty"
     head -c 4096 /bin/true > "$T/elf"
-    refused 1 "^guestimg: $T/elf: an ELF kernel \\(vmlinux\\)" --kernel "$T/elf"
+    refused 1 "^guestimg: $T/elf: an ELF kernel \\(vmlinux\\): igvm build takes a bzImage \\(igvmgen's ELF input is a security-monitor layout, not a Linux loader\\)$" --kernel "$T/elf"
     # boot protocol 2.11 (too old), then no 64-bit entry point
     cp "$K" "$T/old"; printf '\x0b\x02' | dd of="$T/old" bs=1 seek=$((0x206)) conv=notrunc status=none
     refused 1 "^guestimg: $T/old: boot protocol 2.11 is too old" --kernel "$T/old"
