@@ -102,24 +102,11 @@ static void add_text(struct installer *in, const char *dir, const char *name, ch
     add_data(in, dir, name, (uint8_t *)text, strlen(text));
 }
 
-static const struct release_igvm *igvm_variant(const struct release *r, const char *variant)
-{
-    for (size_t i = 0; i < r->nigvms; i++)
-        if (streq(r->igvms[i].variant, variant))
-            return &r->igvms[i];
-    return NULL;
-}
-
 /* The firmware the QEMU measurements were made with: the artifact with its
  * sha256 (the build copies it into the release). */
 static const struct release_artifact *firmware_artifact(const struct release *r)
 {
-    if (!r->nmeasurements)
-        return NULL;
-    for (size_t i = 0; i < r->nartifacts; i++)
-        if (streq(r->artifacts[i].sha256, r->measurements[0].firmware_sha256))
-            return &r->artifacts[i];
-    return NULL;
+    return r->nmeasurements ? release_artifact_by_sha256(r, r->measurements[0].firmware_sha256) : NULL;
 }
 
 /* Text for a TOML comment: no control character may end the line early. */
@@ -186,7 +173,8 @@ static char *qemu_config(const struct installer *in, const struct release_artifa
 static int plan(struct installer *in)
 {
     const struct release *r = &in->r;
-    const struct release_igvm *prod = igvm_variant(r, "production"), *debug = igvm_variant(r, "debug");
+    const struct release_igvm *prod = release_igvm_variant(r, "production"),
+                               *debug = release_igvm_variant(r, "debug");
     const struct release_artifact *fw = firmware_artifact(r);
     if (!prod && !debug && !fw)
         return err_set(-EINVAL, "%s/release.json: neither an IGVM file nor a firmware: nothing Kata could boot",

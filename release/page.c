@@ -301,14 +301,6 @@ static const struct release_measurement *find_measurement(const struct release *
     return NULL;
 }
 
-static const struct release_igvm *find_igvm(const struct release *r, const char *variant)
-{
-    for (size_t i = 0; i < r->nigvms; i++)
-        if (streq(r->igvms[i].variant, variant))
-            return &r->igvms[i];
-    return NULL;
-}
-
 static void measurement_changes(struct strbuf *sb, const struct release *cur, const struct release *old, unsigned *n)
 {
     for (size_t i = 0; i < cur->nmeasurements; i++) {
@@ -327,7 +319,7 @@ static void measurement_changes(struct strbuf *sb, const struct release *cur, co
             ++*n;
         }
     for (size_t i = 0; i < cur->nigvms; i++) {
-        const struct release_igvm *g = &cur->igvms[i], *o = find_igvm(old, g->variant);
+        const struct release_igvm *g = &cur->igvms[i], *o = release_igvm_variant(old, g->variant);
         if (!o || strcmp(o->digest, g->digest)) {
             _cleanup_free_ char *label = xasprintf("IGVM (%s)", g->variant),
                                 *d = xasprintf("%s → %s", o ? o->digest : "(none)", g->digest);

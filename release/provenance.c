@@ -68,11 +68,8 @@ static void firmware_dependencies(json_t *deps, const struct release *r)
             seen = streq(r->measurements[j].firmware_sha256, sha);
         if (seen)
             continue;
-        const char *name = "firmware";
-        for (size_t j = 0; j < r->nartifacts; j++)
-            if (streq(r->artifacts[j].sha256, sha))
-                name = r->artifacts[j].name;
-        json_t *d = dependency(name, NULL, sha);
+        const struct release_artifact *a = release_artifact_by_sha256(r, sha);
+        json_t *d = dependency(a ? a->name : "firmware", NULL, sha);
         json_object_set_new(d, "annotations", json_pack("{s:s}", "role", "firmware"));
         json_array_append_new(deps, d);
     }

@@ -582,3 +582,19 @@ const struct release_artifact *release_artifact(const struct release *r, const c
             return &r->artifacts[i];
     return NULL;
 }
+
+const struct release_artifact *release_artifact_by_sha256(const struct release *r, const char *sha256)
+{
+    for (size_t i = 0; sha256 && i < r->nartifacts; i++)
+        if (!strcmp(r->artifacts[i].sha256, sha256))
+            return &r->artifacts[i];
+    return NULL;
+}
+
+const struct release_igvm *release_igvm_variant(const struct release *r, const char *variant)
+{
+    for (size_t i = 0; i < r->nigvms; i++)
+        if (streq(r->igvms[i].variant, variant))
+            return &r->igvms[i];
+    return NULL;
+}

@@ -126,6 +126,10 @@ void release_kernel_provenance_free(struct release_kernel_provenance *k);
 
 /* Lookups for verify. NULL when absent. */
 const struct release_artifact *release_artifact(const struct release *r, const char *name);
+/* The first artifact with these bytes (64 hex digits). */
+const struct release_artifact *release_artifact_by_sha256(const struct release *r, const char *sha256);
+/* The IGVM file of this variant ("production", "debug"). */
+const struct release_igvm *release_igvm_variant(const struct release *r, const char *variant);
 
 /* A plain file name: non-empty, at most 255 bytes, no '/', not "." or "..",
  * no control characters. What keeps `verify --artifacts DIR` inside DIR. */
