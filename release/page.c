@@ -329,7 +329,7 @@ static void measurement_changes(struct strbuf *sb, const struct release *cur, co
     }
 }
 
-static void section_since(struct strbuf *sb, const struct side *cur, const struct side *old, const char *since)
+static void section_since(struct strbuf *sb, const struct side *cur, const struct side *old)
 {
     static const char *const heads[] = {"change", "what", "detail"};
     sb_puts(sb, "<h2 id=\"since\">Changes since ");
@@ -349,7 +349,6 @@ static void section_since(struct strbuf *sb, const struct side *cur, const struc
     sb_puts(sb, "</tbody></table>\n");
     if (n == 0)
         sb_puts(sb, "<p>No package, measurement or image change.</p>\n");
-    (void)since;
 }
 
 static const char STYLE[] =
@@ -363,7 +362,6 @@ static const char STYLE[] =
 char *release_page_html(const struct page_opts *o)
 {
     struct side cur, old;
-    bool have_old = false;
     if (load_side(o->release_path, &cur) < 0) {
         free_side(&cur);
         return NULL;
@@ -374,7 +372,6 @@ char *release_page_html(const struct page_opts *o)
             free_side(&cur);
             return NULL;
         }
-        have_old = true;
     }
     struct strbuf sb = STRBUF_INIT;
     const struct release *r = &cur.r;
@@ -395,15 +392,15 @@ char *release_page_html(const struct page_opts *o)
     sb_puts(&sb, "</code>, manifest sha256 <code>");
     html(&sb, r->manifest_sha256);
     sb_puts(&sb, "</code>. Check the files with <code>guestimg verify release.json --pubkey KEY</code>.</p>\n");
-    if (have_old)
-        section_since(&sb, &cur, &old, o->since_path);
+    if (o->since_path)
+        section_since(&sb, &cur, &old);
     section_measurements(&sb, r);
     section_packages(&sb, &cur);
     section_verity(&sb, r);
     section_kernel(&sb, r);
     section_artifacts(&sb, r);
     sb_puts(&sb, "</body></html>\n");
-    if (have_old)
+    if (o->since_path)
         free_side(&old);
     free_side(&cur);
     return sb_detach(&sb);
