@@ -404,10 +404,7 @@ static void ahead_stop(struct ahead *a)
         return;
     sigset_t old;
     fatal_signals_hold(&old);
-    kill(a->pid, SIGTERM);
-    while (waitpid(a->pid, NULL, 0) < 0 && errno == EINTR)
-        ;
-    ahead_pid = 0;
+    stop_ahead(0);   /* ahead_pid is a->pid until a join forgets both */
     a->pid = 0;
     fatal_signals_release(&old);
     close(a->fd);
