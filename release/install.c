@@ -1,5 +1,6 @@
 /* Install a verified release into a node's tree (release/install.h). */
 #include "release/install.h"
+#include "release/assemble.h"
 #include "common/err.h"
 #include "common/fileio.h"
 #include "common/hash.h"
@@ -102,6 +103,21 @@ static void add_text(struct installer *in, const char *dir, const char *name, ch
     add_data(in, dir, name, (uint8_t *)text, strlen(text));
 }
 
+/* A file of the release directory, installed as it is under the name as
+ * (optional: skipped when absent). */
+static int add_copy(struct installer *in, const char *name, const char *as, size_t max, bool optional)
+{
+    _cleanup_free_ char *path = xasprintf("%s/%s", in->o->release_dir, name);
+    if (optional && access(path, F_OK) != 0)
+        return 0;
+    uint8_t *b = NULL;
+    size_t n = 0;
+    int rc = file_read_all(path, &b, &n, max);
+    if (rc == 0)
+        add_data(in, SHARE_DIR, as, b, n);
+    return rc;
+}
+
 /* The firmware the QEMU measurements were made with: the artifact with its
  * sha256 (the build copies it into the release). */
 static const struct release_artifact *firmware_artifact(const struct release *r)
@@ -189,27 +205,15 @@ static int plan(struct installer *in)
         add_artifact(in, SHARE_DIR, r->kernel);
         add_artifact(in, SHARE_DIR, fw->name);
     }
-    /* the release's own description, so the node says what it runs */
-    _cleanup_free_ char *rj = xasprintf("%s/release.json", in->o->release_dir);
-    uint8_t *b = NULL;
-    size_t n = 0;
-    int rc = file_read_all(rj, &b, &n, 16u << 20);
+    /* the release's own description, so the node says what it runs, its
+     * signature and its build provenance (verified with it) */
+    int rc = add_copy(in, RELEASE_FILE, RELEASE_COPY, 16u << 20, false);
+    if (rc == 0)
+        rc = add_copy(in, RELEASE_SIG_FILE, RELEASE_COPY ".sig", 1u << 20, true);
+    if (rc == 0)
+        rc = add_copy(in, PROVENANCE_FILE, "guestimg-" PROVENANCE_FILE, 64u << 20, true);
     if (rc < 0)
         return rc;
-    add_data(in, SHARE_DIR, RELEASE_COPY, b, n);
-    _cleanup_free_ char *sig = xasprintf("%s/release.json.sig", in->o->release_dir);
-    if (access(sig, F_OK) == 0) {
-        if ((rc = file_read_all(sig, &b, &n, 1u << 20)) < 0)
-            return rc;
-        add_data(in, SHARE_DIR, RELEASE_COPY ".sig", b, n);
-    }
-    /* and its build provenance (verified with it) */
-    _cleanup_free_ char *prov = xasprintf("%s/%s", in->o->release_dir, PROVENANCE_FILE);
-    if (access(prov, F_OK) == 0) {
-        if ((rc = file_read_all(prov, &b, &n, 64u << 20)) < 0)
-            return rc;
-        add_data(in, SHARE_DIR, "guestimg-" PROVENANCE_FILE, b, n);
-    }
     if (prod)
         add_text(in, CONFIG_DIR, "configuration-clh-snp.toml", clh_config(in, prod));
     if (debug)
