@@ -76,7 +76,7 @@ struct installer {
     char *rel_prefix;         /* "opt/confidential-containers" */
     struct item items[64];
     size_t nitems;
-    char *created[32];        /* directories made, in order */
+    char **created;           /* directories made, in order */
     size_t ncreated;
 };
 
@@ -248,7 +248,8 @@ static int ensure_dir(struct installer *in, const char *rel)
             rc = err_sys(-errno, "%s: cannot stat", path.buf);
         } else if (mkdir(path.buf, 0755) < 0) {
             rc = err_sys(-errno, "%s: cannot create", path.buf);
-        } else if (in->ncreated < sizeof(in->created) / sizeof(in->created[0])) {
+        } else {
+            in->created = xrealloc(in->created, (in->ncreated + 1) * sizeof(*in->created));
             in->created[in->ncreated++] = xstrdup(path.buf);
         }
     }
@@ -362,6 +363,7 @@ static void installer_free(struct installer *in, bool failed)
             rmdir(in->created[i]);
         free(in->created[i]);
     }
+    free(in->created);
     release_free(&in->r);
     free(in->root);
     free(in->rel_prefix);

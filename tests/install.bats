@@ -154,6 +154,21 @@ sha_of() {
     assert_equal "$(tree "$T/root")" "$before"
 }
 
+@test "install: a failure under a deep new prefix removes every directory it made" {
+    # some 80 new directories, and a destination path one byte too long for
+    # PATH_MAX: the directories are made, the first file cannot be staged
+    local root=$T/root need prefix="" rest
+    need=$((4095 - 31 - ${#root}))   # ROOT/PREFIX/share/defaults/kata-containers fits
+    while [ $((need - ${#prefix})) -gt 150 ]; do prefix="$prefix/$(printf 'd%.0s' {1..49})"; done
+    rest=$((need - ${#prefix} - 1))
+    prefix="$prefix/$(printf "%${rest}s" '' | tr ' ' e)"
+    before=$(tree "$root")
+    run "$GUESTIMG" install "$A" --root "$root" --prefix "$prefix" --pubkey "$KEYS/ed.pub"
+    [ "$status" -eq 1 ]
+    [[ $output == "guestimg: $root$prefix/share/kata-containers/"* ]]
+    assert_equal "$(tree "$root")" "$before"
+}
+
 @test "install: usage errors exit 2" {
     run "$GUESTIMG" install "$A"
     [ "$status" -eq 2 ]
