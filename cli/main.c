@@ -134,16 +134,25 @@ static void on_log(enum log_kind kind, const char *msg, uint64_t done, uint64_t 
     }
 }
 
-/* What a fatal signal says: set up before the work starts, written by the
- * handler (async-signal-safe). */
+/* What a fatal signal says, written by the handler (async-signal-safe):
+ * SIGBUS is a file the command had mapped (igvm build's kernel) cut short
+ * while it read it; an interruption is said only by the commands that set
+ * up what it leaves (cli_on_interrupt). */
 static char interrupted_suffix[512];
 
-static void say_interrupted(int sig)
+static void say_signal(int sig)
 {
-    if (sig == SIGBUS)
-        return; /* say_bus */
-    const char *name = sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP" : "a signal";
+    static const char bus[] = "guestimg: an input file was truncated while it was read (SIGBUS); "
+                              "the temporary files are removed\n";
     static const char clear[] = "\r\033[K", prefix[] = "guestimg: interrupted by ";
+    if (sig == SIGBUS) {
+        ssize_t w = write(STDERR_FILENO, bus, sizeof(bus) - 1);
+        (void)w;
+        return;
+    }
+    if (!interrupted_suffix[0])
+        return;
+    const char *name = sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP" : "a signal";
     if ((progress_line && write(STDERR_FILENO, clear, sizeof(clear) - 1) < 0) ||
         write(STDERR_FILENO, prefix, sizeof(prefix) - 1) < 0 ||
         write(STDERR_FILENO, name, strlen(name)) < 0 ||
@@ -151,20 +160,12 @@ static void say_interrupted(int sig)
         return;
 }
 
-/* SIGBUS: a file the command had mapped (igvm build's kernel) was cut
- * short while it read it. */
-static void say_bus(int sig)
-{
-    static const char msg[] = "guestimg: an input file was truncated while it was read (SIGBUS); "
-                              "the temporary files are removed\n";
-    if (sig == SIGBUS && write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
-        return;
-}
-
 void cli_on_interrupt(const char *what)
 {
+    sigset_t old;
+    fatal_signals_hold(&old);   /* no signal reads it half written */
     snprintf(interrupted_suffix, sizeof(interrupted_suffix), ": %s\n", what);
-    cleanup_on_signal(say_interrupted);
+    fatal_signals_release(&old);
 }
 
 static void usage(FILE *f)
@@ -239,7 +240,7 @@ int main(int argc, char **argv)
     progress_on_tty = isatty(STDERR_FILENO);
     log_set_handler(on_log, NULL);
     fileio_install_signal_cleanup();
-    cleanup_on_signal(say_bus);
+    cleanup_on_signal(say_signal);
     /* Past a file size limit (ulimit -f) a write is to fail with EFBIG, an
      * error like a full disk, not to kill the process before it removes
      * its temporary files. */

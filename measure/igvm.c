@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <search.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -87,16 +88,24 @@ static const char *section_name(enum igvm_section s)
 /* CRC-32 (IEEE 802.3, reflected, as zlib's crc32()), a byte at a time
  * from a table (a bit at a time took 1.4 ms over the 130 KiB of headers of
  * an IGVM for a 16 MiB kernel). */
+static uint32_t crc_table[256];
+
+static void crc_table_make(void)
+{
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t c = i;
+        for (int k = 0; k < 8; k++)
+            c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1)));
+        crc_table[i] = c;
+    }
+}
+
 uint32_t igvm_crc32(uint32_t crc, const uint8_t *p, size_t n)
 {
-    static uint32_t table[256];
-    if (!table[1])
-        for (uint32_t i = 0; i < 256; i++) {
-            uint32_t c = i;
-            for (int k = 0; k < 8; k++)
-                c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1)));
-            table[i] = c;
-        }
+    /* once, whatever thread asks first (igvm build runs threads) */
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, crc_table_make);
+    const uint32_t *table = crc_table;
     crc = ~crc;
     while (n--)
         crc = (crc >> 8) ^ table[(crc ^ *p++) & 0xff];

@@ -1300,12 +1300,11 @@ out:
 }
 
 /* The bzImage where it lies: a regular file mapped (no copy: its pages
- * are the page cache's), anything else read. *mapped tells which to undo;
- * *fd_out stays open (or -1) and *st is what it was, for kernel_unchanged(). */
-static int kernel_load(const char *path, uint8_t **data, size_t *len, bool *mapped, int *fd_out, struct stat *st)
+ * are the page cache's; *fd_out stays open, *st is what it was, for
+ * kernel_unchanged()), anything else read (*fd_out -1). */
+static int kernel_load(const char *path, uint8_t **data, size_t *len, int *fd_out, struct stat *st)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    *mapped = false;
     *fd_out = -1;
     if (fd < 0)
         return err_sys(-errno, "%s: cannot open", path);
@@ -1318,7 +1317,7 @@ static int kernel_load(const char *path, uint8_t **data, size_t *len, bool *mapp
         void *m = mmap(NULL, (size_t)st->st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
         if (m != MAP_FAILED) {
             *fd_out = fd;
-            *data = m, *len = (size_t)st->st_size, *mapped = true;
+            *data = m, *len = (size_t)st->st_size;
             return 0;
         }
     }
@@ -1353,8 +1352,7 @@ static int build(const struct igvm_build_params *p, int fd, const char *what, st
     uint8_t *kernel = NULL;
     const uint8_t *kdata;
     size_t klen = 0;
-    bool mapped = false;
-    int kfd = -1;
+    int kfd = -1;                 /* open while the kernel is mapped */
     struct stat kst;
     uint64_t pages[4];
     struct extras x = {p->rdinit_path ? p->rdinit_path : "rdinit",
@@ -1368,7 +1366,7 @@ static int build(const struct igvm_build_params *p, int fd, const char *what, st
         return err_set(-EINVAL, "VTL %u: 0 or 2 expected", p->vtl);
     if (p->kernel_data) {
         kdata = p->kernel_data, klen = p->kernel_len;
-    } else if ((rc = kernel_load(p->kernel_path, &kernel, &klen, &mapped, &kfd, &kst))) {
+    } else if ((rc = kernel_load(p->kernel_path, &kernel, &klen, &kfd, &kst))) {
         return rc;
     } else {
         kdata = kernel;
@@ -1438,12 +1436,12 @@ out:
     free(sp_buf);
     if (g.mem)
         munmap(g.mem, g.cap);
-    if (mapped)
+    if (kfd >= 0) {
         munmap(kernel, klen);
-    else
-        free(kernel);
-    if (kfd >= 0)
         close(kfd);
+    } else {
+        free(kernel);
+    }
     return rc;
 }
 

@@ -317,6 +317,13 @@ static void check_igvm_chain(struct verifier *v, const struct release_igvm *g, c
  * it expects is the production IGVM's. (A debug IGVM's policy allows
  * debugging: appraisal refuses it as a debug launch, whatever the policy.)
  * The IGVM's recorded policy and key are the file's (check_igvm_digest). */
+/* "LEAD0x30000 (smt_allowed 0)": a policy, and what differs if anything. */
+static char *policy_text(const char *lead, uint64_t policy, const char *diff)
+{
+    return diff ? xasprintf("%s0x%llx (%s)", lead, (unsigned long long)policy, diff)
+                : xasprintf("%s0x%llx", lead, (unsigned long long)policy);
+}
+
 static void check_appraisal(struct verifier *v, const struct release_igvm *g)
 {
     const struct release_appraisal *a = &v->r.appraisal;
@@ -324,10 +331,8 @@ static void check_appraisal(struct verifier *v, const struct release_igvm *g)
         return;
     _cleanup_free_ char *wd = NULL, *gd = NULL;
     bool ok = snp_policy_within(a->guest_policy, g->guest_policy, &wd, &gd);
-    _cleanup_free_ char *want = xasprintf("a policy within 0x%llx%s%s%s", (unsigned long long)a->guest_policy,
-                                          wd ? " (" : "", wd ? wd : "", wd ? ")" : "");
-    _cleanup_free_ char *got = xasprintf("0x%llx%s%s%s", (unsigned long long)g->guest_policy, gd ? " (" : "",
-                                         gd ? gd : "", gd ? ")" : "");
+    _cleanup_free_ char *want = policy_text("a policy within ", a->guest_policy, wd);
+    _cleanup_free_ char *got = policy_text("", g->guest_policy, gd);
     check(v, ok, want, got, "appraisal admits igvm %s guest policy", g->name);
     if (!v->r.nmeasurements && a->id_key_digest && g->id_key_digest)
         check(v, !strcmp(a->id_key_digest, g->id_key_digest), g->id_key_digest, a->id_key_digest,
